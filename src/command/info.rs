@@ -1,0 +1,158 @@
+//! `INFO [section …]`: `field:value` lines in `# Section` blocks, as Redis writes them.
+
+use std::fmt::Write;
+
+use bytes::Bytes;
+
+use super::{CommandResult, Context};
+use crate::command::server::REDIS_VERSION;
+use crate::engine::DATABASES;
+use crate::stats::Stats;
+
+/// The sections in the order `INFO` prints them.
+const SECTIONS: &[&str] =
+    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+
+/// `INFO [section …]`: a bulk string (verbatim in RESP3) of the asked sections;
+/// `default`, `all` and `everything` mean all of them.
+pub fn info(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let wanted: Vec<String> =
+        args[1..].iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    let all =
+        wanted.is_empty() || wanted.iter().any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
+    let mut text = String::new();
+    for section in SECTIONS {
+        if !all && !wanted.iter().any(|w| w == section) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        write_section(ctx, section, &mut text);
+    }
+    ctx.out.verbatim("txt", text.as_bytes());
+    Ok(())
+}
+
+fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
+    let state = ctx.state;
+    let config = state.config.load();
+    let stats = &state.stats;
+    match section {
+        "server" => {
+            text.push_str("# Server\r\n");
+            line(text, "redis_version", &REDIS_VERSION);
+            line(text, "ferrum_version", &env!("CARGO_PKG_VERSION"));
+            line(text, "redis_mode", &"standalone");
+            line(text, "os", &std::env::consts::OS);
+            line(text, "arch_bits", &(usize::BITS));
+            line(text, "process_id", &std::process::id());
+            line(text, "run_id", &state.run_id);
+            line(text, "tcp_port", &config.addr.port());
+            line(text, "uptime_in_seconds", &state.started.elapsed().as_secs());
+            line(text, "uptime_in_days", &(state.started.elapsed().as_secs() / 86_400));
+            line(text, "io_threads_active", &config.io_threads);
+            line(
+                text,
+                "config_file",
+                &config.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            );
+        }
+        "clients" => {
+            text.push_str("# Clients\r\n");
+            line(text, "connected_clients", &state.clients.len());
+            line(text, "maxclients", &config.maxclients);
+            line(text, "blocked_clients", &0);
+        }
+        "memory" => {
+            text.push_str("# Memory\r\n");
+            let rss = resident_bytes();
+            line(text, "used_memory", &rss);
+            line(text, "used_memory_human", &human_bytes(rss));
+            line(text, "used_memory_rss", &rss);
+            line(text, "maxmemory", &0);
+            line(text, "maxmemory_policy", &"noeviction");
+        }
+        "persistence" => {
+            text.push_str("# Persistence\r\n");
+            line(text, "loading", &0);
+            line(text, "aof_enabled", &(config.aof_path.is_some() as u8));
+            line(text, "rdb_changes_since_last_save", &0);
+        }
+        "stats" => {
+            text.push_str("# Stats\r\n");
+            line(text, "total_connections_received", &Stats::get(&stats.total_connections_received));
+            line(text, "total_commands_processed", &Stats::get(&stats.total_commands_processed));
+            line(text, "rejected_connections", &Stats::get(&stats.rejected_connections));
+            line(text, "total_net_input_bytes", &Stats::get(&stats.total_net_input_bytes));
+            line(text, "total_net_output_bytes", &Stats::get(&stats.total_net_output_bytes));
+            line(text, "expired_keys", &state.engine.expired_keys());
+            line(text, "evicted_keys", &0);
+            line(text, "keyspace_hits", &Stats::get(&stats.keyspace_hits));
+            line(text, "keyspace_misses", &Stats::get(&stats.keyspace_misses));
+        }
+        "replication" => {
+            text.push_str("# Replication\r\n");
+            line(text, "role", &"master");
+            line(text, "connected_slaves", &0);
+        }
+        "cpu" => {
+            text.push_str("# CPU\r\n");
+            let (user, system) = cpu_seconds();
+            line(text, "used_cpu_sys", &format!("{system:.6}"));
+            line(text, "used_cpu_user", &format!("{user:.6}"));
+        }
+        "keyspace" => {
+            text.push_str("# Keyspace\r\n");
+            for index in 0..DATABASES {
+                let db = state.engine.db(index);
+                let keys = db.len();
+                if keys > 0 {
+                    let _ =
+                        write!(text, "db{index}:keys={keys},expires={},avg_ttl=0\r\n", db.expires_count());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Writes one `name:value` line.
+fn line(text: &mut String, name: &str, value: &dyn std::fmt::Display) {
+    let _ = write!(text, "{name}:{value}\r\n");
+}
+
+/// Resident set size of this process, from `/proc/self/statm` (0 where unavailable).
+pub fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// User and system CPU seconds of this process, from `/proc/self/stat`.
+fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 14th and
+    // 15th fields overall, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    (ticks(11), ticks(12))
+}
+
+/// Bytes as Redis's `*_human` fields write them (`1.50M`).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes}B")
+    } else {
+        format!("{value:.2}{}", UNITS[unit])
+    }
+}

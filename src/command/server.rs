@@ -1,0 +1,336 @@
+//! Connection and server commands: `PING`, `ECHO`, `QUIT`, `HELLO`, `AUTH`, `CLIENT`,
+//! `COMMAND`, `CONFIG`, `TIME`.
+
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+
+use super::args::{self, is};
+use super::{flags, subcommand_arity, CommandError, CommandResult, CommandSpec, Context, COMMANDS};
+use crate::config::{Config, PARAMETERS};
+use crate::glob::glob_match;
+use crate::protocol::Protocol;
+use crate::sync::lock;
+
+/// The Redis version we answer as: clients gate features on it.
+pub const REDIS_VERSION: &str = "7.2.4";
+
+/// `PING [message]`: `PONG`, or the message.
+pub fn ping(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    match args {
+        [_] => ctx.out.simple("PONG"),
+        [_, message] => ctx.out.bulk(message),
+        _ => return Err(CommandError::WrongArity("ping".into())),
+    }
+    Ok(())
+}
+
+/// `ECHO message`.
+pub fn echo(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    ctx.out.bulk(&args[1]);
+    Ok(())
+}
+
+/// `QUIT`: `+OK`, then the connection closes.
+pub fn quit(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+    ctx.session.closing = true;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `AUTH [username] password`. Without a configured password Redis refuses it with
+/// the error below; `HELLO … AUTH default <anything>` is accepted, as in Redis.
+pub fn auth(_ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    if args.len() > 3 {
+        return Err(CommandError::Syntax);
+    }
+    Err(CommandError::err(
+        "AUTH <password> called without any password configured for the default user. \
+         Are you sure your configuration is correct?",
+    ))
+}
+
+/// Checks `user`/`password` for `HELLO … AUTH`: with no password configured only the
+/// `default` user exists and takes any password.
+fn check_credentials(user: &[u8], _password: &[u8]) -> CommandResult {
+    if user == b"default" {
+        Ok(())
+    } else {
+        Err(CommandError::WrongPass)
+    }
+}
+
+/// `HELLO [protover [AUTH username password] [SETNAME clientname]]`: switches the
+/// protocol and describes the server (a map in RESP3, a flat array in RESP2).
+pub fn hello(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let mut protocol = ctx.out.protocol();
+    if let Some(version) = args.get(1) {
+        let version = args::int(version)
+            .map_err(|_| CommandError::err("Protocol version is not an integer or out of range"))?;
+        protocol = match version {
+            2 => Protocol::Resp2,
+            3 => Protocol::Resp3,
+            _ => return Err(CommandError::NoProto),
+        };
+    }
+    let mut name = None;
+    let mut i = 2;
+    while i < args.len() {
+        let option = &args[i];
+        if is(option, "AUTH") && i + 2 < args.len() {
+            check_credentials(&args[i + 1], &args[i + 2])?;
+            i += 3;
+        } else if is(option, "SETNAME") && i + 1 < args.len() {
+            name = Some(validate_name(&args[i + 1])?);
+            i += 2;
+        } else {
+            return Err(CommandError::err(format!("Syntax error in HELLO option '{}'", args::text(option))));
+        }
+    }
+    if let Some(name) = name {
+        lock(&ctx.session.client.names).name = name;
+    }
+    ctx.out.set_protocol(protocol);
+    ctx.session.client.resp.store(protocol.version() as u8, Ordering::Relaxed);
+    let out = &mut *ctx.out;
+    out.map(7);
+    out.bulk(b"server");
+    out.bulk(b"redis");
+    out.bulk(b"version");
+    out.bulk(REDIS_VERSION.as_bytes());
+    out.bulk(b"proto");
+    out.integer(protocol.version());
+    out.bulk(b"id");
+    out.integer(ctx.session.client.id as i64);
+    out.bulk(b"mode");
+    out.bulk(b"standalone");
+    out.bulk(b"role");
+    out.bulk(b"master");
+    out.bulk(b"modules");
+    out.array(0);
+    Ok(())
+}
+
+/// A client name must be printable ASCII without spaces, as Redis requires.
+fn validate_name(name: &[u8]) -> Result<String, CommandError> {
+    if name.iter().all(|&c| (b'!'..=b'~').contains(&c)) {
+        Ok(args::text(name))
+    } else {
+        Err(CommandError::err("Client names cannot contain spaces, newlines or special characters."))
+    }
+}
+
+/// `CLIENT ID | GETNAME | SETNAME name | SETINFO attr value | LIST | INFO | HELP`.
+pub fn client(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let sub = &args[1];
+    let arity = |n: usize| if args.len() == n { Ok(()) } else { Err(subcommand_arity("client", sub)) };
+    if is(sub, "ID") {
+        arity(2)?;
+        ctx.out.integer(ctx.session.client.id as i64);
+    } else if is(sub, "GETNAME") {
+        arity(2)?;
+        let name = lock(&ctx.session.client.names).name.clone();
+        ctx.out.bulk_or_null((!name.is_empty()).then_some(name.as_bytes()));
+    } else if is(sub, "SETNAME") {
+        arity(3)?;
+        let name = validate_name(&args[2])?;
+        lock(&ctx.session.client.names).name = name;
+        ctx.out.ok();
+    } else if is(sub, "SETINFO") {
+        arity(4)?;
+        let value = args::text(&args[3]);
+        if value.bytes().any(|c| !(b'!'..=b'~').contains(&c)) {
+            return Err(CommandError::err(format!(
+                "{} cannot contain spaces, newlines or special characters.",
+                args::text(&args[2]).to_ascii_uppercase()
+            )));
+        }
+        let mut names = lock(&ctx.session.client.names);
+        if is(&args[2], "LIB-NAME") {
+            names.lib_name = value;
+        } else if is(&args[2], "LIB-VER") {
+            names.lib_ver = value;
+        } else {
+            return Err(CommandError::err(format!("Unrecognized option '{}'", args::text(&args[2]))));
+        }
+        drop(names);
+        ctx.out.ok();
+    } else if is(sub, "LIST") {
+        let list = ctx.state.clients.list();
+        ctx.out.verbatim("txt", list.as_bytes());
+    } else if is(sub, "INFO") {
+        arity(2)?;
+        let line = ctx.session.client.describe() + "\n";
+        ctx.out.verbatim("txt", line.as_bytes());
+    } else if is(sub, "HELP") {
+        let lines = [
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "LIST",
+            "    Return information about client connections.",
+            "SETINFO <option> <value>",
+            "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+        ];
+        help(ctx, &lines);
+    } else {
+        return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "CLIENT" });
+    }
+    Ok(())
+}
+
+fn help(ctx: &mut Context<'_>, lines: &[&str]) {
+    ctx.out.array(lines.len());
+    for line in lines {
+        ctx.out.simple(line);
+    }
+}
+
+/// Writes one command's `COMMAND INFO` entry.
+fn command_info(ctx: &mut Context<'_>, spec: &CommandSpec) {
+    let out = &mut *ctx.out;
+    out.array(10);
+    out.bulk(spec.name.as_bytes());
+    out.integer(spec.arity as i64);
+    let names = flags::names(spec.flags);
+    out.set(names.len());
+    for name in names {
+        out.simple(name);
+    }
+    out.integer(spec.first_key as i64);
+    out.integer(spec.last_key as i64);
+    out.integer(spec.key_step as i64);
+    out.set(0);
+    out.array(0);
+    out.array(0);
+    out.array(0);
+}
+
+/// `COMMAND [COUNT | INFO name… | DOCS [name…] | LIST | HELP]`.
+pub fn command(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let Some(sub) = args.get(1) else {
+        ctx.out.array(COMMANDS.len());
+        for spec in COMMANDS {
+            command_info(ctx, spec);
+        }
+        return Ok(());
+    };
+    if is(sub, "COUNT") {
+        if args.len() != 2 {
+            return Err(subcommand_arity("command", sub));
+        }
+        ctx.out.integer(COMMANDS.len() as i64);
+    } else if is(sub, "INFO") {
+        if args.len() == 2 {
+            ctx.out.array(COMMANDS.len());
+            for spec in COMMANDS {
+                command_info(ctx, spec);
+            }
+        } else {
+            ctx.out.array(args.len() - 2);
+            for name in &args[2..] {
+                match super::lookup(name) {
+                    Some(spec) => command_info(ctx, spec),
+                    None => ctx.out.null_array(),
+                }
+            }
+        }
+    } else if is(sub, "DOCS") {
+        // Documentation is optional for clients; redis-cli accepts an empty reply.
+        ctx.out.map(0);
+    } else if is(sub, "LIST") {
+        ctx.out.array(COMMANDS.len());
+        for spec in COMMANDS {
+            ctx.out.bulk(spec.name.as_bytes());
+        }
+    } else if is(sub, "HELP") {
+        help(
+            ctx,
+            &[
+                "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "COUNT",
+                "INFO",
+                "DOCS",
+                "LIST",
+            ],
+        );
+    } else {
+        return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "COMMAND" });
+    }
+    Ok(())
+}
+
+/// `CONFIG GET pattern [pattern …] | SET name value [name value …] | RESETSTAT | HELP`.
+pub fn config(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let sub = &args[1];
+    if is(sub, "GET") {
+        if args.len() < 3 {
+            return Err(subcommand_arity("config", sub));
+        }
+        let config = ctx.state.config.load();
+        let matches: Vec<(&str, String)> = PARAMETERS
+            .iter()
+            .filter(|name| args[2..].iter().any(|p| glob_match(&p.to_ascii_lowercase(), name.as_bytes())))
+            .filter_map(|name| config.get(name).map(|v| (*name, v)))
+            .collect();
+        ctx.out.map(matches.len());
+        for (name, value) in matches {
+            ctx.out.bulk(name.as_bytes());
+            ctx.out.bulk(value.as_bytes());
+        }
+    } else if is(sub, "SET") {
+        if args.len() < 4 || args.len() % 2 != 0 {
+            return Err(subcommand_arity("config", sub));
+        }
+        let mut next: Config = (**ctx.state.config.load()).clone();
+        for pair in args[2..].chunks_exact(2) {
+            let name = args::text(&pair[0]).to_ascii_lowercase();
+            let value = args::text(&pair[1]);
+            if !Config::is_live(&name) {
+                return Err(CommandError::err(format!(
+                    "Unknown option or number of arguments for CONFIG SET - '{name}'"
+                )));
+            }
+            next.set(&name, &value).map_err(|reason| {
+                CommandError::err(format!(
+                    "CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+                ))
+            })?;
+        }
+        log::set_max_level(next.log_filter());
+        ctx.state.config.store(std::sync::Arc::new(next));
+        ctx.out.ok();
+    } else if is(sub, "RESETSTAT") {
+        ctx.state.stats.reset();
+        ctx.out.ok();
+    } else if is(sub, "HELP") {
+        help(
+            ctx,
+            &[
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "SET <directive> <value>",
+                "RESETSTAT",
+            ],
+        );
+    } else {
+        return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "CONFIG" });
+    }
+    Ok(())
+}
+
+/// `TIME`: Unix seconds and microseconds, as two bulk strings.
+pub fn time(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(CommandError::internal)?;
+    ctx.out.array(2);
+    ctx.out.bulk(now.as_secs().to_string().as_bytes());
+    ctx.out.bulk(now.subsec_micros().to_string().as_bytes());
+    Ok(())
+}

@@ -1,0 +1,509 @@
+//! The string family: `SET`, `GET`, `MSET`, `INCR`, `APPEND`, `SETRANGE` and friends,
+//! with Redis 7's replies and error texts (see `t_string.c`).
+
+use bytes::Bytes;
+
+use super::args::{self, is};
+use super::{CommandError, CommandResult, Context};
+use crate::engine::Entry;
+use crate::protocol::parser::parse_i64;
+use crate::protocol::reply::format_double;
+
+/// Largest string a value may grow to (`proto-max-bulk-len`, 512 MB).
+pub const MAX_STRING: u64 = 512 * 1024 * 1024;
+
+/// When a write applies, depending on whether the key exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Condition {
+    Always,
+    IfAbsent,
+    IfPresent,
+}
+
+/// What a write does to the key's time to live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TtlChange {
+    /// Clear it (a plain write replaces the value and its TTL).
+    Clear,
+    /// Keep whatever the key had (`KEEPTTL`).
+    Keep,
+    /// Expire at this Unix time in milliseconds.
+    At(u64),
+}
+
+/// An expiry option as the client wrote it, before it is checked.
+#[derive(Clone, Copy, Debug)]
+struct ExpiryArg<'a> {
+    value: &'a [u8],
+    in_seconds: bool,
+    absolute: bool,
+}
+
+/// Turns `EX`/`PX`/`EXAT`/`PXAT` and its value into an absolute Unix time in ms,
+/// with Redis's errors: not a number, not positive, or overflowing.
+fn expiry_at(arg: ExpiryArg<'_>, now_ms: u64, command: &'static str) -> Result<u64, CommandError> {
+    let value = args::int(arg.value)?;
+    if value <= 0 {
+        return Err(CommandError::InvalidExpireTime(command));
+    }
+    let invalid = || CommandError::InvalidExpireTime(command);
+    let ms = if arg.in_seconds { value.checked_mul(1000).ok_or_else(invalid)? } else { value };
+    let at = if arg.absolute { ms } else { ms.checked_add(now_ms as i64).ok_or_else(invalid)? };
+    Ok(at as u64)
+}
+
+/// Reads an expiry keyword at `args[i]` (with its value at `i + 1`), if it is one.
+fn expiry_keyword(args: &[Bytes], i: usize) -> Option<Result<ExpiryArg<'_>, CommandError>> {
+    let word = &args[i];
+    let (in_seconds, absolute) = if is(word, "EX") {
+        (true, false)
+    } else if is(word, "PX") {
+        (false, false)
+    } else if is(word, "EXAT") {
+        (true, true)
+    } else if is(word, "PXAT") {
+        (false, true)
+    } else {
+        return None;
+    };
+    Some(match args.get(i + 1) {
+        Some(value) => Ok(ExpiryArg { value, in_seconds, absolute }),
+        None => Err(CommandError::Syntax),
+    })
+}
+
+/// Stores `value` under the key in `slot`'s place, applying `ttl`; returns the old entry.
+fn store(slot: &mut crate::engine::Slot<'_>, value: &[u8], ttl: TtlChange) -> Option<Entry> {
+    let mut entry = Entry::new(value);
+    match ttl {
+        TtlChange::Clear => {}
+        TtlChange::Keep => entry.set_expire_at_ms(slot.get().and_then(|e| e.expire_at_ms())),
+        TtlChange::At(at) => entry.set_expire_at_ms(Some(at)),
+    }
+    slot.set(entry)
+}
+
+/// ```text
+/// SET key value [NX | XX] [GET] [EX seconds | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]
+/// ```
+/// `+OK`, or a null when `NX`/`XX` stopped it; with `GET`, the old value (or null).
+pub fn set(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let mut condition = Condition::Always;
+    let mut get = false;
+    let mut keep_ttl = false;
+    let mut expiry = None;
+    let mut i = 3;
+    while i < args.len() {
+        let word = &args[i];
+        if is(word, "NX") && condition != Condition::IfPresent {
+            condition = Condition::IfAbsent;
+        } else if is(word, "XX") && condition != Condition::IfAbsent {
+            condition = Condition::IfPresent;
+        } else if is(word, "GET") {
+            get = true;
+        } else if is(word, "KEEPTTL") && expiry.is_none() {
+            keep_ttl = true;
+        } else if let Some(arg) = expiry_keyword(args, i) {
+            if expiry.is_some() || keep_ttl {
+                return Err(CommandError::Syntax);
+            }
+            expiry = Some(arg?);
+            i += 1;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+        i += 1;
+    }
+    let ttl = match expiry {
+        Some(arg) => TtlChange::At(expiry_at(arg, ctx.now_ms, "set")?),
+        None if keep_ttl => TtlChange::Keep,
+        None => TtlChange::Clear,
+    };
+    let (key, value) = (&args[1], &args[2]);
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    db.write(key, ctx.now_ms, |slot| {
+        let exists = slot.get().is_some();
+        let applies = match condition {
+            Condition::Always => true,
+            Condition::IfAbsent => !exists,
+            Condition::IfPresent => exists,
+        };
+        if get {
+            out.bulk_or_null(slot.get().map(Entry::value));
+        }
+        if applies {
+            store(slot, value, ttl);
+            if !get {
+                out.ok();
+            }
+        } else if !get {
+            out.null();
+        }
+    });
+    Ok(())
+}
+
+/// `SETNX key value`: 1 if the key was set, 0 if it existed.
+pub fn setnx(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let db = ctx.db();
+    let set = db.write(&args[1], ctx.now_ms, |slot| {
+        let absent = slot.get().is_none();
+        if absent {
+            store(slot, &args[2], TtlChange::Clear);
+        }
+        absent
+    });
+    ctx.out.integer(set as i64);
+    Ok(())
+}
+
+/// `SETEX key seconds value` and `PSETEX key milliseconds value`.
+fn set_with_expiry(
+    ctx: &mut Context<'_>,
+    args: &[Bytes],
+    in_seconds: bool,
+    name: &'static str,
+) -> CommandResult {
+    let arg = ExpiryArg { value: &args[2], in_seconds, absolute: false };
+    let at = expiry_at(arg, ctx.now_ms, name)?;
+    let db = ctx.db();
+    db.write(&args[1], ctx.now_ms, |slot| store(slot, &args[3], TtlChange::At(at)));
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `SETEX key seconds value`.
+pub fn setex(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    set_with_expiry(ctx, args, true, "setex")
+}
+
+/// `PSETEX key milliseconds value`.
+pub fn psetex(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    set_with_expiry(ctx, args, false, "psetex")
+}
+
+/// `GET key`: the value, or null.
+pub fn get(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    let hit = db.read(&args[1], ctx.now_ms, |entry| {
+        out.bulk_or_null(entry.map(Entry::value));
+        entry.is_some()
+    });
+    ctx.count_lookup(hit);
+    Ok(())
+}
+
+/// `GETSET key value`: sets the value (clearing any TTL) and returns the old one.
+pub fn getset(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    db.write(&args[1], ctx.now_ms, |slot| {
+        out.bulk_or_null(slot.get().map(Entry::value));
+        store(slot, &args[2], TtlChange::Clear);
+    });
+    Ok(())
+}
+
+/// `GETDEL key`: returns the value and deletes the key.
+pub fn getdel(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let db = ctx.db();
+    let old = db.write(&args[1], ctx.now_ms, |slot| slot.remove());
+    ctx.count_lookup(old.is_some());
+    ctx.out.bulk_or_null(old.as_ref().map(Entry::value));
+    Ok(())
+}
+
+/// `GETEX key [EX seconds | PX ms | EXAT unix-s | PXAT unix-ms | PERSIST]`: returns the
+/// value and changes its TTL.
+pub fn getex(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let mut change = None;
+    let mut i = 2;
+    while i < args.len() {
+        if change.is_some() {
+            return Err(CommandError::Syntax);
+        }
+        if is(&args[i], "PERSIST") {
+            change = Some(TtlChange::Clear);
+        } else if let Some(arg) = expiry_keyword(args, i) {
+            change = Some(TtlChange::At(expiry_at(arg?, ctx.now_ms, "getex")?));
+            i += 1;
+        } else {
+            return Err(CommandError::Syntax);
+        }
+        i += 1;
+    }
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    let hit = db.write(&args[1], ctx.now_ms, |slot| {
+        let Some(entry) = slot.get_mut() else {
+            out.null();
+            return false;
+        };
+        out.bulk(entry.value());
+        match change {
+            Some(TtlChange::Clear) => entry.set_expire_at_ms(None),
+            Some(TtlChange::At(at)) => entry.set_expire_at_ms(Some(at)),
+            Some(TtlChange::Keep) | None => {}
+        }
+        true
+    });
+    ctx.count_lookup(hit);
+    Ok(())
+}
+
+/// `MSET key value [key value …]`: sets all pairs at once; no reader sees half.
+pub fn mset(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let pairs = &args[1..];
+    if pairs.len() % 2 != 0 {
+        return Err(CommandError::WrongArity("mset".into()));
+    }
+    let db = ctx.db();
+    let keys = pairs.iter().step_by(2).map(|k| &k[..]);
+    db.write_many(keys, ctx.now_ms, |view| {
+        for pair in pairs.chunks_exact(2) {
+            view.with_slot(&pair[0], |slot| store(slot, &pair[1], TtlChange::Clear));
+        }
+    });
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `MSETNX key value [key value …]`: sets all pairs if none of the keys exists (1),
+/// otherwise nothing (0).
+pub fn msetnx(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let pairs = &args[1..];
+    if pairs.len() % 2 != 0 {
+        return Err(CommandError::WrongArity("msetnx".into()));
+    }
+    let db = ctx.db();
+    let keys = pairs.iter().step_by(2).map(|k| &k[..]);
+    let set = db.write_many(keys, ctx.now_ms, |view| {
+        let any_exists =
+            pairs.iter().step_by(2).any(|k| view.with_slot(k, |slot| slot.get().is_some()).unwrap_or(false));
+        if !any_exists {
+            for pair in pairs.chunks_exact(2) {
+                view.with_slot(&pair[0], |slot| store(slot, &pair[1], TtlChange::Clear));
+            }
+        }
+        !any_exists
+    });
+    ctx.out.integer(set as i64);
+    Ok(())
+}
+
+/// `MGET key [key …]`: the values (null for missing keys), read consistently.
+pub fn mget(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let keys = &args[1..];
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    let hits = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
+        out.array(keys.len());
+        let mut hits = 0;
+        for key in keys {
+            let entry = view.get(key);
+            hits += entry.is_some() as u64;
+            out.bulk_or_null(entry.map(Entry::value));
+        }
+        hits
+    });
+    ctx.session.local_stats.hits += hits;
+    ctx.session.local_stats.misses += keys.len() as u64 - hits;
+    Ok(())
+}
+
+/// `STRLEN key`: the value's length, 0 for a missing key.
+pub fn strlen(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let db = ctx.db();
+    let len = db.read(&args[1], ctx.now_ms, |e| e.map_or(0, |e| e.value().len()));
+    ctx.out.integer(len as i64);
+    Ok(())
+}
+
+/// Checks that a string of `len + extra` bytes stays within [`MAX_STRING`].
+fn check_length(len: u64, extra: u64) -> Result<u64, CommandError> {
+    len.checked_add(extra).filter(|&total| total <= MAX_STRING).ok_or(CommandError::StringTooLong)
+}
+
+/// `APPEND key value`: appends (creating the key) and returns the new length.
+pub fn append(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let suffix = &args[2];
+    let db = ctx.db();
+    let len = db.write(&args[1], ctx.now_ms, |slot| match slot.get_mut() {
+        Some(entry) => {
+            let total = check_length(entry.value().len() as u64, suffix.len() as u64)? as usize;
+            let mut value = Vec::with_capacity(total);
+            value.extend_from_slice(entry.value());
+            value.extend_from_slice(suffix);
+            entry.set_value(value);
+            Ok(total)
+        }
+        None => {
+            slot.set(Entry::new(suffix));
+            Ok(suffix.len())
+        }
+    })?;
+    ctx.out.integer(len as i64);
+    Ok(())
+}
+
+/// `GETRANGE key start end` (and `SUBSTR`): the bytes between two inclusive offsets,
+/// negative offsets counting from the end.
+pub fn getrange(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let start = args::int(&args[2])?;
+    let end = args::int(&args[3])?;
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    db.read(&args[1], ctx.now_ms, |entry| {
+        let value = entry.map_or(&[][..], Entry::value);
+        out.bulk(substring(value, start, end));
+    });
+    Ok(())
+}
+
+/// Redis's `GETRANGE` arithmetic.
+fn substring(value: &[u8], mut start: i64, mut end: i64) -> &[u8] {
+    let len = value.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return &[];
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0).min(len - 1);
+    if len == 0 || start > end {
+        return &[];
+    }
+    &value[start as usize..=end as usize]
+}
+
+/// `SETRANGE key offset value`: overwrites from `offset`, zero-padding as needed;
+/// returns the new length.
+pub fn setrange(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let offset = args::int(&args[2])?;
+    if offset < 0 {
+        return Err(CommandError::OffsetOutOfRange);
+    }
+    let offset = offset as u64;
+    let patch = &args[3];
+    let db = ctx.db();
+    let len = db.write(&args[1], ctx.now_ms, |slot| {
+        let current_len = slot.get().map_or(0, |e| e.value().len());
+        if patch.is_empty() {
+            return Ok(current_len);
+        }
+        let end = check_length(offset, patch.len() as u64)? as usize;
+        let offset = offset as usize;
+        let mut value = slot.get().map_or_else(Vec::new, |e| e.value().to_vec());
+        if value.len() < end {
+            value.resize(end, 0);
+        }
+        value[offset..end].copy_from_slice(patch);
+        let new_len = value.len();
+        match slot.get_mut() {
+            Some(entry) => entry.set_value(value),
+            None => {
+                slot.set(Entry::from_vec(value));
+            }
+        }
+        Ok(new_len)
+    })?;
+    ctx.out.integer(len as i64);
+    Ok(())
+}
+
+/// Adds `delta` to the integer stored at `key` (0 when missing), keeping its TTL.
+fn incr_by(ctx: &mut Context<'_>, key: &[u8], delta: i64) -> CommandResult {
+    let db = ctx.db();
+    let value = db.write(key, ctx.now_ms, |slot| {
+        let current = match slot.get() {
+            Some(entry) => parse_i64(entry.value()).ok_or(CommandError::NotInteger)?,
+            None => 0,
+        };
+        let next = current.checked_add(delta).ok_or(CommandError::Overflow)?;
+        let mut text = itoa::Buffer::new();
+        let text = text.format(next).as_bytes();
+        match slot.get_mut() {
+            Some(entry) => entry.replace_value(text),
+            None => {
+                slot.set(Entry::new(text));
+            }
+        }
+        Ok(next)
+    })?;
+    ctx.out.integer(value);
+    Ok(())
+}
+
+/// `INCR key`.
+pub fn incr(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    incr_by(ctx, &args[1], 1)
+}
+
+/// `DECR key`.
+pub fn decr(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    incr_by(ctx, &args[1], -1)
+}
+
+/// `INCRBY key increment`.
+pub fn incrby(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let delta = args::int(&args[2])?;
+    incr_by(ctx, &args[1], delta)
+}
+
+/// `DECRBY key decrement`.
+pub fn decrby(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let delta = args::int(&args[2])?;
+    let delta = delta.checked_neg().ok_or(CommandError::DecrementOverflow)?;
+    incr_by(ctx, &args[1], delta)
+}
+
+/// `INCRBYFLOAT key increment`: the new value as a bulk string (as Redis replies even
+/// in RESP3), keeping the TTL.
+pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let delta = args::float(&args[2])?;
+    let db = ctx.db();
+    let text = db.write(&args[1], ctx.now_ms, |slot| {
+        let current = match slot.get() {
+            Some(entry) => args::parse_float(entry.value()).ok_or(CommandError::NotFloat)?,
+            None => 0.0,
+        };
+        let next = current + delta;
+        if !next.is_finite() {
+            return Err(CommandError::NanOrInfinity);
+        }
+        let text = format_double(next);
+        match slot.get_mut() {
+            Some(entry) => entry.replace_value(text.as_bytes()),
+            None => {
+                slot.set(Entry::new(text.as_bytes()));
+            }
+        }
+        Ok(text)
+    })?;
+    ctx.out.bulk(text.as_bytes());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::substring;
+
+    #[test]
+    fn substring_follows_redis() {
+        let v = b"This is a string";
+        assert_eq!(substring(v, 0, 3), b"This");
+        assert_eq!(substring(v, -3, -1), b"ing");
+        assert_eq!(substring(v, 0, -1), v);
+        assert_eq!(substring(v, 10, 100), b"string");
+        assert_eq!(substring(v, 5, 3), b"");
+        assert_eq!(substring(v, -1, -5), b"");
+        assert_eq!(substring(b"", 0, -1), b"");
+        assert_eq!(substring(v, -100, 0), b"T");
+    }
+}

@@ -1,0 +1,321 @@
+//! Settings: command-line flags (clap) over a Redis-style config file (`key value`
+//! lines). The settings that `CONFIG SET` may change live are read through an
+//! `ArcSwap` by the rest of the server, so a change needs no lock on the hot path.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use clap::Parser;
+
+use crate::protocol::inline::split_args;
+
+/// When the AOF thread calls `fsync` (`appendfsync`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FsyncPolicy {
+    /// After every write batch, before any client of it gets its reply.
+    Always,
+    /// Once a second, off the write path.
+    #[default]
+    Everysec,
+    /// Never: the operating system decides.
+    No,
+}
+
+impl FsyncPolicy {
+    /// The policy's name as the config file and `CONFIG GET` write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FsyncPolicy::Always => "always",
+            FsyncPolicy::Everysec => "everysec",
+            FsyncPolicy::No => "no",
+        }
+    }
+}
+
+impl FromStr for FsyncPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "always" => Ok(FsyncPolicy::Always),
+            "everysec" => Ok(FsyncPolicy::Everysec),
+            "no" => Ok(FsyncPolicy::No),
+            _ => Err(format!("'{s}' is not one of always, everysec, no")),
+        }
+    }
+}
+
+/// The command line. Every flag is optional so that, when given, it overrides the
+/// config file, and when not, the file's value (or the default) stands.
+#[derive(Parser, Debug, Default, Clone)]
+#[command(name = "ferrum-kv", version, about = "A multi-threaded, Redis-compatible key-value server")]
+pub struct Cli {
+    /// Address to listen on [default: 127.0.0.1:6380].
+    #[arg(long)]
+    pub addr: Option<SocketAddr>,
+    /// Port to listen on (replaces the port of --addr).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Append-only file; persistence is off when not given.
+    #[arg(long)]
+    pub aof_path: Option<PathBuf>,
+    /// When to fsync the AOF [default: everysec].
+    #[arg(long, value_enum)]
+    pub appendfsync: Option<FsyncPolicy>,
+    /// Worker threads for connections; 0 means one per CPU [default: 0].
+    #[arg(long)]
+    pub io_threads: Option<usize>,
+    /// Most clients connected at once [default: 10000].
+    #[arg(long)]
+    pub maxclients: Option<usize>,
+    /// Close a client idle for this many seconds; 0 never does [default: 0].
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// Log level: debug, verbose, notice or warning [default: notice].
+    #[arg(long)]
+    pub loglevel: Option<String>,
+    /// Redis-style config file (`key value` lines); flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Every setting of a running server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Listening address.
+    pub addr: SocketAddr,
+    /// The AOF file, if persistence is on.
+    pub aof_path: Option<PathBuf>,
+    /// fsync policy for the AOF (live).
+    pub appendfsync: FsyncPolicy,
+    /// Connection worker threads (0 = CPU count).
+    pub io_threads: usize,
+    /// Connection cap (live).
+    pub maxclients: usize,
+    /// Idle timeout in seconds, 0 = none (live).
+    pub timeout: u64,
+    /// Log level name (debug, verbose, notice, warning).
+    pub loglevel: String,
+    /// The config file this came from, for `CONFIG GET`/`INFO`.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 6380)),
+            aof_path: None,
+            appendfsync: FsyncPolicy::Everysec,
+            io_threads: 0,
+            maxclients: 10_000,
+            timeout: 0,
+            loglevel: "notice".to_string(),
+            config_file: None,
+        }
+    }
+}
+
+/// A config file or value that cannot be used; it names the file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The names `CONFIG GET` knows, in the order it lists them.
+pub const PARAMETERS: &[&str] = &[
+    "bind",
+    "port",
+    "appendonly",
+    "appendfilename",
+    "appendfsync",
+    "io-threads",
+    "maxclients",
+    "timeout",
+    "loglevel",
+    "save",
+    "databases",
+    "proto-max-bulk-len",
+];
+
+impl Config {
+    /// Builds the configuration: defaults, then the config file if `--config` names
+    /// one, then the flags.
+    pub fn load(cli: &Cli) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        if let Some(path) = &cli.config {
+            config.apply_file(path)?;
+        }
+        if let Some(addr) = cli.addr {
+            config.addr = addr;
+        }
+        if let Some(port) = cli.port {
+            config.addr.set_port(port);
+        }
+        if let Some(path) = &cli.aof_path {
+            config.aof_path = Some(path.clone());
+        }
+        if let Some(policy) = cli.appendfsync {
+            config.appendfsync = policy;
+        }
+        if let Some(n) = cli.io_threads {
+            config.io_threads = n;
+        }
+        if let Some(n) = cli.maxclients {
+            config.maxclients = n;
+        }
+        if let Some(n) = cli.timeout {
+            config.timeout = n;
+        }
+        if let Some(level) = &cli.loglevel {
+            config.set("loglevel", level).map_err(|e| ConfigError(format!("--loglevel: {e}")))?;
+        }
+        Ok(config)
+    }
+
+    /// Applies a Redis-style config file: one `key value` per line, `#` comments,
+    /// quoting as in inline commands. An unknown key or bad value names its line.
+    pub fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text = std::fs::read(path)
+            .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+        for (number, line) in text.split(|&b| b == b'\n').enumerate() {
+            let at = || format!("{}:{}", path.display(), number + 1);
+            let words =
+                split_args(line).ok_or_else(|| ConfigError(format!("{}: unbalanced quotes", at())))?;
+            let Some((key, values)) = words.split_first() else { continue };
+            if key.first() == Some(&b'#') {
+                continue;
+            }
+            let key = String::from_utf8_lossy(key).to_ascii_lowercase();
+            if values.len() != 1 {
+                return Err(ConfigError(format!("{}: '{key}' takes exactly one value", at())));
+            }
+            let value = String::from_utf8_lossy(&values[0]);
+            self.set(&key, &value).map_err(|e| ConfigError(format!("{}: {e}", at())))?;
+        }
+        self.config_file = Some(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Sets one parameter by its config-file name.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        fn number<T: FromStr>(key: &str, value: &str) -> Result<T, String> {
+            value.parse().map_err(|_| format!("'{key}' needs a number, got '{value}'"))
+        }
+        match key {
+            "addr" => {
+                self.addr = value.parse().map_err(|_| format!("'addr' needs ip:port, got '{value}'"))?
+            }
+            "bind" => {
+                let ip = value.split_whitespace().next().unwrap_or(value);
+                self.addr.set_ip(ip.parse().map_err(|_| format!("'bind' needs an IP, got '{value}'"))?)
+            }
+            "port" => self.addr.set_port(number(key, value)?),
+            "aof-path" | "appendfilename" => self.aof_path = Some(PathBuf::from(value)),
+            "appendonly" => match value.to_ascii_lowercase().as_str() {
+                "yes" => {
+                    if self.aof_path.is_none() {
+                        self.aof_path = Some(PathBuf::from("appendonly.aof"));
+                    }
+                }
+                "no" => self.aof_path = None,
+                _ => return Err(format!("'appendonly' needs yes or no, got '{value}'")),
+            },
+            "appendfsync" => self.appendfsync = value.parse()?,
+            "io-threads" => self.io_threads = number(key, value)?,
+            "maxclients" => {
+                let n: usize = number(key, value)?;
+                if n == 0 {
+                    return Err("'maxclients' must be at least 1".to_string());
+                }
+                self.maxclients = n;
+            }
+            "timeout" => self.timeout = number(key, value)?,
+            "loglevel" => {
+                let level = value.to_ascii_lowercase();
+                if !matches!(level.as_str(), "debug" | "verbose" | "notice" | "warning") {
+                    return Err(format!("'loglevel' needs debug, verbose, notice or warning, got '{value}'"));
+                }
+                self.loglevel = level;
+            }
+            _ => return Err(format!("unknown config key '{key}'")),
+        }
+        Ok(())
+    }
+
+    /// The value of a parameter as `CONFIG GET` shows it.
+    pub fn get(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "bind" => self.addr.ip().to_string(),
+            "port" => self.addr.port().to_string(),
+            "appendonly" => if self.aof_path.is_some() { "yes" } else { "no" }.to_string(),
+            "appendfilename" => self.aof_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            "appendfsync" => self.appendfsync.name().to_string(),
+            "io-threads" => self.io_threads.to_string(),
+            "maxclients" => self.maxclients.to_string(),
+            "timeout" => self.timeout.to_string(),
+            "loglevel" => self.loglevel.clone(),
+            "save" => String::new(),
+            "databases" => crate::engine::DATABASES.to_string(),
+            "proto-max-bulk-len" => crate::protocol::Limits::DEFAULT.max_bulk.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// Whether `CONFIG SET` may change `key` on a running server.
+    pub fn is_live(key: &str) -> bool {
+        matches!(key, "appendfsync" | "maxclients" | "timeout" | "loglevel")
+    }
+
+    /// The `log` filter for the configured level.
+    pub fn log_filter(&self) -> log::LevelFilter {
+        match self.loglevel.as_str() {
+            "debug" => log::LevelFilter::Debug,
+            "verbose" => log::LevelFilter::Debug,
+            "warning" => log::LevelFilter::Warn,
+            _ => log::LevelFilter::Info,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ferrum.conf");
+        std::fs::write(&path, "# comment\nport 7000\nmaxclients 5\n\ntimeout \"30\"\nappendfsync always\n")
+            .unwrap();
+        let cli = Cli { config: Some(path), maxclients: Some(9), ..Cli::default() };
+        let config = Config::load(&cli).unwrap();
+        assert_eq!(config.addr.port(), 7000);
+        assert_eq!(config.maxclients, 9);
+        assert_eq!(config.timeout, 30);
+        assert_eq!(config.appendfsync, FsyncPolicy::Always);
+    }
+
+    #[test]
+    fn unknown_key_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.conf");
+        std::fs::write(&path, "port 7000\nfrobnicate yes\n").unwrap();
+        let err = Config::load(&Cli { config: Some(path), ..Cli::default() }).unwrap_err();
+        assert!(err.0.ends_with("bad.conf:2: unknown config key 'frobnicate'"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let mut config = Config::default();
+        assert!(config.set("maxclients", "lots").is_err());
+        assert!(config.set("appendfsync", "sometimes").is_err());
+        assert!(config.set("maxclients", "0").is_err());
+    }
+}

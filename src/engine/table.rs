@@ -1,0 +1,83 @@
+//! Safe, typed access to one shard's hash table.
+//!
+//! A shard is DashMap's `RawTable<(Key, SharedValue<Entry>)>`; the helpers here look
+//! keys up by a borrowed `&[u8]` and a precomputed hash, so a `GET` neither allocates
+//! nor hashes twice.
+
+use dashmap::SharedValue;
+use hashbrown::raw::RawTable;
+
+use super::Entry;
+
+/// A stored key: exactly the client's bytes, in one allocation without spare capacity.
+pub type Key = Box<[u8]>;
+
+/// One shard's table, as DashMap lays it out.
+pub type Table = RawTable<(Key, SharedValue<Entry>)>;
+
+/// Looks up `key` (whose hash is `hash`) for reading.
+#[inline]
+pub fn get<'t>(table: &'t Table, hash: u64, key: &[u8]) -> Option<&'t Entry> {
+    table.get(hash, |(k, _)| &**k == key).map(|(_, v)| v.get())
+}
+
+/// Looks up `key` for writing.
+#[inline]
+pub fn get_mut<'t>(table: &'t mut Table, hash: u64, key: &[u8]) -> Option<&'t mut Entry> {
+    table.get_mut(hash, |(k, _)| &**k == key).map(|(_, v)| v.get_mut())
+}
+
+/// Inserts or replaces `key`, returning the entry it replaced.
+///
+/// `rehash` computes the hash of a stored key when the table has to grow.
+#[inline]
+pub fn insert(
+    table: &mut Table,
+    hash: u64,
+    key: &[u8],
+    entry: Entry,
+    rehash: impl Fn(&[u8]) -> u64,
+) -> Option<Entry> {
+    if let Some(existing) = get_mut(table, hash, key) {
+        return Some(std::mem::replace(existing, entry));
+    }
+    table.insert(hash, (Key::from(key), SharedValue::new(entry)), |(k, _)| rehash(k));
+    None
+}
+
+/// Removes `key`, returning its entry.
+#[inline]
+pub fn remove(table: &mut Table, hash: u64, key: &[u8]) -> Option<Entry> {
+    table.remove_entry(hash, |(k, _)| &**k == key).map(|(_, v)| v.into_inner())
+}
+
+/// Visits every (key, entry) of the table.
+pub fn for_each(table: &Table, mut visit: impl FnMut(&[u8], &Entry)) {
+    // SAFETY: the caller holds the shard lock (it has `&Table`), so no bucket is
+    // removed or moved while the iterator is alive, and the references handed to
+    // `visit` do not outlive this call.
+    unsafe {
+        for bucket in table.iter() {
+            let (key, value) = bucket.as_ref();
+            visit(key, value.get());
+        }
+    }
+}
+
+/// Removes every entry for which `keep` returns false, returning how many went.
+pub fn retain(table: &mut Table, mut keep: impl FnMut(&[u8], &Entry) -> bool) -> usize {
+    let mut removed = 0;
+    // SAFETY: we hold `&mut Table`; each bucket yielded by `iter` is valid until it is
+    // erased, and `erase` on a bucket from the current iteration is allowed by
+    // hashbrown's RawIter contract (the iterator does not revisit erased buckets).
+    unsafe {
+        for bucket in table.iter() {
+            let (key, value) = bucket.as_ref();
+            if !keep(key, value.get()) {
+                table.erase(bucket);
+                removed += 1;
+            }
+        }
+    }
+    removed
+}

@@ -1,0 +1,24 @@
+//! FerrumKV: a multi-threaded, Redis-compatible key-value server.
+//!
+//! The rooms, in the order a request passes through them:
+//! [`server`] reads bytes from a socket, [`protocol`] parses them into requests and
+//! encodes replies, [`command`] looks the request up and runs it on the [`engine`],
+//! whose 16 databases are lock-striped maps of key bytes to entries. [`config`] holds
+//! the settings, [`stats`] and [`clients`] what `INFO` and `CLIENT LIST` report.
+//! Concurrency-critical code takes its primitives from [`sync`], so the loom models in
+//! `loom-tests/` check the real code.
+
+pub mod clients;
+pub mod command;
+pub mod config;
+pub mod engine;
+pub mod glob;
+pub mod protocol;
+pub mod server;
+pub mod state;
+pub mod stats;
+pub mod sync;
+
+pub use config::{Cli, Config};
+pub use engine::{Entry, Keyspace, KvEngine};
+pub use state::ServerState;

@@ -1,0 +1,84 @@
+//! The `ferrum-kv` binary: parse flags and config, start logging, serve until
+//! SIGINT/SIGTERM, then shut down gracefully and exit 0.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use ferrum_kv::{server, Cli, Config, ServerState};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(&cli) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("ferrum-kv: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    env_logger::Builder::new()
+        .filter_level(config.log_filter())
+        .parse_env("RUST_LOG")
+        .format_timestamp_millis()
+        .init();
+    let threads = match config.io_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let runtime =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build() {
+            Ok(runtime) => runtime,
+            Err(e) => {
+                log::error!("cannot start the runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    runtime.block_on(serve(config, threads))
+}
+
+async fn serve(config: Config, threads: usize) -> ExitCode {
+    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            log::error!("cannot listen on {}: {e}", config.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().map_or(config.addr, |a| a);
+    log::info!(
+        "FerrumKV {} listening on {addr} (pid {}, io-threads {threads}, maxclients {}, timeout {}s, aof {}, appendfsync {})",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id(),
+        config.maxclients,
+        config.timeout,
+        config.aof_path.as_ref().map_or("off".to_string(), |p| p.display().to_string()),
+        config.appendfsync.name(),
+    );
+    let state = Arc::new(ServerState::new(config));
+    server::run(listener, state, shutdown_signal()).await;
+    log::info!("bye");
+    ExitCode::SUCCESS
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,7 @@
+//! The network side: the listener (accept, client cap, graceful shutdown) and the
+//! per-connection loop (read → parse → execute → one write per batch).
+
+mod connection;
+mod listener;
+
+pub use listener::{run, Shutdown};
