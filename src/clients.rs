@@ -104,6 +104,12 @@ impl ClientRegistry {
         info
     }
 
+    /// A client record that is not listed (the AOF loader's pseudo-client).
+    pub fn register_detached(&self) -> Arc<ClientInfo> {
+        let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
+        Arc::new(ClientInfo::new(0, unspecified, unspecified))
+    }
+
     /// Forgets a closed connection.
     pub fn unregister(&self, id: u64) {
         self.clients.remove(&id);

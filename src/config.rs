@@ -97,6 +97,13 @@ pub struct Config {
     pub timeout: u64,
     /// Log level name (debug, verbose, notice, warning).
     pub loglevel: String,
+    /// Load an AOF whose last record is cut off by truncating it (`yes`), or refuse.
+    pub aof_load_truncated: bool,
+    /// Rewrite the AOF when it has grown by this percentage since the last rewrite
+    /// (0 disables the automatic rewrite).
+    pub auto_aof_rewrite_percentage: u64,
+    /// ... but only once it is at least this many bytes.
+    pub auto_aof_rewrite_min_size: u64,
     /// The config file this came from, for `CONFIG GET`/`INFO`.
     pub config_file: Option<PathBuf>,
 }
@@ -111,6 +118,9 @@ impl Default for Config {
             maxclients: 10_000,
             timeout: 0,
             loglevel: "notice".to_string(),
+            aof_load_truncated: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
             config_file: None,
         }
     }
@@ -139,6 +149,9 @@ pub const PARAMETERS: &[&str] = &[
     "maxclients",
     "timeout",
     "loglevel",
+    "aof-load-truncated",
+    "auto-aof-rewrite-percentage",
+    "auto-aof-rewrite-min-size",
     "save",
     "databases",
     "proto-max-bulk-len",
@@ -237,6 +250,9 @@ impl Config {
                 self.maxclients = n;
             }
             "timeout" => self.timeout = number(key, value)?,
+            "aof-load-truncated" => self.aof_load_truncated = yes_no(key, value)?,
+            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = number(key, value)?,
+            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size = memory(key, value)?,
             "loglevel" => {
                 let level = value.to_ascii_lowercase();
                 if !matches!(level.as_str(), "debug" | "verbose" | "notice" | "warning") {
@@ -260,6 +276,9 @@ impl Config {
             "io-threads" => self.io_threads.to_string(),
             "maxclients" => self.maxclients.to_string(),
             "timeout" => self.timeout.to_string(),
+            "aof-load-truncated" => if self.aof_load_truncated { "yes" } else { "no" }.to_string(),
+            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
+            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
             "loglevel" => self.loglevel.clone(),
             "save" => String::new(),
             "databases" => crate::engine::DATABASES.to_string(),
@@ -270,7 +289,16 @@ impl Config {
 
     /// Whether `CONFIG SET` may change `key` on a running server.
     pub fn is_live(key: &str) -> bool {
-        matches!(key, "appendfsync" | "maxclients" | "timeout" | "loglevel")
+        matches!(
+            key,
+            "appendfsync"
+                | "maxclients"
+                | "timeout"
+                | "loglevel"
+                | "aof-load-truncated"
+                | "auto-aof-rewrite-percentage"
+                | "auto-aof-rewrite-min-size"
+        )
     }
 
     /// The `log` filter for the configured level.
@@ -282,6 +310,38 @@ impl Config {
             _ => log::LevelFilter::Info,
         }
     }
+}
+
+/// A `yes`/`no` value.
+fn yes_no(key: &str, value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err(format!("'{key}' needs yes or no, got '{value}'")),
+    }
+}
+
+/// A memory size as Redis writes them: bytes, or with `k`, `kb`, `m`, `mb`, `g`, `gb`
+/// (`k` = 1000, `kb` = 1024, as in Redis).
+pub fn memory(key: &str, value: &str) -> Result<u64, String> {
+    let lower = value.to_ascii_lowercase();
+    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let factor: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return Err(format!("'{key}' needs a memory size like 64mb, got '{value}'")),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| format!("'{key}' needs a memory size like 64mb, got '{value}'"))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! Concurrency-critical code takes its primitives from [`sync`], so the loom models in
 //! `loom-tests/` check the real code.
 
+pub mod aof;
 pub mod clients;
 pub mod command;
 pub mod config;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use ferrum_kv::{server, Cli, Config, ServerState};
+use ferrum_kv::{aof, server, Cli, Config, ServerState};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -55,7 +55,23 @@ async fn serve(config: Config, threads: usize) -> ExitCode {
         config.appendfsync.name(),
     );
     let state = Arc::new(ServerState::new(config));
-    server::run(listener, state, shutdown_signal()).await;
+    let loader = state.clone();
+    match tokio::task::spawn_blocking(move || aof::replay::load_and_open(&loader)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            log::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            log::error!("AOF loading failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    tokio::spawn(aof::rewrite::run_automatic(state.clone()));
+    server::run(listener, state.clone(), shutdown_signal()).await;
+    if let Some(aof) = state.aof.get() {
+        aof.close();
+    }
     log::info!("bye");
     ExitCode::SUCCESS
 }

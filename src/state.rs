@@ -1,10 +1,12 @@
 //! What every connection shares: the engine, the live configuration, the counters
 //! and the client registry.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
 
+use crate::aof::Aof;
 use crate::clients::ClientRegistry;
 use crate::config::Config;
 use crate::engine::KvEngine;
@@ -24,6 +26,8 @@ pub struct ServerState {
     pub started: Instant,
     /// A random id for this run (`run_id`).
     pub run_id: String,
+    /// The AOF, once loaded and opened (absent when persistence is off).
+    pub aof: OnceLock<Arc<Aof>>,
 }
 
 impl ServerState {
@@ -36,6 +40,7 @@ impl ServerState {
             clients: ClientRegistry::default(),
             started: Instant::now(),
             run_id: random_hex(40),
+            aof: OnceLock::new(),
         }
     }
 }

@@ -62,7 +62,8 @@ fn expire_generic(
         let current = entry.expire_at_ms().map(|t| t as i64);
         let applies = match current {
             Some(current) => {
-                !condition.nx && !(condition.gt && at <= current) && !(condition.lt && at >= current)
+                let blocked = condition.nx || (condition.gt && at <= current) || (condition.lt && at >= current);
+                !blocked
             }
             // A key without TTL lives forever: GT never beats that, LT always does.
             None => !condition.xx && !condition.gt,
@@ -72,8 +73,10 @@ fn expire_generic(
         }
         if at <= now as i64 {
             slot.remove();
+            slot.log(&[b"DEL", slot.key()]);
         } else if let Some(entry) = slot.get_mut() {
             entry.set_expire_at_ms(Some(at as u64));
+            slot.log(&[b"PEXPIREAT", slot.key(), itoa::Buffer::new().format(at).as_bytes()]);
         }
         true
     });
@@ -107,6 +110,7 @@ pub fn persist(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let removed = db.write(&args[1], ctx.now_ms, |slot| match slot.get_mut() {
         Some(entry) if entry.expire_at_ms().is_some() => {
             entry.set_expire_at_ms(None);
+            slot.log(&[b"PERSIST", slot.key()]);
             true
         }
         _ => false,

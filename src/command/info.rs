@@ -76,8 +76,25 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
         "persistence" => {
             text.push_str("# Persistence\r\n");
             line(text, "loading", &0);
-            line(text, "aof_enabled", &(config.aof_path.is_some() as u8));
             line(text, "rdb_changes_since_last_save", &0);
+            let aof = state.aof.get().map(|a| a.status());
+            line(text, "aof_enabled", &(aof.is_some() as u8));
+            let flag = |f: &std::sync::atomic::AtomicBool| f.load(std::sync::atomic::Ordering::Relaxed);
+            let size = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+            line(text, "aof_rewrite_in_progress", &aof.map_or(0, |a| flag(&a.rewrite_in_progress) as u8));
+            line(text, "aof_rewrites", &aof.map_or(0, |a| size(&a.rewrites)));
+            let ok_err = |bad: bool| if bad { "err" } else { "ok" };
+            line(
+                text,
+                "aof_last_bgrewrite_status",
+                &ok_err(aof.is_some_and(|a| flag(&a.last_rewrite_failed))),
+            );
+            line(text, "aof_last_write_status", &ok_err(aof.is_some_and(|a| a.failure().is_some())));
+            if let Some(aof) = aof {
+                line(text, "aof_current_size", &size(&aof.current_size));
+                line(text, "aof_base_size", &size(&aof.base_size));
+                line(text, "aof_fsync_policy", &aof.policy().name());
+            }
         }
         "stats" => {
             text.push_str("# Stats\r\n");

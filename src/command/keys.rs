@@ -58,7 +58,7 @@ fn flush_mode(args: &[Bytes]) -> CommandResult {
 /// `FLUSHDB [ASYNC | SYNC]`: empties the selected database.
 pub fn flushdb(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     flush_mode(args)?;
-    ctx.db().clear();
+    ctx.db().clear(&[b"FLUSHDB"]);
     ctx.out.ok();
     Ok(())
 }
@@ -66,9 +66,7 @@ pub fn flushdb(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
 /// `FLUSHALL [ASYNC | SYNC]`: empties every database.
 pub fn flushall(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     flush_mode(args)?;
-    for index in 0..crate::engine::DATABASES {
-        ctx.state.engine.db(index).clear();
-    }
+    ctx.state.engine.flush_all();
     ctx.out.ok();
     Ok(())
 }

@@ -114,12 +114,22 @@ pub struct Session {
     pub authenticated: bool,
     /// Counts to fold into the server's stats after the batch.
     pub local_stats: LocalStats,
+    /// A write command ran in this batch: under `appendfsync always` the replies
+    /// wait for the fsync that covers it.
+    pub wrote: bool,
 }
 
 impl Session {
     /// The session of a newly connected client.
     pub fn new(client: Arc<ClientInfo>) -> Self {
-        Session { db: 0, client, closing: false, authenticated: true, local_stats: LocalStats::default() }
+        Session {
+            db: 0,
+            client,
+            closing: false,
+            authenticated: true,
+            local_stats: LocalStats::default(),
+            wrote: false,
+        }
     }
 }
 
@@ -199,6 +209,16 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     }
     if !spec.accepts(args.len()) {
         return Err(CommandError::WrongArity(spec.name.to_string()));
+    }
+    if spec.is_write() {
+        if let Some(aof) = ctx.state.aof.get() {
+            if let Some(error) = aof.status().failure() {
+                return Err(CommandError::Other(
+                    format!("MISCONF Errors writing to the AOF file: {error}").into(),
+                ));
+            }
+        }
+        ctx.session.wrote = true;
     }
     (spec.handler)(ctx, args)
 }

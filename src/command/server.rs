@@ -304,6 +304,9 @@ pub fn config(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             })?;
         }
         log::set_max_level(next.log_filter());
+        if let Some(aof) = ctx.state.aof.get() {
+            aof.set_policy(next.appendfsync);
+        }
         ctx.state.config.store(std::sync::Arc::new(next));
         ctx.out.ok();
     } else if is(sub, "RESETSTAT") {
@@ -332,5 +335,16 @@ pub fn time(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
     ctx.out.array(2);
     ctx.out.bulk(now.as_secs().to_string().as_bytes());
     ctx.out.bulk(now.subsec_micros().to_string().as_bytes());
+    Ok(())
+}
+
+/// `BGREWRITEAOF`: compacts the AOF in the background.
+pub fn bgrewriteaof(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+    let Some(aof) = ctx.state.aof.get() else {
+        return Err(CommandError::err("Append only file is not enabled (start with --aof-path)"));
+    };
+    crate::aof::rewrite::start(aof, &ctx.state.engine, ctx.now_ms)
+        .map_err(|e| CommandError::err(e.to_string()))?;
+    ctx.out.simple("Background append only file rewriting started");
     Ok(())
 }

@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use super::args::{self, is};
 use super::{CommandError, CommandResult, Context};
-use crate::engine::Entry;
+use crate::engine::{Entry, Slot};
 use crate::protocol::parser::parse_i64;
 use crate::protocol::reply::format_double;
 
@@ -72,13 +72,21 @@ fn expiry_keyword(args: &[Bytes], i: usize) -> Option<Result<ExpiryArg<'_>, Comm
     })
 }
 
-/// Stores `value` under the key in `slot`'s place, applying `ttl`; returns the old entry.
-fn store(slot: &mut crate::engine::Slot<'_>, value: &[u8], ttl: TtlChange) -> Option<Entry> {
+/// Stores `value` under the key in `slot`'s place, applying `ttl`, and logs it as
+/// the `SET` that replays it (with an absolute `PXAT`); returns the old entry.
+fn store(slot: &mut Slot<'_>, value: &[u8], ttl: TtlChange) -> Option<Entry> {
     let mut entry = Entry::new(value);
+    let mut at_text = itoa::Buffer::new();
     match ttl {
-        TtlChange::Clear => {}
-        TtlChange::Keep => entry.set_expire_at_ms(slot.get().and_then(|e| e.expire_at_ms())),
-        TtlChange::At(at) => entry.set_expire_at_ms(Some(at)),
+        TtlChange::Clear => slot.log(&[b"SET", slot.key(), value]),
+        TtlChange::Keep => {
+            entry.set_expire_at_ms(slot.get().and_then(|e| e.expire_at_ms()));
+            slot.log(&[b"SET", slot.key(), value, b"KEEPTTL"]);
+        }
+        TtlChange::At(at) => {
+            entry.set_expire_at_ms(Some(at));
+            slot.log(&[b"SET", slot.key(), value, b"PXAT", at_text.format(at).as_bytes()]);
+        }
     }
     slot.set(entry)
 }
@@ -209,7 +217,13 @@ pub fn getset(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
 /// `GETDEL key`: returns the value and deletes the key.
 pub fn getdel(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let db = ctx.db();
-    let old = db.write(&args[1], ctx.now_ms, |slot| slot.remove());
+    let old = db.write(&args[1], ctx.now_ms, |slot| {
+        let old = slot.remove();
+        if old.is_some() {
+            slot.log(&[b"DEL", slot.key()]);
+        }
+        old
+    });
     ctx.count_lookup(old.is_some());
     ctx.out.bulk_or_null(old.as_ref().map(Entry::value));
     Ok(())
@@ -243,8 +257,17 @@ pub fn getex(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         };
         out.bulk(entry.value());
         match change {
-            Some(TtlChange::Clear) => entry.set_expire_at_ms(None),
-            Some(TtlChange::At(at)) => entry.set_expire_at_ms(Some(at)),
+            Some(TtlChange::Clear) => {
+                let had_ttl = entry.expire_at_ms().is_some();
+                entry.set_expire_at_ms(None);
+                if had_ttl {
+                    slot.log(&[b"PERSIST", slot.key()]);
+                }
+            }
+            Some(TtlChange::At(at)) => {
+                entry.set_expire_at_ms(Some(at));
+                slot.log(&[b"PEXPIREAT", slot.key(), itoa::Buffer::new().format(at).as_bytes()]);
+            }
             Some(TtlChange::Keep) | None => {}
         }
         true
@@ -263,8 +286,9 @@ pub fn mset(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let keys = pairs.iter().step_by(2).map(|k| &k[..]);
     db.write_many(keys, ctx.now_ms, |view| {
         for pair in pairs.chunks_exact(2) {
-            view.with_slot(&pair[0], |slot| store(slot, &pair[1], TtlChange::Clear));
+            view.with_slot(&pair[0], |slot| slot.set(Entry::new(&pair[1])));
         }
+        view.log(&as_slices(args));
     });
     ctx.out.ok();
     Ok(())
@@ -284,8 +308,11 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             pairs.iter().step_by(2).any(|k| view.with_slot(k, |slot| slot.get().is_some()).unwrap_or(false));
         if !any_exists {
             for pair in pairs.chunks_exact(2) {
-                view.with_slot(&pair[0], |slot| store(slot, &pair[1], TtlChange::Clear));
+                view.with_slot(&pair[0], |slot| slot.set(Entry::new(&pair[1])));
             }
+            let mut record = as_slices(args);
+            record[0] = b"MSET";
+            view.log(&record);
         }
         !any_exists
     });
@@ -337,10 +364,12 @@ pub fn append(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             value.extend_from_slice(entry.value());
             value.extend_from_slice(suffix);
             entry.set_value(value);
+            slot.log(&[b"APPEND", slot.key(), suffix]);
             Ok(total)
         }
         None => {
             slot.set(Entry::new(suffix));
+            slot.log(&[b"APPEND", slot.key(), suffix]);
             Ok(suffix.len())
         }
     })?;
@@ -411,6 +440,7 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
                 slot.set(Entry::from_vec(value));
             }
         }
+        slot.log(&[b"SETRANGE", slot.key(), &args[2], patch]);
         Ok(new_len)
     })?;
     ctx.out.integer(len as i64);
@@ -418,9 +448,9 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
 }
 
 /// Adds `delta` to the integer stored at `key` (0 when missing), keeping its TTL.
-fn incr_by(ctx: &mut Context<'_>, key: &[u8], delta: i64) -> CommandResult {
+fn incr_by(ctx: &mut Context<'_>, args: &[Bytes], delta: i64) -> CommandResult {
     let db = ctx.db();
-    let value = db.write(key, ctx.now_ms, |slot| {
+    let value = db.write(&args[1], ctx.now_ms, |slot| {
         let current = match slot.get() {
             Some(entry) => parse_i64(entry.value()).ok_or(CommandError::NotInteger)?,
             None => 0,
@@ -434,6 +464,7 @@ fn incr_by(ctx: &mut Context<'_>, key: &[u8], delta: i64) -> CommandResult {
                 slot.set(Entry::new(text));
             }
         }
+        slot.log(&as_slices(args));
         Ok(next)
     })?;
     ctx.out.integer(value);
@@ -442,25 +473,25 @@ fn incr_by(ctx: &mut Context<'_>, key: &[u8], delta: i64) -> CommandResult {
 
 /// `INCR key`.
 pub fn incr(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    incr_by(ctx, &args[1], 1)
+    incr_by(ctx, args, 1)
 }
 
 /// `DECR key`.
 pub fn decr(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    incr_by(ctx, &args[1], -1)
+    incr_by(ctx, args, -1)
 }
 
 /// `INCRBY key increment`.
 pub fn incrby(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let delta = args::int(&args[2])?;
-    incr_by(ctx, &args[1], delta)
+    incr_by(ctx, args, delta)
 }
 
 /// `DECRBY key decrement`.
 pub fn decrby(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let delta = args::int(&args[2])?;
     let delta = delta.checked_neg().ok_or(CommandError::DecrementOverflow)?;
-    incr_by(ctx, &args[1], delta)
+    incr_by(ctx, args, delta)
 }
 
 /// `INCRBYFLOAT key increment`: the new value as a bulk string (as Redis replies even
@@ -484,10 +515,17 @@ pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
                 slot.set(Entry::new(text.as_bytes()));
             }
         }
+        // Logged as the resulting value, so replay cannot drift by rounding.
+        slot.log(&[b"SET", slot.key(), text.as_bytes(), b"KEEPTTL"]);
         Ok(text)
     })?;
     ctx.out.bulk(text.as_bytes());
     Ok(())
+}
+
+/// The arguments as byte slices, for logging a command as it was given.
+pub fn as_slices(args: &[Bytes]) -> Vec<&[u8]> {
+    args.iter().map(|a| &a[..]).collect()
 }
 
 #[cfg(test)]

@@ -79,4 +79,5 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("config", -2, ADMIN, NONE, server::config),
     spec("info", -1, CONNECTION, NONE, info::info),
     spec("time", 1, FAST, NONE, server::time),
+    spec("bgrewriteaof", 1, ADMIN, NONE, server::bgrewriteaof),
 ];

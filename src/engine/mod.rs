@@ -5,18 +5,30 @@
 //! ascending order first, so other clients see them whole (invariant 4) and two of them
 //! can never deadlock. No lock is ever held across an `.await`.
 
+mod keyspace;
 pub mod table;
+
+use std::sync::OnceLock;
 
 use arc_swap::ArcSwap;
 
-use crate::sync::{lock, Arc, AtomicU64, Mutex, Ordering, ShardedMap};
-use table::Table;
+pub use keyspace::{Keyspace, ReadView, SharedLog, Slot, WriteView};
+
+use crate::sync::{lock, Arc, Mutex};
 
 /// How many databases there are (`SELECT 0` … `SELECT 15`), as in Redis.
 pub const DATABASES: usize = 16;
 
-/// Lock stripes per database: enough that two cores rarely meet on one lock.
+/// Lock stripes per database.
 const SHARDS: usize = 64;
+
+/// Receives every change to the dataset, as the command that replays it, in the
+/// order the changes were applied to each key. The AOF implements it.
+pub trait ChangeLog: Send + Sync {
+    /// Appends one change made in database `db`; called with the key's shard locked,
+    /// so it must not block.
+    fn append(&self, db: usize, args: &[&[u8]]);
+}
 
 /// One stored value with its metadata.
 ///
@@ -86,230 +98,11 @@ impl Entry {
     }
 }
 
-/// One database: a sharded map plus the counters that `INFO` reads.
-pub struct Keyspace {
-    map: ShardedMap,
-    expired_keys: AtomicU64,
-}
-
-impl Default for Keyspace {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Keyspace {
-    /// An empty database.
-    pub fn new() -> Self {
-        Self::with_shards(SHARDS)
-    }
-
-    /// An empty database with `shards` lock stripes (loom models use few).
-    pub fn with_shards(shards: usize) -> Self {
-        Keyspace { map: ShardedMap::new(shards), expired_keys: AtomicU64::new(0) }
-    }
-
-    /// Runs `read` on the live entry for `key` (an expired entry reads as absent).
-    #[inline]
-    pub fn read<R>(&self, key: &[u8], now_ms: u64, read: impl FnOnce(Option<&Entry>) -> R) -> R {
-        let (hash, shard) = self.map.locate(key);
-        let guard = self.map.read(shard);
-        let entry = table::get(&guard, hash, key).filter(|e| !e.is_expired(now_ms));
-        read(entry)
-    }
-
-    /// Runs `update` with exclusive access to `key`'s slot.
-    ///
-    /// The shard stays locked for the whole closure, so a read-modify-write such as
-    /// `INCR` is atomic with respect to every other client.
-    #[inline]
-    pub fn write<R>(&self, key: &[u8], now_ms: u64, update: impl FnOnce(&mut Slot<'_>) -> R) -> R {
-        let (hash, shard) = self.map.locate(key);
-        let mut guard = self.map.write(shard);
-        let mut slot = Slot::new(&self.map, &mut guard, hash, key, now_ms, &self.expired_keys);
-        update(&mut slot)
-    }
-
-    /// Locks, for reading, every shard that holds one of `keys`, in ascending order,
-    /// and runs `read` with a view in which all of them are consistent.
-    pub fn read_many<'k, R>(
-        &self,
-        keys: impl Iterator<Item = &'k [u8]> + Clone,
-        now_ms: u64,
-        read: impl FnOnce(&ReadView<'_>) -> R,
-    ) -> R {
-        let shards = self.shards_of(keys);
-        let guards = shards.iter().map(|&s| (s, self.map.read(s))).collect();
-        read(&ReadView { map: &self.map, guards, now_ms })
-    }
-
-    /// Locks, for writing, every shard that holds one of `keys`, in ascending order,
-    /// and runs `update` with exclusive access to all of them at once.
-    pub fn write_many<'k, R>(
-        &self,
-        keys: impl Iterator<Item = &'k [u8]> + Clone,
-        now_ms: u64,
-        update: impl FnOnce(&mut WriteView<'_>) -> R,
-    ) -> R {
-        let shards = self.shards_of(keys);
-        let guards = shards.iter().map(|&s| (s, self.map.write(s))).collect();
-        let mut view = WriteView { map: &self.map, guards, now_ms, expired: &self.expired_keys };
-        update(&mut view)
-    }
-
-    /// The sorted, distinct shard indexes of `keys`.
-    fn shards_of<'k>(&self, keys: impl Iterator<Item = &'k [u8]>) -> Vec<usize> {
-        let mut shards: Vec<usize> = keys.map(|k| self.map.locate(k).1).collect();
-        shards.sort_unstable();
-        shards.dedup();
-        shards
-    }
-
-    /// How many keys are stored (expired keys not yet reclaimed included, as in Redis).
-    pub fn len(&self) -> usize {
-        (0..self.map.shard_count()).map(|s| self.map.read(s).len()).sum()
-    }
-
-    /// Whether the database holds no key.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// How many keys have a TTL.
-    pub fn expires_count(&self) -> usize {
-        let mut count = 0;
-        for s in 0..self.map.shard_count() {
-            table::for_each(&self.map.read(s), |_, e| count += e.expire_at_ms().is_some() as usize);
-        }
-        count
-    }
-
-    /// Removes every key. All shards are locked together, so no reader sees half.
-    pub fn clear(&self) {
-        let mut guards: Vec<_> = (0..self.map.shard_count()).map(|s| self.map.write(s)).collect();
-        for guard in guards.iter_mut() {
-            guard.clear();
-        }
-    }
-
-    /// How many keys lazy or active expiry has removed.
-    pub fn expired_keys(&self) -> u64 {
-        self.expired_keys.load(Ordering::Relaxed)
-    }
-
-    /// Visits every live key and entry, one shard at a time.
-    pub fn for_each(&self, now_ms: u64, mut visit: impl FnMut(&[u8], &Entry)) {
-        for s in 0..self.map.shard_count() {
-            table::for_each(&self.map.read(s), |k, e| {
-                if !e.is_expired(now_ms) {
-                    visit(k, e)
-                }
-            });
-        }
-    }
-}
-
-/// Exclusive access to one key's place in the map, with the shard locked.
-///
-/// An entry that has expired is removed when the slot is opened, so every method
-/// sees only live data.
-pub struct Slot<'a> {
-    map: &'a ShardedMap,
-    table: &'a mut Table,
-    hash: u64,
-    key: &'a [u8],
-}
-
-impl<'a> Slot<'a> {
-    fn new(
-        map: &'a ShardedMap,
-        table: &'a mut Table,
-        hash: u64,
-        key: &'a [u8],
-        now_ms: u64,
-        expired: &AtomicU64,
-    ) -> Self {
-        if table::get(table, hash, key).is_some_and(|e| e.is_expired(now_ms)) {
-            table::remove(table, hash, key);
-            expired.fetch_add(1, Ordering::Relaxed);
-        }
-        Slot { map, table, hash, key }
-    }
-
-    /// The key this slot is for.
-    pub fn key(&self) -> &[u8] {
-        self.key
-    }
-
-    /// The live entry, if any.
-    #[inline]
-    pub fn get(&self) -> Option<&Entry> {
-        table::get(self.table, self.hash, self.key)
-    }
-
-    /// The live entry for in-place change, if any.
-    #[inline]
-    pub fn get_mut(&mut self) -> Option<&mut Entry> {
-        table::get_mut(self.table, self.hash, self.key)
-    }
-
-    /// Stores `entry`, returning the one it replaced.
-    #[inline]
-    pub fn set(&mut self, entry: Entry) -> Option<Entry> {
-        let map = self.map;
-        table::insert(self.table, self.hash, self.key, entry, |k| map.rehash(k))
-    }
-
-    /// Removes the entry, returning it.
-    #[inline]
-    pub fn remove(&mut self) -> Option<Entry> {
-        table::remove(self.table, self.hash, self.key)
-    }
-}
-
-use crate::sync::{ShardReadGuard as ReadGuard, ShardWriteGuard as WriteGuard};
-
-/// A consistent read view over several shards (see [`Keyspace::read_many`]).
-pub struct ReadView<'a> {
-    map: &'a ShardedMap,
-    guards: Vec<(usize, ReadGuard<'a>)>,
-    now_ms: u64,
-}
-
-impl ReadView<'_> {
-    /// The live entry for `key`, which must be one of the keys the view was made for.
-    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        let (hash, shard) = self.map.locate(key);
-        let index = self.guards.binary_search_by_key(&shard, |(s, _)| *s).ok()?;
-        table::get(&self.guards[index].1, hash, key).filter(|e| !e.is_expired(self.now_ms))
-    }
-}
-
-/// Exclusive access to several shards at once (see [`Keyspace::write_many`]).
-pub struct WriteView<'a> {
-    map: &'a ShardedMap,
-    guards: Vec<(usize, WriteGuard<'a>)>,
-    now_ms: u64,
-    expired: &'a AtomicU64,
-}
-
-impl WriteView<'_> {
-    /// Runs `update` on the slot of `key`, which must be one of the view's keys.
-    ///
-    /// Returns `None` only if `key` was not among them (a bug in the caller).
-    pub fn with_slot<R>(&mut self, key: &[u8], update: impl FnOnce(&mut Slot<'_>) -> R) -> Option<R> {
-        let (hash, shard) = self.map.locate(key);
-        let index = self.guards.binary_search_by_key(&shard, |(s, _)| *s).ok()?;
-        let table: &mut Table = &mut self.guards[index].1;
-        let mut slot = Slot::new(self.map, table, hash, key, self.now_ms, self.expired);
-        Some(update(&mut slot))
-    }
-}
-
 /// The sixteen databases. A connection remembers its index and loads the database
 /// for each command; `SWAPDB` exchanges two of them for everybody at once.
 pub struct KvEngine {
     databases: Box<[ArcSwap<Keyspace>]>,
+    log: SharedLog,
     swap_lock: Mutex<()>,
 }
 
@@ -319,11 +112,22 @@ impl Default for KvEngine {
     }
 }
 
+/// One key of a snapshot: database, key, value and absolute expiry.
+pub type SnapshotEntry = (usize, Box<[u8]>, Box<[u8]>, Option<u64>);
+
 impl KvEngine {
-    /// Sixteen empty databases.
+    /// Sixteen empty databases, logging nowhere until [`KvEngine::install_log`].
     pub fn new() -> Self {
-        let databases = (0..DATABASES).map(|_| ArcSwap::from_pointee(Keyspace::new())).collect();
-        KvEngine { databases, swap_lock: Mutex::new(()) }
+        let log: SharedLog = Arc::new(OnceLock::new());
+        let databases = (0..DATABASES)
+            .map(|index| ArcSwap::from_pointee(Keyspace::with_log(SHARDS, index, log.clone())))
+            .collect();
+        KvEngine { databases, log, swap_lock: Mutex::new(()) }
+    }
+
+    /// Starts logging every change to `log` (once; later calls are ignored).
+    pub fn install_log(&self, log: Arc<dyn ChangeLog>) {
+        let _ = self.log.set(log);
     }
 
     /// Database `index` (callers check the range when the client names it).
@@ -332,13 +136,33 @@ impl KvEngine {
         self.databases[index % DATABASES].load_full()
     }
 
+    /// All databases, in a fixed global lock order (by address) with their numbers.
+    fn all_in_lock_order(&self) -> Vec<Arc<Keyspace>> {
+        let mut all: Vec<Arc<Keyspace>> = self.databases.iter().map(|d| d.load_full()).collect();
+        all.sort_by_key(|db| Arc::as_ptr(db) as usize);
+        all
+    }
+
     /// Exchanges databases `a` and `b` (`SWAPDB`): clients connected to either see
-    /// the other's data from now on.
+    /// the other's data from now on. Logged as `SWAPDB a b`.
     pub fn swap(&self, a: usize, b: usize) {
         let _serialised = lock(&self.swap_lock);
+        if a == b {
+            return;
+        }
         let first = self.databases[a].load_full();
-        let second = self.databases[b].swap(first);
-        self.databases[a].store(second);
+        let second = self.databases[b].load_full();
+        // Hold every shard of both so no change of either is logged across the swap.
+        let (low, high) =
+            if Arc::as_ptr(&first) < Arc::as_ptr(&second) { (&first, &second) } else { (&second, &first) };
+        let _low = low.write_all_shards();
+        let _high = high.write_all_shards();
+        first.set_index(b);
+        second.set_index(a);
+        self.databases[a].store(second.clone());
+        self.databases[b].store(first.clone());
+        let (a, b) = (a.to_string(), b.to_string());
+        first.log(&[b"SWAPDB", a.as_bytes(), b.as_bytes()]);
     }
 
     /// Moves `key` with its TTL from database `from` to `to` (`MOVE`): true if it
@@ -349,29 +173,61 @@ impl KvEngine {
         if Arc::ptr_eq(&source, &target) {
             return false;
         }
-        let (hash_s, shard_s) = source.map.locate(key);
-        let (hash_t, shard_t) = target.map.locate(key);
-        // Lock in a global order (by address) so two opposite MOVEs cannot deadlock.
-        let source_first = Arc::as_ptr(&source) < Arc::as_ptr(&target);
-        let (mut guard_s, mut guard_t) = if source_first {
-            let s = source.map.write(shard_s);
-            (s, target.map.write(shard_t))
+        let (hash_s, shard_s) = source.map().locate(key);
+        let (hash_t, shard_t) = target.map().locate(key);
+        // Lock in the global order (by address) so two opposite MOVEs cannot deadlock.
+        let (mut guard_s, mut guard_t) = if Arc::as_ptr(&source) < Arc::as_ptr(&target) {
+            let s = source.map().write(shard_s);
+            (s, target.map().write(shard_t))
         } else {
-            let t = target.map.write(shard_t);
-            (source.map.write(shard_s), t)
+            let t = target.map().write(shard_t);
+            (source.map().write(shard_s), t)
         };
-        let mut from_slot = Slot::new(&source.map, &mut guard_s, hash_s, key, now_ms, &source.expired_keys);
-        let mut to_slot = Slot::new(&target.map, &mut guard_t, hash_t, key, now_ms, &target.expired_keys);
+        let mut from_slot = Slot::new(&source, &mut guard_s, hash_s, key, now_ms);
+        let mut to_slot = Slot::new(&target, &mut guard_t, hash_t, key, now_ms);
         if from_slot.get().is_none() || to_slot.get().is_some() {
             return false;
         }
-        match from_slot.remove() {
-            Some(entry) => {
-                to_slot.set(entry);
-                true
+        let Some(entry) = from_slot.remove() else { return false };
+        to_slot.set(entry);
+        let to = to.to_string();
+        from_slot.log(&[b"MOVE", key, to.as_bytes()]);
+        true
+    }
+
+    /// Empties every database (`FLUSHALL`), logged as one record with all locked.
+    pub fn flush_all(&self) {
+        let all = self.all_in_lock_order();
+        let mut guards: Vec<_> = all.iter().map(|db| db.write_all_shards()).collect();
+        for shards in guards.iter_mut() {
+            for shard in shards.iter_mut() {
+                shard.clear();
             }
-            None => false,
         }
+        if let Some(db) = all.first() {
+            db.log(&[b"FLUSHALL"]);
+        }
+    }
+
+    /// A point-in-time copy of every live key, taken with every shard of every
+    /// database read-locked; `at_cut` runs while the locks are held, so whatever it
+    /// marks (the AOF rewrite's cut-over point) is exact: every change before it is in
+    /// the snapshot, every change after it is not.
+    pub fn snapshot(&self, now_ms: u64, at_cut: impl FnOnce()) -> Vec<SnapshotEntry> {
+        let all = self.all_in_lock_order();
+        let guards: Vec<_> = all.iter().map(|db| (db.index(), db.read_all())).collect();
+        let mut entries = Vec::new();
+        for (index, shards) in &guards {
+            for shard in shards {
+                table::for_each(shard, |key, entry| {
+                    if !entry.is_expired(now_ms) {
+                        entries.push((*index, key.into(), entry.value().into(), entry.expire_at_ms()));
+                    }
+                });
+            }
+        }
+        at_cut();
+        entries
     }
 
     /// Keys in all databases together.
@@ -428,7 +284,7 @@ mod tests {
             }
         });
         assert_eq!(db.len(), 200);
-        db.clear();
+        db.clear(&[]);
         assert!(db.is_empty());
     }
 

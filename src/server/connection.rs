@@ -71,6 +71,9 @@ impl Connection {
                 }
             }
             let keep_open = self.run_requests();
+            if !self.await_durability().await {
+                return;
+            }
             if self.flush().await.is_err() || !keep_open {
                 return;
             }
@@ -104,6 +107,26 @@ impl Connection {
         self.session.client.last_active_secs.store(unix_secs(), Ordering::Relaxed);
         self.state.stats.absorb(&mut self.session.local_stats);
         keep_open
+    }
+
+    /// Under `appendfsync always`, waits until the AOF has fsynced this batch's
+    /// writes (invariant 2). False when that failed: the replies are dropped
+    /// unsent, so no failed write is acknowledged, and the connection closes.
+    async fn await_durability(&mut self) -> bool {
+        if !std::mem::take(&mut self.session.wrote) {
+            return true;
+        }
+        let Some(aof) = self.state.aof.get() else { return true };
+        if aof.status().policy() != crate::config::FsyncPolicy::Always {
+            return true;
+        }
+        match aof.barrier().await {
+            Ok(Ok(())) => true,
+            Ok(Err(_)) | Err(_) => {
+                self.out.clear();
+                false
+            }
+        }
     }
 
     /// Writes all pending replies with one write.

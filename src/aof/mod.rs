@@ -1,0 +1,193 @@
+//! Persistence: the append-only file.
+//!
+//! Every change is encoded as a RESP2 record (exactly what a client could send) while
+//! its shard is locked and sent over a crossbeam channel to one AOF thread, which
+//! writes, applies the fsync policy and, under `appendfsync always`, releases the
+//! replies of the connections whose records the fsync covered (group commit).
+//! [`replay`] rebuilds the dataset on boot; [`rewrite`] compacts the file.
+
+pub mod file;
+pub mod replay;
+pub mod rewrite;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{unbounded, Sender};
+use tokio::sync::oneshot;
+
+use crate::config::FsyncPolicy;
+use crate::engine::ChangeLog;
+use crate::sync::lock;
+use file::AofStorage;
+use writer::{Message, Writer};
+
+/// Encodes `args` as a RESP2 multibulk request into `out`.
+pub fn encode_command(out: &mut Vec<u8>, args: &[&[u8]]) {
+    let mut number = itoa::Buffer::new();
+    out.push(b'*');
+    out.extend_from_slice(number.format(args.len()).as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for arg in args {
+        out.push(b'$');
+        out.extend_from_slice(number.format(arg.len()).as_bytes());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// What `INFO persistence` reports and what decides `-MISCONF`.
+#[derive(Debug, Default)]
+pub struct AofStatus {
+    /// Set after a failed write or fsync; writes are refused until a rewrite succeeds.
+    failed: AtomicBool,
+    last_error: Mutex<String>,
+    /// A rewrite is running.
+    pub rewrite_in_progress: AtomicBool,
+    /// The last rewrite failed.
+    pub last_rewrite_failed: AtomicBool,
+    /// Bytes in the current file.
+    pub current_size: AtomicU64,
+    /// Bytes in the file after the last rewrite (or at start).
+    pub base_size: AtomicU64,
+    /// Rewrites completed.
+    pub rewrites: AtomicU64,
+    policy: AtomicU8,
+}
+
+impl AofStatus {
+    /// The error to refuse writes with, while the AOF is failing.
+    pub fn failure(&self) -> Option<String> {
+        if self.failed.load(Ordering::Acquire) {
+            Some(lock(&self.last_error).clone())
+        } else {
+            None
+        }
+    }
+
+    fn fail(&self, error: &std::io::Error) {
+        let text = error.to_string();
+        log::error!("AOF write failed: {text}; refusing writes until a rewrite succeeds");
+        *lock(&self.last_error) = text;
+        self.failed.store(true, Ordering::Release);
+    }
+
+    fn recover(&self) {
+        if self.failed.swap(false, Ordering::AcqRel) {
+            log::warn!("AOF recovered: the rewritten file holds the whole dataset again");
+        }
+    }
+
+    /// The fsync policy in force.
+    pub fn policy(&self) -> FsyncPolicy {
+        match self.policy.load(Ordering::Relaxed) {
+            0 => FsyncPolicy::Always,
+            1 => FsyncPolicy::Everysec,
+            _ => FsyncPolicy::No,
+        }
+    }
+
+    fn set_policy(&self, policy: FsyncPolicy) {
+        let code = match policy {
+            FsyncPolicy::Always => 0,
+            FsyncPolicy::Everysec => 1,
+            FsyncPolicy::No => 2,
+        };
+        self.policy.store(code, Ordering::Relaxed);
+    }
+}
+
+/// The handle to a running AOF: the channel to its thread and its status.
+pub struct Aof {
+    path: PathBuf,
+    sender: Sender<Message>,
+    status: Arc<AofStatus>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Aof {
+    /// Opens (creating) the AOF at `path` on the real disk and starts its thread.
+    pub fn open(path: &Path, policy: FsyncPolicy) -> std::io::Result<Arc<Aof>> {
+        Self::open_with(path, policy, Arc::new(file::DiskStorage))
+    }
+
+    /// Like [`Aof::open`] with the file I/O of `storage` (tests inject faults here).
+    pub fn open_with(
+        path: &Path,
+        policy: FsyncPolicy,
+        storage: Arc<dyn AofStorage>,
+    ) -> std::io::Result<Arc<Aof>> {
+        let file = storage.open(path)?;
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let status = Arc::new(AofStatus::default());
+        status.set_policy(policy);
+        status.current_size.store(size, Ordering::Relaxed);
+        status.base_size.store(size, Ordering::Relaxed);
+        let (sender, receiver) = unbounded();
+        let writer = Writer::new(path.to_path_buf(), file, storage, status.clone(), receiver, size);
+        let thread = std::thread::Builder::new().name("aof".into()).spawn(move || writer.run())?;
+        Ok(Arc::new(Aof { path: path.to_path_buf(), sender, status, thread: Mutex::new(Some(thread)) }))
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The status `INFO persistence` and `-MISCONF` read.
+    pub fn status(&self) -> &AofStatus {
+        &self.status
+    }
+
+    /// Changes the fsync policy (`CONFIG SET appendfsync`).
+    pub fn set_policy(&self, policy: FsyncPolicy) {
+        self.status.set_policy(policy);
+    }
+
+    /// Returns a receiver that resolves once every record sent before this call from
+    /// this thread has been written and (under `always`) fsynced; `Err` carries the
+    /// I/O error if that failed. A connection awaits it before sending its replies.
+    pub fn barrier(&self) -> oneshot::Receiver<Result<(), String>> {
+        let (tx, rx) = oneshot::channel();
+        if let Err(crossbeam_channel::SendError(Message::Barrier(tx))) =
+            self.sender.send(Message::Barrier(tx))
+        {
+            let _ = tx.send(Err("the AOF thread has stopped".into()));
+        }
+        rx
+    }
+
+    /// Flushes and fsyncs everything queued, then stops the thread (shutdown).
+    pub fn close(&self) {
+        let _ = self.sender.send(Message::Shutdown);
+        if let Some(thread) = lock(&self.thread).take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn send(&self, message: Message) {
+        // The thread only stops at shutdown, after which nothing is logged.
+        let _ = self.sender.send(message);
+    }
+}
+
+impl ChangeLog for Aof {
+    fn append(&self, db: usize, args: &[&[u8]]) {
+        let mut record = Vec::with_capacity(16 + args.iter().map(|a| a.len() + 16).sum::<usize>());
+        encode_command(&mut record, args);
+        self.send(Message::Record { db, record });
+    }
+}
+
+impl Drop for Aof {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests;

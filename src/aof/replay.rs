@@ -1,0 +1,209 @@
+//! Rebuilding the dataset from the AOF at boot, through the same parser and command
+//! table that serve clients (no second implementation of any command).
+//!
+//! Nothing expires while loading (as in Redis): a key whose absolute expiry has
+//! passed is dropped after the load, by the ordinary lazy and active expiry, so a
+//! command logged while the key was alive replays against the same state.
+//!
+//! A record cut off at the end of the file (a crash mid-write) is truncated away,
+//! and the offset is logged — unless `aof-load-truncated no`, which refuses to start.
+//! NUL bytes at the end (a power loss on some file systems) count as such a tail.
+//! Anything else that is not a valid record refuses to start, naming its offset.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+
+use crate::command::{execute, Context, Session};
+use crate::protocol::{Protocol, ReplyWriter, RequestParser};
+use crate::state::ServerState;
+
+/// What a replay found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReplayReport {
+    /// Records applied.
+    pub records: u64,
+    /// Bytes of complete records.
+    pub bytes: u64,
+    /// Where a torn tail was cut off, if there was one.
+    pub truncated_at: Option<u64>,
+}
+
+/// Why the AOF could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayError(pub String);
+
+impl std::fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+const CHUNK: usize = 1 << 20;
+
+/// Replays the AOF at `path` into `state`; a missing file is an empty dataset.
+pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<ReplayReport, ReplayError> {
+    let io = |e: std::io::Error| ReplayError(format!("cannot read AOF {}: {e}", path.display()));
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ReplayReport::default()),
+        Err(e) => return Err(io(e)),
+    };
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let client = state.clients.register_detached();
+    let mut session = Session::new(client);
+    let mut out = ReplyWriter::new(Protocol::Resp2);
+    let mut parser = RequestParser::default();
+    let mut buf = BytesMut::with_capacity(CHUNK);
+    let mut report = ReplayReport::default();
+    // Offset of the first byte in `buf`, and of the end of the last complete record.
+    let mut buf_offset: u64 = 0;
+    let started = Instant::now();
+    let mut last_progress = Instant::now();
+    let mut eof = false;
+    // Bytes read from the file so far; `read_total - buf.len()` is where `buf` starts.
+    let mut read_total: u64 = 0;
+    loop {
+        if !eof {
+            buf.reserve(CHUNK);
+            let mut chunk = vec![0u8; CHUNK];
+            let n = file.read(&mut chunk).map_err(io)?;
+            if n == 0 {
+                eof = true;
+            } else {
+                buf.extend_from_slice(&chunk[..n]);
+                read_total += n as u64;
+            }
+        }
+        loop {
+            if !parser.is_mid_request() {
+                match buf.first() {
+                    None => break,
+                    Some(b'*') => {}
+                    Some(_) => {
+                        let at = read_total - buf.len() as u64;
+                        return tail_or_garbage(path, at, report, load_truncated, "not a RESP record");
+                    }
+                }
+            }
+            let before = buf.len();
+            let args = match parser.next_request(&mut buf) {
+                Ok(Some(args)) => args,
+                Ok(None) => break,
+                Err(e) => {
+                    let at = read_total - buf.len() as u64;
+                    return tail_or_garbage(path, at, report, load_truncated, &e.to_string());
+                }
+            };
+            let consumed = (before - buf.len()) as u64;
+            let mut ctx = Context { state, session: &mut session, out: &mut out, now_ms: 0 };
+            execute(&mut ctx, args);
+            if out.as_bytes().first() == Some(&b'-') {
+                let reply = String::from_utf8_lossy(out.as_bytes()).trim_end().to_string();
+                return Err(ReplayError(format!(
+                    "AOF {}: the record at offset {} failed: {reply}",
+                    path.display(),
+                    report.bytes
+                )));
+            }
+            out.clear();
+            buf_offset += consumed;
+            report.records += 1;
+            report.bytes = buf_offset;
+            if last_progress.elapsed().as_secs() >= 1 {
+                last_progress = Instant::now();
+                log::info!(
+                    "loading AOF: {} records, {:.1} of {:.1} MB",
+                    report.records,
+                    report.bytes as f64 / 1e6,
+                    total as f64 / 1e6
+                );
+            }
+        }
+        if eof {
+            break;
+        }
+    }
+    if !buf.is_empty() || parser.is_mid_request() {
+        // Bytes of an unfinished record remain: a torn tail.
+        truncate_tail(path, &mut report, load_truncated, "the last record is incomplete")?;
+    }
+    log::info!(
+        "AOF loaded: {} records, {} bytes in {:.3}s",
+        report.records,
+        report.bytes,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(report)
+}
+
+/// After an invalid byte at offset `at` (in the record that starts at
+/// `report.bytes`): when it begins NUL padding that runs to the end of the file, the
+/// record was torn by a power loss and is cut off; anything else refuses to start.
+fn tail_or_garbage(
+    path: &Path,
+    at: u64,
+    mut report: ReplayReport,
+    load_truncated: bool,
+    what: &str,
+) -> Result<ReplayReport, ReplayError> {
+    if rest_is_nul(path, at) {
+        truncate_tail(path, &mut report, load_truncated, "NUL padding after the last record")?;
+        return Ok(report);
+    }
+    Err(ReplayError(format!(
+        "AOF {} is corrupt at offset {at} (in the record starting at {}): {what}; refusing to start \
+         (repair it with redis-check-aof --fix, or truncate the file there)",
+        path.display(),
+        report.bytes
+    )))
+}
+
+/// Whether every byte of the file from `offset` on is NUL.
+fn rest_is_nul(path: &Path, offset: u64) -> bool {
+    let Ok(bytes) = std::fs::read(path) else { return false };
+    bytes.get(offset as usize..).is_some_and(|rest| !rest.is_empty() && rest.iter().all(|&b| b == 0))
+}
+
+fn truncate_tail(
+    path: &Path,
+    report: &mut ReplayReport,
+    load_truncated: bool,
+    why: &str,
+) -> Result<(), ReplayError> {
+    if !load_truncated {
+        return Err(ReplayError(format!(
+            "AOF {}: {why} at offset {}; aof-load-truncated is no, refusing to start",
+            path.display(),
+            report.bytes
+        )));
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| ReplayError(format!("cannot open AOF {} to truncate it: {e}", path.display())))?;
+    file.set_len(report.bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| ReplayError(format!("cannot truncate AOF {}: {e}", path.display())))?;
+    log::warn!("AOF {}: {why}; truncated the file at offset {}", path.display(), report.bytes);
+    report.truncated_at = Some(report.bytes);
+    Ok(())
+}
+
+/// Convenience for `main`: replay, then start logging to the same file.
+pub fn load_and_open(state: &Arc<ServerState>) -> Result<Option<ReplayReport>, ReplayError> {
+    let config = state.config.load();
+    let Some(path) = config.aof_path.clone() else { return Ok(None) };
+    let report = replay(&path, state, config.aof_load_truncated)?;
+    let aof = super::Aof::open(&path, config.appendfsync)
+        .map_err(|e| ReplayError(format!("cannot open AOF {}: {e}", path.display())))?;
+    state.engine.install_log(aof.clone());
+    let _ = state.aof.set(aof);
+    Ok(Some(report))
+}

@@ -1,0 +1,294 @@
+//! One database: a sharded map, the counters `INFO` reads, and the hook through
+//! which every change is logged to the AOF while its shard is still locked.
+
+use std::sync::OnceLock;
+
+use super::table::{self, Table};
+use super::{ChangeLog, Entry};
+use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering, ShardReadGuard, ShardWriteGuard, ShardedMap};
+
+/// Lock stripes per database: enough that two cores rarely meet on one lock.
+const SHARDS: usize = 64;
+
+/// Where changes are logged, shared by all databases and installed once persistence
+/// is ready (after replay, so replayed commands are not logged again).
+pub type SharedLog = Arc<OnceLock<Arc<dyn ChangeLog>>>;
+
+/// One database.
+pub struct Keyspace {
+    map: ShardedMap,
+    expired_keys: AtomicU64,
+    /// The database's current number (changes with `SWAPDB`), for AOF records.
+    index: AtomicUsize,
+    log: SharedLog,
+}
+
+impl Default for Keyspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Keyspace {
+    /// An empty database with no change log.
+    pub fn new() -> Self {
+        Self::with_shards(SHARDS)
+    }
+
+    /// An empty database with `shards` lock stripes (loom models use few).
+    pub fn with_shards(shards: usize) -> Self {
+        Self::with_log(shards, 0, Arc::new(OnceLock::new()))
+    }
+
+    /// An empty database number `index` that logs changes to `log` once installed.
+    pub fn with_log(shards: usize, index: usize, log: SharedLog) -> Self {
+        Keyspace {
+            map: ShardedMap::new(shards),
+            expired_keys: AtomicU64::new(0),
+            index: AtomicUsize::new(index),
+            log,
+        }
+    }
+
+    /// The database's number.
+    pub fn index(&self) -> usize {
+        self.index.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn set_index(&self, index: usize) {
+        self.index.store(index, Ordering::Relaxed);
+    }
+
+    pub(super) fn map(&self) -> &ShardedMap {
+        &self.map
+    }
+
+    /// Logs a change that is not tied to one slot (`FLUSHDB`), with this database's
+    /// number. Call it while the shards concerned are locked.
+    pub fn log(&self, args: &[&[u8]]) {
+        if let Some(log) = self.log.get() {
+            log.append(self.index(), args);
+        }
+    }
+
+    /// Runs `read` on the live entry for `key` (an expired entry reads as absent).
+    #[inline]
+    pub fn read<R>(&self, key: &[u8], now_ms: u64, read: impl FnOnce(Option<&Entry>) -> R) -> R {
+        let (hash, shard) = self.map.locate(key);
+        let guard = self.map.read(shard);
+        let entry = table::get(&guard, hash, key).filter(|e| !e.is_expired(now_ms));
+        read(entry)
+    }
+
+    /// Runs `update` with exclusive access to `key`'s slot.
+    ///
+    /// The shard stays locked for the whole closure, so a read-modify-write such as
+    /// `INCR` is atomic with respect to every other client, and what it logs reaches
+    /// the AOF in the order the changes were applied (invariant 1).
+    #[inline]
+    pub fn write<R>(&self, key: &[u8], now_ms: u64, update: impl FnOnce(&mut Slot<'_>) -> R) -> R {
+        let (hash, shard) = self.map.locate(key);
+        let mut guard = self.map.write(shard);
+        let mut slot = Slot::new(self, &mut guard, hash, key, now_ms);
+        update(&mut slot)
+    }
+
+    /// Locks, for reading, every shard that holds one of `keys`, in ascending order,
+    /// and runs `read` with a view in which all of them are consistent.
+    pub fn read_many<'k, R>(
+        &self,
+        keys: impl Iterator<Item = &'k [u8]>,
+        now_ms: u64,
+        read: impl FnOnce(&ReadView<'_>) -> R,
+    ) -> R {
+        let shards = self.shards_of(keys);
+        let guards = shards.iter().map(|&s| (s, self.map.read(s))).collect();
+        read(&ReadView { keyspace: self, guards, now_ms })
+    }
+
+    /// Locks, for writing, every shard that holds one of `keys`, in ascending order,
+    /// and runs `update` with exclusive access to all of them at once.
+    pub fn write_many<'k, R>(
+        &self,
+        keys: impl Iterator<Item = &'k [u8]>,
+        now_ms: u64,
+        update: impl FnOnce(&mut WriteView<'_>) -> R,
+    ) -> R {
+        let shards = self.shards_of(keys);
+        let guards = shards.iter().map(|&s| (s, self.map.write(s))).collect();
+        let mut view = WriteView { keyspace: self, guards, now_ms };
+        update(&mut view)
+    }
+
+    /// The sorted, distinct shard indexes of `keys`.
+    fn shards_of<'k>(&self, keys: impl Iterator<Item = &'k [u8]>) -> Vec<usize> {
+        let mut shards: Vec<usize> = keys.map(|k| self.map.locate(k).1).collect();
+        shards.sort_unstable();
+        shards.dedup();
+        shards
+    }
+
+    /// Read-locks every shard, in ascending order (for a consistent snapshot).
+    pub(super) fn read_all(&self) -> Vec<ShardReadGuard<'_>> {
+        (0..self.map.shard_count()).map(|s| self.map.read(s)).collect()
+    }
+
+    /// Write-locks every shard, in ascending order.
+    pub(super) fn write_all_shards(&self) -> Vec<ShardWriteGuard<'_>> {
+        (0..self.map.shard_count()).map(|s| self.map.write(s)).collect()
+    }
+
+    /// How many keys are stored (expired keys not yet reclaimed included, as in Redis).
+    pub fn len(&self) -> usize {
+        (0..self.map.shard_count()).map(|s| self.map.read(s).len()).sum()
+    }
+
+    /// Whether the database holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many keys have a TTL.
+    pub fn expires_count(&self) -> usize {
+        let mut count = 0;
+        for s in 0..self.map.shard_count() {
+            table::for_each(&self.map.read(s), |_, e| count += e.expire_at_ms().is_some() as usize);
+        }
+        count
+    }
+
+    /// Removes every key and logs `logged_as` (`FLUSHDB`) while all shards are
+    /// locked, so no reader sees half and the log order is exact.
+    pub fn clear(&self, logged_as: &[&[u8]]) {
+        let mut guards = self.write_all_shards();
+        for guard in guards.iter_mut() {
+            guard.clear();
+        }
+        if !logged_as.is_empty() {
+            self.log(logged_as);
+        }
+    }
+
+    /// How many keys lazy or active expiry has removed.
+    pub fn expired_keys(&self) -> u64 {
+        self.expired_keys.load(Ordering::Relaxed)
+    }
+
+    /// Visits every live key and entry, one shard at a time.
+    pub fn for_each(&self, now_ms: u64, mut visit: impl FnMut(&[u8], &Entry)) {
+        for s in 0..self.map.shard_count() {
+            table::for_each(&self.map.read(s), |k, e| {
+                if !e.is_expired(now_ms) {
+                    visit(k, e)
+                }
+            });
+        }
+    }
+}
+
+/// Exclusive access to one key's place in the map, with the shard locked.
+///
+/// An entry that has expired is removed (and logged as `DEL`) when the slot is
+/// opened, so every method sees only live data.
+pub struct Slot<'a> {
+    keyspace: &'a Keyspace,
+    table: &'a mut Table,
+    hash: u64,
+    key: &'a [u8],
+}
+
+impl<'a> Slot<'a> {
+    pub(super) fn new(
+        keyspace: &'a Keyspace,
+        table: &'a mut Table,
+        hash: u64,
+        key: &'a [u8],
+        now_ms: u64,
+    ) -> Self {
+        if table::get(table, hash, key).is_some_and(|e| e.is_expired(now_ms)) {
+            table::remove(table, hash, key);
+            keyspace.expired_keys.fetch_add(1, Ordering::Relaxed);
+            keyspace.log(&[b"DEL", key]);
+        }
+        Slot { keyspace, table, hash, key }
+    }
+
+    /// The key this slot is for.
+    pub fn key(&self) -> &[u8] {
+        self.key
+    }
+
+    /// The live entry, if any.
+    #[inline]
+    pub fn get(&self) -> Option<&Entry> {
+        table::get(self.table, self.hash, self.key)
+    }
+
+    /// The live entry for in-place change, if any.
+    #[inline]
+    pub fn get_mut(&mut self) -> Option<&mut Entry> {
+        table::get_mut(self.table, self.hash, self.key)
+    }
+
+    /// Stores `entry`, returning the one it replaced.
+    #[inline]
+    pub fn set(&mut self, entry: Entry) -> Option<Entry> {
+        let map = &self.keyspace.map;
+        table::insert(self.table, self.hash, self.key, entry, |k| map.rehash(k))
+    }
+
+    /// Removes the entry, returning it.
+    #[inline]
+    pub fn remove(&mut self) -> Option<Entry> {
+        table::remove(self.table, self.hash, self.key)
+    }
+
+    /// Logs the change just made, as a command that replays it (invariant 1: the
+    /// shard is still locked, so log order is apply order for this key).
+    #[inline]
+    pub fn log(&self, args: &[&[u8]]) {
+        self.keyspace.log(args);
+    }
+}
+
+/// A consistent read view over several shards (see [`Keyspace::read_many`]).
+pub struct ReadView<'a> {
+    keyspace: &'a Keyspace,
+    guards: Vec<(usize, ShardReadGuard<'a>)>,
+    now_ms: u64,
+}
+
+impl ReadView<'_> {
+    /// The live entry for `key`, which must be one of the keys the view was made for.
+    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
+        let (hash, shard) = self.keyspace.map.locate(key);
+        let index = self.guards.binary_search_by_key(&shard, |(s, _)| *s).ok()?;
+        table::get(&self.guards[index].1, hash, key).filter(|e| !e.is_expired(self.now_ms))
+    }
+}
+
+/// Exclusive access to several shards at once (see [`Keyspace::write_many`]).
+pub struct WriteView<'a> {
+    keyspace: &'a Keyspace,
+    guards: Vec<(usize, ShardWriteGuard<'a>)>,
+    now_ms: u64,
+}
+
+impl WriteView<'_> {
+    /// Runs `update` on the slot of `key`, which must be one of the view's keys.
+    ///
+    /// Returns `None` only if `key` was not among them (a bug in the caller).
+    pub fn with_slot<R>(&mut self, key: &[u8], update: impl FnOnce(&mut Slot<'_>) -> R) -> Option<R> {
+        let keyspace = self.keyspace;
+        let (hash, shard) = keyspace.map.locate(key);
+        let index = self.guards.binary_search_by_key(&shard, |(s, _)| *s).ok()?;
+        let table: &mut Table = &mut self.guards[index].1;
+        let mut slot = Slot::new(keyspace, table, hash, key, self.now_ms);
+        Some(update(&mut slot))
+    }
+
+    /// Logs the multi-key change just made as one record, all its shards locked.
+    pub fn log(&self, args: &[&[u8]]) {
+        self.keyspace.log(args);
+    }
+}
