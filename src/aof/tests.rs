@@ -1,1 +1,312 @@
+//! AOF unit tests: injected I/O faults, torn tails at every byte offset, garbage in
+//! the middle, group-commit acknowledgements.
 
+use std::io;
+use std::path::Path;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use super::file::{AofFile, AofStorage, DiskStorage};
+use super::replay::replay;
+use super::*;
+use crate::command::{execute, Context, Session};
+use crate::config::{Config, FsyncPolicy};
+use crate::engine::Entry;
+use crate::protocol::{Protocol, ReplyWriter};
+use crate::state::ServerState;
+
+/// What the next append or sync does.
+const OK: u8 = 0;
+const APPEND_EIO: u8 = 1;
+const APPEND_TORN: u8 = 2;
+const SYNC_EIO: u8 = 3;
+
+/// Real files whose next operation can be made to fail.
+struct FaultyStorage {
+    mode: Arc<AtomicU8>,
+}
+
+struct FaultyFile {
+    inner: Box<dyn AofFile>,
+    mode: Arc<AtomicU8>,
+}
+
+impl AofStorage for FaultyStorage {
+    fn open(&self, path: &Path) -> io::Result<Box<dyn AofFile>> {
+        Ok(Box::new(FaultyFile { inner: DiskStorage.open(path)?, mode: self.mode.clone() }))
+    }
+}
+
+impl AofFile for FaultyFile {
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self.mode.load(Ordering::SeqCst) {
+            APPEND_EIO => Err(io::Error::from_raw_os_error(5)),
+            APPEND_TORN => {
+                self.inner.append(&bytes[..bytes.len() / 2])?;
+                Err(io::Error::from_raw_os_error(28))
+            }
+            _ => self.inner.append(bytes),
+        }
+    }
+    fn sync(&mut self) -> io::Result<()> {
+        if self.mode.load(Ordering::SeqCst) == SYNC_EIO {
+            return Err(io::Error::from_raw_os_error(5));
+        }
+        self.inner.sync()
+    }
+    fn truncate(&mut self, len: u64) -> io::Result<()> {
+        self.inner.truncate(len)
+    }
+}
+
+fn state() -> ServerState {
+    ServerState::new(Config::default())
+}
+
+/// Runs one command against `state` as a client would, returning the reply bytes.
+fn run(state: &ServerState, args: &[&str]) -> String {
+    let mut session = Session::new(state.clients.register_detached());
+    let mut out = ReplyWriter::new(Protocol::Resp2);
+    let args: Vec<bytes::Bytes> = args.iter().map(|a| bytes::Bytes::copy_from_slice(a.as_bytes())).collect();
+    let mut ctx =
+        Context { state, session: &mut session, out: &mut out, now_ms: crate::command::unix_millis() };
+    execute(&mut ctx, &args);
+    String::from_utf8_lossy(out.as_bytes()).into_owned()
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+}
+
+fn record(args: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    encode_command(&mut out, &args);
+    out
+}
+
+/// Every record of `bytes` is complete (the parser consumes it all).
+fn all_complete(bytes: &[u8]) -> bool {
+    let mut parser = crate::protocol::RequestParser::default();
+    let mut buf = bytes::BytesMut::from(bytes);
+    while let Ok(Some(_)) = parser.next_request(&mut buf) {}
+    buf.is_empty() && !parser.is_mid_request()
+}
+
+#[test]
+fn acknowledged_writes_reach_the_file_and_failures_are_never_acknowledged() {
+    for fault in [APPEND_EIO, APPEND_TORN, SYNC_EIO] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.aof");
+        let mode = Arc::new(AtomicU8::new(OK));
+        let aof = Aof::open_with(&path, FsyncPolicy::Always, Arc::new(FaultyStorage { mode: mode.clone() }))
+            .unwrap();
+        aof.append(0, &[b"SET", b"a", b"1"]);
+        assert_eq!(block_on(aof.barrier()).unwrap(), Ok(()));
+        mode.store(fault, Ordering::SeqCst);
+        aof.append(0, &[b"SET", b"b", b"2"]);
+        let outcome = block_on(aof.barrier()).unwrap();
+        assert!(outcome.is_err(), "fault {fault} was acknowledged");
+        assert!(aof.status().failure().is_some());
+        // Recovery of the disk does not make later writes acknowledged (fsyncgate).
+        mode.store(OK, Ordering::SeqCst);
+        aof.append(0, &[b"SET", b"c", b"3"]);
+        assert!(block_on(aof.barrier()).unwrap().is_err());
+        aof.close();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(all_complete(&bytes), "fault {fault} left a half record: {bytes:?}");
+        assert!(bytes.starts_with(&record(&["SELECT", "0"])));
+        if fault != SYNC_EIO {
+            // The failed append was cut back off: the file ends with the acknowledged write.
+            assert!(bytes.ends_with(&record(&["SET", "a", "1"])), "fault {fault}: {bytes:?}");
+        }
+    }
+}
+
+#[test]
+fn misconf_refuses_writes_until_a_rewrite_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.aof");
+    let mode = Arc::new(AtomicU8::new(OK));
+    let state = state();
+    let aof =
+        Aof::open_with(&path, FsyncPolicy::Always, Arc::new(FaultyStorage { mode: mode.clone() })).unwrap();
+    state.engine.install_log(aof.clone());
+    let _ = state.aof.set(aof.clone());
+    assert_eq!(run(&state, &["SET", "k", "1"]), "+OK\r\n");
+    mode.store(APPEND_EIO, Ordering::SeqCst);
+    assert_eq!(run(&state, &["SET", "k", "2"]), "+OK\r\n");
+    assert!(block_on(aof.barrier()).unwrap().is_err());
+    assert!(run(&state, &["SET", "k", "3"]).starts_with("-MISCONF Errors writing to the AOF file: "));
+    assert_eq!(run(&state, &["GET", "k"]), "$1\r\n2\r\n", "reads keep working");
+    mode.store(OK, Ordering::SeqCst);
+    assert_eq!(run(&state, &["BGREWRITEAOF"]), "+Background append only file rewriting started\r\n");
+    while aof.status().rewrite_in_progress.load(Ordering::Acquire) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(aof.status().failure(), None);
+    assert_eq!(run(&state, &["SET", "k", "4"]), "+OK\r\n");
+    assert_eq!(block_on(aof.barrier()).unwrap(), Ok(()));
+    aof.close();
+    let reloaded = self::state();
+    replay(&path, &reloaded, true).unwrap();
+    assert_eq!(run(&reloaded, &["GET", "k"]), "$1\r\n4\r\n");
+}
+
+/// The AOF of three databases' worth of writes, and the offsets where records end.
+fn sample_aof() -> (Vec<u8>, Vec<usize>) {
+    let records = [
+        record(&["SELECT", "0"]),
+        record(&["SET", "a", "1"]),
+        record(&["INCR", "a"]),
+        record(&["SET", "bin", "x\r\n\0y"]),
+        record(&["SELECT", "2"]),
+        record(&["APPEND", "s", "hello"]),
+        record(&["SET", "t", "v", "PXAT", "99999999999999"]),
+    ];
+    let mut bytes = Vec::new();
+    let mut ends = Vec::new();
+    for r in records {
+        bytes.extend_from_slice(&r);
+        ends.push(bytes.len());
+    }
+    (bytes, ends)
+}
+
+#[test]
+fn truncation_at_every_byte_of_the_last_three_records_recovers_the_complete_ones() {
+    let (bytes, ends) = sample_aof();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.aof");
+    let first_cut = ends[ends.len() - 4];
+    for cut in first_cut..=bytes.len() {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let state = state();
+        let report = replay(&path, &state, true).unwrap();
+        let complete = ends.iter().filter(|&&e| e <= cut).count() as u64;
+        assert_eq!(report.records, complete, "cut at {cut}");
+        let boundary = ends.iter().copied().filter(|&e| e <= cut).max().unwrap_or(0);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), boundary as u64, "cut at {cut}");
+        assert_eq!(report.truncated_at.is_some(), boundary != cut);
+        // An append after recovery survives the next restart.
+        let aof = Aof::open(&path, FsyncPolicy::Always).unwrap();
+        aof.append(5, &[b"SET", b"after", b"yes"]);
+        assert_eq!(block_on(aof.barrier()).unwrap(), Ok(()));
+        aof.close();
+        let again = self::state();
+        assert_eq!(replay(&path, &again, false).unwrap().records, complete + 2, "cut at {cut}");
+        assert!(again.engine.db(5).read(b"after", 0, |e| e.map(Entry::value) == Some(b"yes")));
+    }
+}
+
+#[test]
+fn truncated_tail_is_refused_when_load_truncated_is_off() {
+    let (bytes, _) = sample_aof();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.aof");
+    std::fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();
+    let error = replay(&path, &state(), false).unwrap_err();
+    assert!(error.0.contains("aof-load-truncated is no"), "{error}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), bytes.len() as u64 - 3, "file untouched");
+}
+
+#[test]
+fn nul_padding_after_a_power_loss_is_a_torn_tail() {
+    let (mut bytes, ends) = sample_aof();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("z.aof");
+    // Half of a last record, then NULs, as a file system may leave after power loss.
+    bytes.extend_from_slice(&record(&["SET", "lost", "value"])[..9]);
+    bytes.extend_from_slice(&[0u8; 4096]);
+    std::fs::write(&path, &bytes).unwrap();
+    let report = replay(&path, &state(), true).unwrap();
+    assert_eq!(report.records, ends.len() as u64);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), *ends.last().unwrap() as u64);
+}
+
+#[test]
+fn garbage_in_the_middle_refuses_to_start_and_names_the_offset() {
+    let (bytes, ends) = sample_aof();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.aof");
+    let mut corrupt = bytes[..ends[2]].to_vec();
+    corrupt.extend_from_slice(b"hello world\r\n");
+    corrupt.extend_from_slice(&bytes[ends[2]..]);
+    std::fs::write(&path, &corrupt).unwrap();
+    let error = replay(&path, &state(), true).unwrap_err();
+    assert!(error.0.contains(&format!("corrupt at offset {}", ends[2])), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), corrupt, "the file is left as it was");
+}
+
+#[test]
+fn replay_restores_every_database_and_absolute_expiries() {
+    let (bytes, _) = sample_aof();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.aof");
+    std::fs::write(&path, &bytes).unwrap();
+    let state = state();
+    replay(&path, &state, true).unwrap();
+    let db0 = state.engine.db(0);
+    assert!(db0.read(b"a", 0, |e| e.map(Entry::value) == Some(b"2")));
+    assert!(db0.read(b"bin", 0, |e| e.map(Entry::value) == Some(b"x\r\n\0y")));
+    let db2 = state.engine.db(2);
+    assert!(db2.read(b"s", 0, |e| e.map(Entry::value) == Some(b"hello")));
+    assert_eq!(db2.read(b"t", 0, |e| e.and_then(Entry::expire_at_ms)), Some(99_999_999_999_999));
+}
+
+#[test]
+fn relative_expiries_are_logged_as_absolute_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.aof");
+    let state = state();
+    let aof = Aof::open(&path, FsyncPolicy::Always).unwrap();
+    state.engine.install_log(aof.clone());
+    run(&state, &["SET", "k", "v", "EX", "100"]);
+    run(&state, &["SETEX", "s", "100", "v"]);
+    run(&state, &["EXPIRE", "k", "200"]);
+    run(&state, &["INCRBYFLOAT", "f", "0.1"]);
+    aof.close();
+    let text = String::from_utf8(std::fs::read(&path).unwrap()).unwrap();
+    assert!(!text.contains("EX\r\n") && !text.contains("SETEX") && !text.contains("EXPIRE\r\n"), "{text}");
+    assert_eq!(text.matches("PXAT").count(), 2, "{text}");
+    assert!(text.contains("PEXPIREAT"));
+    assert!(text.contains("KEEPTTL"), "INCRBYFLOAT is logged as its result: {text}");
+}
+
+#[test]
+fn rewrite_compacts_and_keeps_writes_made_during_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.aof");
+    let state = state();
+    let aof = Aof::open(&path, FsyncPolicy::Everysec).unwrap();
+    state.engine.install_log(aof.clone());
+    let _ = state.aof.set(aof.clone());
+    for _ in 0..500 {
+        run(&state, &["INCR", "counter"]);
+    }
+    run(&state, &["SELECT", "1"]);
+    let before = {
+        assert_eq!(block_on(aof.barrier()).unwrap(), Ok(()));
+        std::fs::metadata(&path).unwrap().len()
+    };
+    assert!(run(&state, &["BGREWRITEAOF"]).starts_with("+Background"));
+    for _ in 0..100 {
+        run(&state, &["INCR", "counter"]);
+    }
+    while aof.status().rewrite_in_progress.load(Ordering::Acquire) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    for _ in 0..10 {
+        run(&state, &["INCR", "counter"]);
+    }
+    aof.close();
+    assert!(std::fs::metadata(&path).unwrap().len() < before);
+    let reloaded = self::state();
+    replay(&path, &reloaded, false).unwrap();
+    assert_eq!(run(&reloaded, &["GET", "counter"]), "$3\r\n610\r\n");
+    assert!(!temp_exists(&path));
+}
+
+fn temp_exists(path: &Path) -> bool {
+    rewrite::temp_path(path).exists()
+}
