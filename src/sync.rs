@@ -16,12 +16,13 @@ pub use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[cfg(ferrum_loom)]
 pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-/// Locks a mutex, recovering the data if a panicking thread poisoned it.
+/// Locks a std mutex (for state outside the loom models: names, status text),
+/// recovering the data if a panicking thread poisoned it.
 ///
 /// Every value we guard with a `Mutex` stays consistent between statements, so a
 /// poisoned lock is safe to reuse; invariant 6 says a fault must never take the
 /// server down.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),

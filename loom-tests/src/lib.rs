@@ -1,1 +1,3 @@
-//! Loom model checks live in `tests/`; run them with `RUSTFLAGS="--cfg ferrum_loom" cargo test --release -p loom-tests`.
+//! Loom model checks of FerrumKV's engine live in `tests/`. Run them with
+//! `RUSTFLAGS="--cfg ferrum_loom" cargo test --release -p loom-tests`; without the
+//! cfg they compile to nothing.

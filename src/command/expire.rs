@@ -62,7 +62,8 @@ fn expire_generic(
         let current = entry.expire_at_ms().map(|t| t as i64);
         let applies = match current {
             Some(current) => {
-                let blocked = condition.nx || (condition.gt && at <= current) || (condition.lt && at >= current);
+                let blocked =
+                    condition.nx || (condition.gt && at <= current) || (condition.lt && at >= current);
                 !blocked
             }
             // A key without TTL lives forever: GT never beats that, LT always does.

@@ -5,8 +5,7 @@ use bytes::Bytes;
 
 use super::args::{self, is};
 use super::{CommandError, CommandResult, Context};
-use crate::engine::{Entry, Slot};
-use crate::protocol::parser::parse_i64;
+use crate::engine::{CounterError, Entry, Slot};
 use crate::protocol::reply::format_double;
 
 /// Largest string a value may grow to (`proto-max-bulk-len`, 512 MB).
@@ -154,14 +153,7 @@ pub fn set(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
 
 /// `SETNX key value`: 1 if the key was set, 0 if it existed.
 pub fn setnx(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let db = ctx.db();
-    let set = db.write(&args[1], ctx.now_ms, |slot| {
-        let absent = slot.get().is_none();
-        if absent {
-            store(slot, &args[2], TtlChange::Clear);
-        }
-        absent
-    });
+    let set = ctx.db().set_if_absent(&args[1], &args[2], ctx.now_ms);
     ctx.out.integer(set as i64);
     Ok(())
 }
@@ -282,14 +274,8 @@ pub fn mset(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     if pairs.len() % 2 != 0 {
         return Err(CommandError::WrongArity("mset".into()));
     }
-    let db = ctx.db();
-    let keys = pairs.iter().step_by(2).map(|k| &k[..]);
-    db.write_many(keys, ctx.now_ms, |view| {
-        for pair in pairs.chunks_exact(2) {
-            view.with_slot(&pair[0], |slot| slot.set(Entry::new(&pair[1])));
-        }
-        view.log(&as_slices(args));
-    });
+    let pairs: Vec<(&[u8], &[u8])> = pairs.chunks_exact(2).map(|p| (&p[0][..], &p[1][..])).collect();
+    ctx.db().set_many(&pairs, ctx.now_ms, &as_slices(args));
     ctx.out.ok();
     Ok(())
 }
@@ -447,25 +433,11 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
-/// Adds `delta` to the integer stored at `key` (0 when missing), keeping its TTL.
+/// Adds `delta` to the integer at `args[1]`, logging the command as given.
 fn incr_by(ctx: &mut Context<'_>, args: &[Bytes], delta: i64) -> CommandResult {
-    let db = ctx.db();
-    let value = db.write(&args[1], ctx.now_ms, |slot| {
-        let current = match slot.get() {
-            Some(entry) => parse_i64(entry.value()).ok_or(CommandError::NotInteger)?,
-            None => 0,
-        };
-        let next = current.checked_add(delta).ok_or(CommandError::Overflow)?;
-        let mut text = itoa::Buffer::new();
-        let text = text.format(next).as_bytes();
-        match slot.get_mut() {
-            Some(entry) => entry.replace_value(text),
-            None => {
-                slot.set(Entry::new(text));
-            }
-        }
-        slot.log(&as_slices(args));
-        Ok(next)
+    let value = ctx.db().incr_by(&args[1], delta, ctx.now_ms, &as_slices(args)).map_err(|e| match e {
+        CounterError::NotInteger => CommandError::NotInteger,
+        CounterError::Overflow => CommandError::Overflow,
     })?;
     ctx.out.integer(value);
     Ok(())

@@ -1,11 +1,11 @@
 //! One database: a sharded map, the counters `INFO` reads, and the hook through
 //! which every change is logged to the AOF while its shard is still locked.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use super::table::{self, Table};
 use super::{ChangeLog, Entry};
-use crate::sync::{Arc, AtomicU64, AtomicUsize, Ordering, ShardReadGuard, ShardWriteGuard, ShardedMap};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering, ShardReadGuard, ShardWriteGuard, ShardedMap};
 
 /// Lock stripes per database: enough that two cores rarely meet on one lock.
 const SHARDS: usize = 64;

@@ -6,15 +6,17 @@
 //! can never deadlock. No lock is ever held across an `.await`.
 
 mod keyspace;
+mod ops;
 pub mod table;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arc_swap::ArcSwap;
 
 pub use keyspace::{Keyspace, ReadView, SharedLog, Slot, WriteView};
+pub use ops::CounterError;
 
-use crate::sync::{lock, Arc, Mutex};
+use crate::sync::lock;
 
 /// How many databases there are (`SELECT 0` … `SELECT 15`), as in Redis.
 pub const DATABASES: usize = 16;
