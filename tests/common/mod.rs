@@ -479,6 +479,22 @@ impl RawConn {
         std::mem::take(&mut self.buf)
     }
 
+    /// Asserts that nothing arrives and the connection stays open for `wait`.
+    #[track_caller]
+    pub fn assert_silent(&mut self, wait: Duration) {
+        assert!(self.buf.is_empty(), "unread reply bytes: {:?}", String::from_utf8_lossy(&self.buf));
+        self.stream.set_read_timeout(Some(wait)).expect("read timeout");
+        let mut byte = [0u8; 1];
+        let result = self.stream.read(&mut byte);
+        self.stream.set_read_timeout(Some(IO_TIMEOUT)).expect("read timeout");
+        match result {
+            Ok(0) => panic!("the server closed the connection"),
+            Ok(_) => panic!("unexpected reply byte {:?}", byte[0] as char),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => panic!("connection failed: {e}"),
+        }
+    }
+
     /// Sends a command given as binary arguments and returns its reply.
     pub fn cmd_bytes(&mut self, args: &[&[u8]]) -> Vec<u8> {
         self.send(&encode(args));
