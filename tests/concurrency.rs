@@ -88,6 +88,8 @@ fn five_hundred_clients_incr_without_losing_updates() {
                 .spawn(move || {
                     let mut c = RawConn::connect(port);
                     c.expect("PING", "+PONG\r\n");
+                    // Once everyone is connected (and counted), all start together.
+                    barrier.wait();
                     barrier.wait();
                     let mut seen = Vec::with_capacity(INCRS);
                     for n in 0..INCRS {
@@ -115,6 +117,7 @@ fn five_hundred_clients_incr_without_losing_updates() {
         thread::sleep(Duration::from_millis(20));
     }
     assert!(connected > CLIENTS, "connected_clients {connected} while {} are connected", CLIENTS + 1);
+    barrier.wait();
     let mut replies: HashMap<usize, Vec<i64>> = HashMap::new();
     for worker in workers {
         for (counter, value) in worker.join().expect("client thread panicked") {
