@@ -68,12 +68,26 @@ async fn serve(config: Config, threads: usize) -> ExitCode {
         }
     }
     tokio::spawn(aof::rewrite::run_automatic(state.clone()));
+    tokio::spawn(active_expiry(state.clone()));
     server::run(listener, state.clone(), shutdown_signal()).await;
     if let Some(aof) = state.aof.get() {
         aof.close();
     }
     log::info!("bye");
     ExitCode::SUCCESS
+}
+
+/// Active expiry: ten cycles a second, each bounded to 25 ms as in Redis, so keys
+/// with a TTL do not pile up when nobody touches them.
+async fn active_expiry(state: Arc<ServerState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    let mut cursors = [0; ferrum_kv::engine::DATABASES];
+    loop {
+        tick.tick().await;
+        let now = ferrum_kv::command::unix_millis();
+        let budget = std::time::Duration::from_millis(25);
+        state.engine.active_expire_cycle(&mut cursors, now, budget);
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -169,6 +169,34 @@ impl Keyspace {
         }
     }
 
+    /// Removes the expired keys of shard `shard` (logging each as `DEL`), returning
+    /// how many keys the shard held and how many were removed. Active expiry calls
+    /// it shard by shard, so it holds one shard lock at a time.
+    pub fn expire_shard(&self, shard: usize, now_ms: u64) -> (usize, usize) {
+        let mut guard = self.map.write(shard % self.map.shard_count());
+        let held = guard.len();
+        let mut expired_keys: Vec<Box<[u8]>> = Vec::new();
+        let logging = self.log.get().is_some();
+        let removed = table::retain(&mut guard, |key, entry| {
+            let live = !entry.is_expired(now_ms);
+            if !live && logging {
+                expired_keys.push(key.into());
+            }
+            live
+        });
+        for key in &expired_keys {
+            self.log(&[b"DEL", key]);
+        }
+        drop(guard);
+        self.expired_keys.fetch_add(removed as u64, Ordering::Relaxed);
+        (held, removed)
+    }
+
+    /// How many shards the database has.
+    pub fn shard_count(&self) -> usize {
+        self.map.shard_count()
+    }
+
     /// How many keys lazy or active expiry has removed.
     pub fn expired_keys(&self) -> u64 {
         self.expired_keys.load(Ordering::Relaxed)

@@ -10,6 +10,7 @@ mod ops;
 pub mod table;
 
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
@@ -232,6 +233,35 @@ impl KvEngine {
         entries
     }
 
+    /// One cycle of active expiry, Redis's adaptive idea over shards: each database
+    /// gets its next shard swept (cursors advance round-robin); while more than a
+    /// quarter of a sweep had expired, the database gets another, until `budget` is
+    /// spent. Returns how many keys were removed.
+    pub fn active_expire_cycle(
+        &self,
+        cursors: &mut [usize; DATABASES],
+        now_ms: u64,
+        budget: Duration,
+    ) -> usize {
+        let started = Instant::now();
+        let mut removed_total = 0;
+        for (index, cursor) in cursors.iter_mut().enumerate() {
+            let db = self.db(index);
+            loop {
+                let (held, removed) = db.expire_shard(*cursor, now_ms);
+                *cursor = (*cursor + 1) % db.shard_count();
+                removed_total += removed;
+                if removed * 4 <= held || started.elapsed() >= budget {
+                    break;
+                }
+            }
+            if started.elapsed() >= budget {
+                break;
+            }
+        }
+        removed_total
+    }
+
     /// Keys in all databases together.
     pub fn total_keys(&self) -> usize {
         self.databases.iter().map(|db| db.load().len()).sum()
@@ -288,6 +318,27 @@ mod tests {
         assert_eq!(db.len(), 200);
         db.clear(&[]);
         assert!(db.is_empty());
+    }
+
+    #[test]
+    fn active_expiry_removes_expired_keys_and_keeps_live_ones() {
+        let engine = KvEngine::new();
+        let db = engine.db(0);
+        for i in 0..1000u32 {
+            db.write(&i.to_be_bytes(), 0, |slot| {
+                let mut e = Entry::new(b"v");
+                e.set_expire_at_ms(Some(if i % 2 == 0 { 100 } else { 10_000 }));
+                slot.set(e)
+            });
+        }
+        let mut cursors = [0; DATABASES];
+        let mut removed = 0;
+        for _ in 0..SHARDS {
+            removed += engine.active_expire_cycle(&mut cursors, 5_000, Duration::from_secs(1));
+        }
+        assert_eq!(removed, 500);
+        assert_eq!(db.len(), 500);
+        assert_eq!(engine.expired_keys(), 500);
     }
 
     #[test]
