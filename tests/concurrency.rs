@@ -3,7 +3,8 @@
 //! update; `--maxclients` refuses the client over the cap with Redis's error;
 //! `--timeout` closes an idle client; SIGTERM/SIGINT shut down gracefully (exit 0,
 //! replies to commands already read still arrive); `--config FILE` is applied, flags
-//! override it, and a bad file stops the binary with the file and line in stderr.
+//! override it, and a bad file stops the binary with the file and line in stderr; and
+//! the harness itself reports a server that never comes up, with its stderr.
 
 mod common;
 
@@ -293,4 +294,19 @@ fn bad_config_files_stop_the_binary() {
         run_to_exit(&["--config".into(), missing.display().to_string(), "--addr".into(), addr]);
     assert!(!status.success());
     assert!(stderr.contains("missing.conf"), "{stderr}");
+}
+
+#[test]
+fn harness_reports_a_server_that_never_comes_up() {
+    let failure = std::panic::catch_unwind(|| Server::start_with(&["--no-such-flag"]))
+        .err()
+        .expect("a server with an unknown flag must not come up");
+    let message = failure
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| failure.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    // The panic carries the server's own stderr (clap's complaint about the flag).
+    assert!(message.contains("ferrum-kv never came up"), "{message}");
+    assert!(message.contains("--no-such-flag"), "{message}");
 }
