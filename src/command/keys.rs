@@ -10,13 +10,18 @@ use super::{CommandError, CommandResult, Context};
 pub fn del(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let keys = &args[1..];
     let db = ctx.db();
-    let removed = if let [key] = keys {
-        db.write(key, ctx.now_ms, |slot| slot.remove().is_some() as i64)
-    } else {
-        db.write_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
-            keys.iter().map(|k| view.with_slot(k, |slot| slot.remove().is_some() as i64).unwrap_or(0)).sum()
-        })
-    };
+    let removed = db.write_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
+        let mut record: Vec<&[u8]> = vec![b"DEL"];
+        for key in keys {
+            if view.with_slot(key, |slot| slot.remove().is_some()).unwrap_or(false) {
+                record.push(key);
+            }
+        }
+        if record.len() > 1 {
+            view.log(&record);
+        }
+        record.len() as i64 - 1
+    });
     ctx.out.integer(removed);
     Ok(())
 }
