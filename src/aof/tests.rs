@@ -311,8 +311,11 @@ fn temp_exists(path: &Path) -> bool {
     rewrite::temp_path(path).exists()
 }
 
-/// Every key of every database: (db, key, value, expiry).
-fn dump(state: &ServerState) -> Vec<(usize, Vec<u8>, Vec<u8>, Option<u64>)> {
+/// One key of a dump: (db, key, value, expiry).
+type Dumped = (usize, Vec<u8>, Vec<u8>, Option<u64>);
+
+/// Every key of every database.
+fn dump(state: &ServerState) -> Vec<Dumped> {
     let mut all = Vec::new();
     for db in 0..crate::engine::DATABASES {
         state
