@@ -125,9 +125,14 @@ impl ClientRegistry {
         self.clients.is_empty()
     }
 
-    /// The `CLIENT LIST` text: one line per client, by id.
-    pub fn list(&self) -> String {
-        let mut all: Vec<Arc<ClientInfo>> = self.clients.iter().map(|c| c.value().clone()).collect();
+    /// The `CLIENT LIST` text: one line per client (only those in `ids` when given), by id.
+    pub fn list(&self, ids: Option<&[u64]>) -> String {
+        let mut all: Vec<Arc<ClientInfo>> = self
+            .clients
+            .iter()
+            .filter(|c| ids.is_none_or(|ids| ids.contains(c.key())))
+            .map(|c| c.value().clone())
+            .collect();
         all.sort_by_key(|c| c.id);
         all.iter().map(|c| c.describe() + "\n").collect()
     }

@@ -9,6 +9,14 @@ pub fn int(arg: &[u8]) -> Result<i64, CommandError> {
     parse_i64(arg).ok_or(CommandError::NotInteger)
 }
 
+/// A 32-bit integer argument, with Redis's errors for each way it can fail.
+pub fn int32(arg: &[u8]) -> Result<i32, CommandError> {
+    let value = int(arg)?;
+    i32::try_from(value).map_err(|_| {
+        CommandError::err("value is out of range, value must between -2147483648 and 2147483647")
+    })
+}
+
 /// A float argument as Redis's `string2ld` reads it: no surrounding space, not NaN
 /// (`ERR value is not a valid float` otherwise).
 pub fn float(arg: &[u8]) -> Result<f64, CommandError> {
@@ -41,8 +49,8 @@ pub fn text(arg: &[u8]) -> String {
 /// A database index argument: an integer (`ERR value is not an integer or out of
 /// range`) within `0..DATABASES` (`ERR DB index is out of range`).
 pub fn db_index(arg: &[u8]) -> Result<usize, CommandError> {
-    let index = int(arg)?;
-    if (0..crate::engine::DATABASES as i64).contains(&index) {
+    let index = int32(arg)?;
+    if (0..crate::engine::DATABASES as i64).contains(&(index as i64)) {
         Ok(index as usize)
     } else {
         Err(CommandError::DbIndexOutOfRange)

@@ -99,9 +99,9 @@ pub fn move_key(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
 
 /// `SWAPDB index1 index2`: exchanges two databases for every client.
 pub fn swapdb(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let first = args::int(&args[1]).map_err(|_| CommandError::err("invalid first DB index"))?;
-    let second = args::int(&args[2]).map_err(|_| CommandError::err("invalid second DB index"))?;
-    let range = 0..crate::engine::DATABASES as i64;
+    let first = args::int32(&args[1]).map_err(|_| CommandError::err("invalid first DB index"))?;
+    let second = args::int32(&args[2]).map_err(|_| CommandError::err("invalid second DB index"))?;
+    let range = 0..crate::engine::DATABASES as i32;
     if !range.contains(&first) || !range.contains(&second) {
         return Err(CommandError::DbIndexOutOfRange);
     }

@@ -40,14 +40,19 @@ pub fn quit(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
 
 /// `AUTH [username] password`. Without a configured password Redis refuses it with
 /// the error below; `HELLO … AUTH default <anything>` is accepted, as in Redis.
-pub fn auth(_ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    if args.len() > 3 {
-        return Err(CommandError::Syntax);
+pub fn auth(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    match args {
+        [_, _password] => Err(CommandError::err(
+            "AUTH <password> called without any password configured for the default user. \
+             Are you sure your configuration is correct?",
+        )),
+        [_, user, password] => {
+            check_credentials(user, password)?;
+            ctx.out.ok();
+            Ok(())
+        }
+        _ => Err(CommandError::Syntax),
     }
-    Err(CommandError::err(
-        "AUTH <password> called without any password configured for the default user. \
-         Are you sure your configuration is correct?",
-    ))
 }
 
 /// Checks `user`/`password` for `HELLO … AUTH`: with no password configured only the
@@ -156,13 +161,15 @@ pub fn client(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         drop(names);
         ctx.out.ok();
     } else if is(sub, "LIST") {
-        let list = ctx.state.clients.list();
+        let filter = client_list_filter(args)?;
+        let list = ctx.state.clients.list(filter.as_deref());
         ctx.out.verbatim("txt", list.as_bytes());
     } else if is(sub, "INFO") {
         arity(2)?;
         let line = ctx.session.client.describe() + "\n";
         ctx.out.verbatim("txt", line.as_bytes());
     } else if is(sub, "HELP") {
+        arity(2)?;
         let lines = [
             "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "GETNAME",
@@ -183,6 +190,33 @@ pub fn client(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "CLIENT" });
     }
     Ok(())
+}
+
+/// `CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id …]`: the ids to list, or
+/// `None` for every client.
+fn client_list_filter(args: &[Bytes]) -> Result<Option<Vec<u64>>, CommandError> {
+    match args.get(2) {
+        None => Ok(None),
+        Some(word) if is(word, "ID") && args.len() > 3 => args[3..]
+            .iter()
+            .map(|id| match args::int(id) {
+                Ok(id) if id > 0 => Ok(id as u64),
+                _ => Err(CommandError::err("Invalid client ID")),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(word) if is(word, "TYPE") && args.len() == 4 => {
+            let kind = &args[3];
+            if is(kind, "NORMAL") {
+                Ok(None)
+            } else if is(kind, "MASTER") || is(kind, "REPLICA") || is(kind, "SLAVE") || is(kind, "PUBSUB") {
+                Ok(Some(Vec::new()))
+            } else {
+                Err(CommandError::err(format!("Unknown client type '{}'", args::text(kind))))
+            }
+        }
+        Some(_) => Err(CommandError::Syntax),
+    }
 }
 
 fn help(ctx: &mut Context<'_>, lines: &[&str]) {
@@ -237,7 +271,7 @@ pub fn command(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             for name in &args[2..] {
                 match super::lookup(name) {
                     Some(spec) => command_info(ctx, spec),
-                    None => ctx.out.null_array(),
+                    None => ctx.out.null(),
                 }
             }
         }
@@ -285,12 +319,22 @@ pub fn config(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             ctx.out.bulk(value.as_bytes());
         }
     } else if is(sub, "SET") {
-        if args.len() < 4 || args.len() % 2 != 0 {
+        if args.len() < 4 {
             return Err(subcommand_arity("config", sub));
         }
+        if args.len() % 2 != 0 {
+            return Err(CommandError::Syntax);
+        }
         let mut next: Config = (**ctx.state.config.load()).clone();
+        let mut seen = Vec::new();
         for pair in args[2..].chunks_exact(2) {
             let name = args::text(&pair[0]).to_ascii_lowercase();
+            if seen.contains(&name) {
+                return Err(CommandError::err(format!(
+                    "CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+                )));
+            }
+            seen.push(name.clone());
             let value = args::text(&pair[1]);
             if !Config::is_live(&name) {
                 return Err(CommandError::err(format!(
@@ -310,6 +354,9 @@ pub fn config(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         ctx.state.config.store(std::sync::Arc::new(next));
         ctx.out.ok();
     } else if is(sub, "RESETSTAT") {
+        if args.len() != 2 {
+            return Err(subcommand_arity("config", sub));
+        }
         ctx.state.stats.reset();
         ctx.out.ok();
     } else if is(sub, "HELP") {

@@ -32,10 +32,17 @@ pub enum TtlChange {
 
 /// An expiry option as the client wrote it, before it is checked.
 #[derive(Clone, Copy, Debug)]
-struct ExpiryArg<'a> {
+pub struct ExpiryArg<'a> {
     value: &'a [u8],
     in_seconds: bool,
     absolute: bool,
+}
+
+impl ExpiryArg<'_> {
+    /// Whether both are the same option (`EX` and `EX`, say).
+    fn same_kind(&self, other: &ExpiryArg<'_>) -> bool {
+        (self.in_seconds, self.absolute) == (other.in_seconds, other.absolute)
+    }
 }
 
 /// Turns `EX`/`PX`/`EXAT`/`PXAT` and its value into an absolute Unix time in ms,
@@ -111,10 +118,12 @@ pub fn set(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         } else if is(word, "KEEPTTL") && expiry.is_none() {
             keep_ttl = true;
         } else if let Some(arg) = expiry_keyword(args, i) {
-            if expiry.is_some() || keep_ttl {
+            let arg = arg?;
+            // Redis lets the same option repeat (the last wins), not two different ones.
+            if keep_ttl || expiry.is_some_and(|e: ExpiryArg<'_>| !e.same_kind(&arg)) {
                 return Err(CommandError::Syntax);
             }
-            expiry = Some(arg?);
+            expiry = Some(arg);
             i += 1;
         } else {
             return Err(CommandError::Syntax);
@@ -224,22 +233,29 @@ pub fn getdel(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
 /// `GETEX key [EX seconds | PX ms | EXAT unix-s | PXAT unix-ms | PERSIST]`: returns the
 /// value and changes its TTL.
 pub fn getex(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let mut change = None;
+    let mut persist = false;
+    let mut expiry: Option<ExpiryArg<'_>> = None;
     let mut i = 2;
     while i < args.len() {
-        if change.is_some() {
-            return Err(CommandError::Syntax);
-        }
-        if is(&args[i], "PERSIST") {
-            change = Some(TtlChange::Clear);
+        if is(&args[i], "PERSIST") && expiry.is_none() {
+            persist = true;
         } else if let Some(arg) = expiry_keyword(args, i) {
-            change = Some(TtlChange::At(expiry_at(arg?, ctx.now_ms, "getex")?));
+            let arg = arg?;
+            if persist || expiry.is_some_and(|e| !e.same_kind(&arg)) {
+                return Err(CommandError::Syntax);
+            }
+            expiry = Some(arg);
             i += 1;
         } else {
             return Err(CommandError::Syntax);
         }
         i += 1;
     }
+    let change = match expiry {
+        Some(arg) => Some(TtlChange::At(expiry_at(arg, ctx.now_ms, "getex")?)),
+        None if persist => Some(TtlChange::Clear),
+        None => None,
+    };
     let db = ctx.db();
     let out = &mut *ctx.out;
     let hit = db.write(&args[1], ctx.now_ms, |slot| {

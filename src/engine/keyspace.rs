@@ -1,6 +1,7 @@
 //! One database: a sharded map, the counters `INFO` reads, and the hook through
 //! which every change is logged to the AOF while its shard is still locked.
 
+use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
 
 use super::table::{self, Table};
@@ -71,13 +72,21 @@ impl Keyspace {
         }
     }
 
-    /// Runs `read` on the live entry for `key` (an expired entry reads as absent).
+    /// Runs `read` on the live entry for `key`. An expired entry reads as absent and
+    /// is then deleted (and logged as `DEL`) under the write lock, as Redis's lazy
+    /// expiry does, so it stops counting in `DBSIZE` at once.
     #[inline]
     pub fn read<R>(&self, key: &[u8], now_ms: u64, read: impl FnOnce(Option<&Entry>) -> R) -> R {
         let (hash, shard) = self.map.locate(key);
         let guard = self.map.read(shard);
-        let entry = table::get(&guard, hash, key).filter(|e| !e.is_expired(now_ms));
-        read(entry)
+        let found = table::get(&guard, hash, key);
+        if found.is_some_and(|e| e.is_expired(now_ms)) {
+            drop(guard);
+            // Opening the slot removes the entry if it is still expired.
+            self.write(key, now_ms, |_| ());
+            return read(None);
+        }
+        read(found)
     }
 
     /// Runs `update` with exclusive access to `key`'s slot.
@@ -101,9 +110,19 @@ impl Keyspace {
         now_ms: u64,
         read: impl FnOnce(&ReadView<'_>) -> R,
     ) -> R {
-        let shards = self.shards_of(keys);
+        let keys = keys.collect::<Vec<_>>();
+        let shards = self.shards_of(keys.iter().copied());
         let guards = shards.iter().map(|&s| (s, self.map.read(s))).collect();
-        read(&ReadView { keyspace: self, guards, now_ms })
+        let view = ReadView { keyspace: self, guards, now_ms, saw_expired: Cell::new(false) };
+        let result = read(&view);
+        if view.saw_expired.get() {
+            // Lazy expiry, as in `read`: delete what the view found expired.
+            drop(view);
+            for key in keys {
+                self.write(key, now_ms, |_| ());
+            }
+        }
+        result
     }
 
     /// Locks, for writing, every shard that holds one of `keys`, in ascending order,
@@ -284,6 +303,7 @@ pub struct ReadView<'a> {
     keyspace: &'a Keyspace,
     guards: Vec<(usize, ShardReadGuard<'a>)>,
     now_ms: u64,
+    saw_expired: Cell<bool>,
 }
 
 impl ReadView<'_> {
@@ -291,7 +311,12 @@ impl ReadView<'_> {
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
         let (hash, shard) = self.keyspace.map.locate(key);
         let index = self.guards.binary_search_by_key(&shard, |(s, _)| *s).ok()?;
-        table::get(&self.guards[index].1, hash, key).filter(|e| !e.is_expired(self.now_ms))
+        let found = table::get(&self.guards[index].1, hash, key);
+        if found.is_some_and(|e| e.is_expired(self.now_ms)) {
+            self.saw_expired.set(true);
+            return None;
+        }
+        found
     }
 }
 

@@ -260,7 +260,6 @@ both_protocols!(command, config_get, config_set, config_resetstat, info, time);
 
 /// A missing command in `COMMAND INFO` is a null bulk (`$-1`) in RESP2 in Redis.
 #[test]
-#[ignore = "FerrumKV bug: COMMAND INFO nosuch replies *1 *-1 in RESP2 (Redis 7: *1 $-1)"]
 fn command_info_unknown_resp2() {
     let s = Server::start();
     s.raw().expect("COMMAND INFO nosuch", "*1\r\n$-1\r\n");
@@ -269,7 +268,6 @@ fn command_info_unknown_resp2() {
 /// Redis refuses the same parameter twice in one CONFIG SET, and an odd number of
 /// arguments with a syntax error.
 #[test]
-#[ignore = "FerrumKV bug: CONFIG SET timeout 5 timeout 6 is accepted (Redis 7: duplicate parameter error)"]
 fn config_set_duplicate_parameter() {
     let s = Server::start();
     let mut c = s.raw();
@@ -282,7 +280,6 @@ fn config_set_duplicate_parameter() {
 
 /// `CONFIG RESETSTAT` takes no arguments.
 #[test]
-#[ignore = "FerrumKV bug: CONFIG RESETSTAT x replies +OK (Redis 7: wrong number of arguments)"]
 fn config_resetstat_arity() {
     let s = Server::start();
     s.raw().expect("CONFIG RESETSTAT x", err("ERR wrong number of arguments for 'config|resetstat' command"));

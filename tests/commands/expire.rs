@@ -200,11 +200,9 @@ both_protocols!(
     keys_expire,
 );
 
-/// Redis removes an expired key as soon as a read finds it (lazy expiry), so DBSIZE
-/// and `INFO keyspace` stop counting it at once; FerrumKV only drops it at the next
-/// active-expiry sweep.
+/// An expired key is removed as soon as a read finds it (lazy expiry), as in Redis,
+/// so DBSIZE and `INFO keyspace` stop counting it at once.
 #[test]
-#[ignore = "FerrumKV bug: a read that finds an expired key leaves it counted by DBSIZE until the next sweep"]
 fn expired_keys_leave_dbsize() {
     let s = Server::start();
     let mut c = s.raw();

@@ -155,7 +155,6 @@ both_protocols!(del_unlink_exists, type_dbsize, flushdb_flushall, select, move_k
 /// Redis reads a database index as a C `int`: beyond it, the error is about the range
 /// of an `int` (and for SWAPDB, "invalid first/second DB index").
 #[test]
-#[ignore = "FerrumKV bug: SELECT/MOVE/SWAPDB with an index beyond i32 say 'DB index is out of range'"]
 fn db_index_beyond_i32() {
     let s = Server::start();
     let mut c = s.raw();

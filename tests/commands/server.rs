@@ -287,7 +287,6 @@ both_protocols!(ping_echo, quit, hello, hello_options, auth, client, wrong_arity
 /// The default user has no password, so Redis accepts `AUTH default <anything>`
 /// (redis-py and others send it when a username is configured).
 #[test]
-#[ignore = "FerrumKV bug: AUTH default x replies the no-password error (Redis 7: +OK)"]
 fn auth_default_user() {
     let s = Server::start();
     let mut c = s.raw();
@@ -296,7 +295,6 @@ fn auth_default_user() {
 
 /// `CLIENT LIST ID …` filters the list in Redis; FerrumKV ignores the filter.
 #[test]
-#[ignore = "FerrumKV bug: CLIENT LIST ID <id> lists every client (Redis 7 lists only that id)"]
 fn client_list_filter_by_id() {
     let s = Server::start();
     let mut c = s.raw();

@@ -331,7 +331,6 @@ both_protocols!(
 /// Redis accepts the same expiry option twice (`t_string.c` only refuses a second,
 /// different unit); FerrumKV replies `-ERR syntax error`.
 #[test]
-#[ignore = "FerrumKV bug: SET k v EX 10 EX 10 is a syntax error (Redis 7 replies +OK)"]
 fn set_repeated_expiry_option() {
     let s = Server::start();
     let mut c = s.raw();
