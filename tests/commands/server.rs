@@ -248,13 +248,13 @@ fn wrong_arity(p: Proto) {
         let needed = arity.unsigned_abs() as usize;
         let upper = name.to_ascii_uppercase();
         let mut too_few = vec![upper.as_str()];
-        too_few.extend(std::iter::repeat("x").take(needed.saturating_sub(2)));
+        too_few.extend(std::iter::repeat_n("x", needed.saturating_sub(2)));
         if needed > 1 {
             c.expect_args(&too_few, &want);
         }
         if arity > 0 {
             let mut too_many = vec![upper.as_str()];
-            too_many.extend(std::iter::repeat("x").take(needed));
+            too_many.extend(std::iter::repeat_n("x", needed));
             c.expect_args(&too_many, &want);
         }
     }
