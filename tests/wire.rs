@@ -107,7 +107,7 @@ fn oversized_headers_and_inline_requests() {
     // An inline request just under the limit is fine.
     let mut c = s.raw();
     let mut big_echo = b"ECHO ".to_vec();
-    big_echo.extend(std::iter::repeat(b'x').take(60 * 1024));
+    big_echo.extend(std::iter::repeat_n(b'x', 60 * 1024));
     big_echo.extend_from_slice(b"\r\n");
     c.send(&big_echo);
     assert_eq!(c.read_reply(), encode_bulk(&vec![b'x'; 60 * 1024]));
