@@ -6,6 +6,8 @@ use bytes::Bytes;
 use super::args::{self, is};
 use super::{CommandError, CommandResult, Context};
 use crate::engine::{CounterError, Entry, Slot};
+use rust_decimal::Decimal;
+
 use crate::protocol::reply::format_double;
 
 /// Largest string a value may grow to (`proto-max-bulk-len`, 512 MB).
@@ -492,11 +494,17 @@ pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             Some(entry) => args::parse_float(entry.value()).ok_or(CommandError::NotFloat)?,
             None => 0.0,
         };
-        let next = current + delta;
-        if !next.is_finite() {
-            return Err(CommandError::NanOrInfinity);
-        }
-        let text = format_double(next);
+        let stored = slot.get().map(|e| e.value().to_vec());
+        let text = match decimal_sum(stored.as_deref().unwrap_or(b"0"), &args[2]) {
+            Some(text) => text,
+            None => {
+                let next = current + delta;
+                if !next.is_finite() {
+                    return Err(CommandError::NanOrInfinity);
+                }
+                format_double(next)
+            }
+        };
         match slot.get_mut() {
             Some(entry) => entry.replace_value(text.as_bytes()),
             None => {
@@ -511,6 +519,23 @@ pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
+/// Adds two decimal numbers exactly and formats the sum as Redis's long-double
+/// `INCRBYFLOAT` shows it (at most 17 fractional digits, trailing zeros trimmed), so
+/// `0.1` plus `0.2` is `0.3`, not the binary `0.30000000000000004`. `None` when
+/// either is outside what 96-bit decimals hold (the caller then uses `f64`).
+fn decimal_sum(a: &[u8], b: &[u8]) -> Option<String> {
+    fn parse(text: &[u8]) -> Option<Decimal> {
+        let text = std::str::from_utf8(text).ok()?;
+        if text.contains(['e', 'E']) {
+            Decimal::from_scientific(text).ok()
+        } else {
+            Decimal::from_str_exact(text).ok()
+        }
+    }
+    let sum = parse(a)?.checked_add(parse(b)?)?;
+    Some(sum.round_dp(17).normalize().to_string())
+}
+
 /// The arguments as byte slices, for logging a command as it was given.
 pub fn as_slices(args: &[Bytes]) -> Vec<&[u8]> {
     args.iter().map(|a| &a[..]).collect()
@@ -518,7 +543,17 @@ pub fn as_slices(args: &[Bytes]) -> Vec<&[u8]> {
 
 #[cfg(test)]
 mod tests {
-    use super::substring;
+    use super::{decimal_sum, substring};
+
+    #[test]
+    fn decimal_sums_read_like_redis() {
+        assert_eq!(decimal_sum(b"0.1", b"0.2").as_deref(), Some("0.3"));
+        assert_eq!(decimal_sum(b"10.50", b"0.1").as_deref(), Some("10.6"));
+        assert_eq!(decimal_sum(b"3.0e3", b"2.0e3").as_deref(), Some("5000"));
+        assert_eq!(decimal_sum(b"12345678901234567890", b"1").as_deref(), Some("12345678901234567891"));
+        assert_eq!(decimal_sum(b"5", b"-5").as_deref(), Some("0"));
+        assert_eq!(decimal_sum(b"1e400", b"1"), None);
+    }
 
     #[test]
     fn substring_follows_redis() {

@@ -132,7 +132,6 @@ both_protocols!(
 /// Redis computes in `long double` and prints with `%.17Lg`, so 0.1 + 0.2 is `0.3`;
 /// FerrumKV computes in `f64` and prints the shortest round-trip text.
 #[test]
-#[ignore = "FerrumKV bug: INCRBYFLOAT 0.1 then 0.2 replies 0.30000000000000004 (Redis 7: 0.3)"]
 fn incrbyfloat_prints_like_redis() {
     let s = Server::start();
     let mut c = s.raw();
