@@ -1,7 +1,7 @@
 //! What every connection shares: the engine, the live configuration, the counters
 //! and the client registry.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -28,6 +28,9 @@ pub struct ServerState {
     pub run_id: String,
     /// The AOF, once loaded and opened (absent when persistence is off).
     pub aof: OnceLock<Arc<Aof>>,
+    /// Held for reading by every connection while it runs a batch, and for writing
+    /// while one runs `EXEC`, so a transaction sees no other client's command.
+    pub transaction_gate: RwLock<()>,
 }
 
 impl ServerState {
@@ -41,6 +44,7 @@ impl ServerState {
             started: Instant::now(),
             run_id: random_hex(40),
             aof: OnceLock::new(),
+            transaction_gate: RwLock::new(()),
         }
     }
 }

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 
+use crate::command::transaction::run_transaction;
 use crate::command::{execute, Context, Session};
 use crate::protocol::{Protocol, ReplyWriter, RequestParser};
 use crate::state::ServerState;
@@ -67,6 +68,8 @@ pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<
     let started = Instant::now();
     let mut last_progress = Instant::now();
     let mut eof = false;
+    // Where the open transaction's MULTI began (offset, records before it).
+    let mut multi_started: Option<(u64, u64)> = None;
     // Bytes read from the file so far; `read_total - buf.len()` is where `buf` starts.
     let mut read_total: u64 = 0;
     loop {
@@ -102,8 +105,15 @@ pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<
                 }
             };
             let consumed = (before - buf.len()) as u64;
+            if args[0].eq_ignore_ascii_case(b"MULTI") {
+                multi_started = Some((buf_offset, report.records));
+            }
             let mut ctx = Context { state, session: &mut session, out: &mut out, now_ms: 0 };
             execute(&mut ctx, args);
+            if let Some(queued) = ctx.session.ready_transaction.take() {
+                run_transaction(&mut ctx, queued);
+                multi_started = None;
+            }
             if out.as_bytes().first() == Some(&b'-') {
                 let reply = String::from_utf8_lossy(out.as_bytes()).trim_end().to_string();
                 return Err(ReplayError(format!(
@@ -130,7 +140,12 @@ pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<
             break;
         }
     }
-    if !buf.is_empty() || parser.is_mid_request() {
+    if let Some((offset, records)) = multi_started.filter(|_| session.multi.is_some()) {
+        // A transaction whose EXEC never reached the file: drop all of it.
+        report.bytes = offset;
+        report.records = records;
+        truncate_tail(path, &mut report, load_truncated, "the last transaction has no EXEC")?;
+    } else if !buf.is_empty() || parser.is_mid_request() {
         // Bytes of an unfinished record remain: a torn tail.
         truncate_tail(path, &mut report, load_truncated, "the last record is incomplete")?;
     }

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod server;
 pub mod string;
 mod table;
+pub mod transaction;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -117,6 +118,14 @@ pub struct Session {
     /// A write command ran in this batch: under `appendfsync always` the replies
     /// wait for the fsync that covers it.
     pub wrote: bool,
+    /// Commands queued since `MULTI`.
+    pub multi: Option<transaction::Transaction>,
+    /// A transaction `EXEC` has released, for the connection to run exclusively.
+    pub ready_transaction: Option<Vec<Vec<Bytes>>>,
+    /// Keys this client watches, and the flag set when one of them changes.
+    pub watched: Vec<(usize, Box<[u8]>)>,
+    /// Set by the watch registry when a watched key changes.
+    pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Session {
@@ -129,6 +138,10 @@ impl Session {
             authenticated: true,
             local_stats: LocalStats::default(),
             wrote: false,
+            multi: None,
+            ready_transaction: None,
+            watched: Vec::new(),
+            watch_dirty: Arc::default(),
         }
     }
 }
@@ -199,17 +212,39 @@ pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) {
     }
 }
 
+/// Checks and runs one command (inside `MULTI`, checks and queues it).
 fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let Some(name) = args.first() else { return Ok(()) };
-    let Some(spec) = lookup(name) else {
-        return Err(unknown_command(args));
-    };
+    let queueing = ctx.session.multi.is_some() && !transaction::runs_inside_multi(name);
+    let checked = check(ctx, args);
+    if queueing {
+        let transaction = ctx.session.multi.as_mut().expect("queueing implies MULTI");
+        if checked.is_err() {
+            transaction.failed = true;
+        } else {
+            transaction.queued.push(args.to_vec());
+            ctx.out.simple("QUEUED");
+        }
+        return checked.map(|_| ());
+    }
+    let spec = checked?;
+    run(ctx, spec, args)
+}
+
+/// Finds the command and checks authentication and arity.
+fn check(ctx: &Context<'_>, args: &[Bytes]) -> Result<&'static CommandSpec, CommandError> {
+    let spec = lookup(&args[0]).ok_or_else(|| unknown_command(args))?;
     if !ctx.session.authenticated && spec.flags & flags::NO_AUTH == 0 {
         return Err(CommandError::NoAuth);
     }
     if !spec.accepts(args.len()) {
         return Err(CommandError::WrongArity(spec.name.to_string()));
     }
+    Ok(spec)
+}
+
+/// Runs a checked command: the `-MISCONF` gate for writes, then the handler.
+fn run(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]) -> CommandResult {
     if spec.is_write() {
         if let Some(aof) = ctx.state.aof.get() {
             if let Some(error) = aof.status().failure() {

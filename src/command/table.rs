@@ -2,7 +2,7 @@
 //! positions as Redis 7 declares them (so `COMMAND INFO` and client hints agree).
 
 use super::flags::{ADMIN, CONNECTION, DENYOOM, FAST, NO_AUTH, READONLY, WRITE};
-use super::{expire, info, keys, server, string, CommandSpec, Handler};
+use super::{expire, info, keys, server, string, transaction, CommandSpec, Handler};
 
 const fn spec(
     name: &'static str,
@@ -80,4 +80,10 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("info", -1, CONNECTION, NONE, info::info),
     spec("time", 1, FAST, NONE, server::time),
     spec("bgrewriteaof", 1, ADMIN, NONE, server::bgrewriteaof),
+    // Transactions.
+    spec("multi", 1, FAST, NONE, transaction::multi),
+    spec("exec", 1, 0, NONE, transaction::exec),
+    spec("discard", 1, FAST, NONE, transaction::discard),
+    spec("watch", -2, FAST, ALL, transaction::watch),
+    spec("unwatch", 1, FAST, NONE, transaction::unwatch),
 ];

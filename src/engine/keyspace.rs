@@ -5,6 +5,7 @@ use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
 
 use super::table::{self, Table};
+use super::watch::WatchRegistry;
 use super::{ChangeLog, Entry};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, ShardReadGuard, ShardWriteGuard, ShardedMap};
 
@@ -22,6 +23,7 @@ pub struct Keyspace {
     /// The database's current number (changes with `SWAPDB`), for AOF records.
     index: AtomicUsize,
     log: SharedLog,
+    watch: Arc<WatchRegistry>,
 }
 
 impl Default for Keyspace {
@@ -43,11 +45,18 @@ impl Keyspace {
 
     /// An empty database number `index` that logs changes to `log` once installed.
     pub fn with_log(shards: usize, index: usize, log: SharedLog) -> Self {
+        Self::with_hooks(shards, index, log, Arc::new(WatchRegistry::default()))
+    }
+
+    /// An empty database number `index` whose changes go to `log` (once installed)
+    /// and mark the clients `watch` says are watching them.
+    pub fn with_hooks(shards: usize, index: usize, log: SharedLog, watch: Arc<WatchRegistry>) -> Self {
         Keyspace {
             map: ShardedMap::new(shards),
             expired_keys: AtomicU64::new(0),
             index: AtomicUsize::new(index),
             log,
+            watch,
         }
     }
 
@@ -67,8 +76,10 @@ impl Keyspace {
     /// Logs a change that is not tied to one slot (`FLUSHDB`), with this database's
     /// number. Call it while the shards concerned are locked.
     pub fn log(&self, args: &[&[u8]]) {
+        let index = self.index();
+        self.watch.touch(index, args);
         if let Some(log) = self.log.get() {
-            log.append(self.index(), args);
+            log.append(index, args);
         }
     }
 
@@ -195,7 +206,7 @@ impl Keyspace {
         let mut guard = self.map.write(shard % self.map.shard_count());
         let held = guard.len();
         let mut expired_keys: Vec<Box<[u8]>> = Vec::new();
-        let logging = self.log.get().is_some();
+        let logging = true;
         let removed = table::retain(&mut guard, |key, entry| {
             let live = !entry.is_expired(now_ms);
             if !live && logging {

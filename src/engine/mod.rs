@@ -8,6 +8,7 @@
 mod keyspace;
 mod ops;
 pub mod table;
+pub mod watch;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -106,6 +107,8 @@ impl Entry {
 pub struct KvEngine {
     databases: Box<[ArcSwap<Keyspace>]>,
     log: SharedLog,
+    /// Who watches which keys (`WATCH`).
+    pub watch: Arc<watch::WatchRegistry>,
     swap_lock: Mutex<()>,
 }
 
@@ -122,10 +125,13 @@ impl KvEngine {
     /// Sixteen empty databases, logging nowhere until [`KvEngine::install_log`].
     pub fn new() -> Self {
         let log: SharedLog = Arc::new(OnceLock::new());
+        let watch = Arc::new(watch::WatchRegistry::default());
         let databases = (0..DATABASES)
-            .map(|index| ArcSwap::from_pointee(Keyspace::with_log(SHARDS, index, log.clone())))
+            .map(|index| {
+                ArcSwap::from_pointee(Keyspace::with_hooks(SHARDS, index, log.clone(), watch.clone()))
+            })
             .collect();
-        KvEngine { databases, log, swap_lock: Mutex::new(()) }
+        KvEngine { databases, log, watch, swap_lock: Mutex::new(()) }
     }
 
     /// Starts logging every change to `log` (once; later calls are ignored).

@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 
 use super::listener::Shutdown;
 use crate::clients::{unix_secs, ClientInfo};
+use crate::command::transaction::run_transaction;
 use crate::command::{execute, unix_millis, Context, Session};
 use crate::protocol::{Protocol, ReplyWriter, RequestParser};
 use crate::state::ServerState;
@@ -51,6 +52,8 @@ impl Connection {
     pub(super) async fn serve(mut self) {
         let id = self.session.client.id;
         self.serve_loop().await;
+        let watched = std::mem::take(&mut self.session.watched);
+        self.state.engine.watch.unwatch(id, &watched);
         self.state.stats.absorb(&mut self.session.local_stats);
         self.state.clients.unregister(id);
     }
@@ -89,10 +92,19 @@ impl Connection {
             out: &mut self.out,
             now_ms: unix_millis(),
         };
+        let gate = &self.state.transaction_gate;
+        let mut shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
         let keep_open = loop {
             match self.parser.next_request(&mut self.input) {
                 Ok(Some(args)) => {
                     execute(&mut ctx, args);
+                    if let Some(queued) = ctx.session.ready_transaction.take() {
+                        drop(shared.take());
+                        let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
+                        run_transaction(&mut ctx, queued);
+                        drop(exclusive);
+                        shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+                    }
                     if ctx.session.closing {
                         break false;
                     }
@@ -104,6 +116,7 @@ impl Connection {
                 }
             }
         };
+        drop(shared);
         self.session.client.last_active_secs.store(unix_secs(), Ordering::Relaxed);
         self.state.stats.absorb(&mut self.session.local_stats);
         keep_open

@@ -102,6 +102,26 @@ def main():
     check(len(replies) == 201, "pipeline reply count")
     check(replies[-2] == 100 and replies[-1] == b"42", f"pipeline replies: {replies[-3:]}")
 
+    # The default pipeline is a MULTI/EXEC transaction.
+    tx = r.pipeline()
+    tx.set("tx-a", 1)
+    tx.incr("tx-a")
+    tx.get("tx-a")
+    check(tx.execute() == [True, 2, b"2"], "transaction pipeline")
+
+    # WATCH: a change by another client makes the transaction fail.
+    with r.pipeline() as watched:
+        watched.watch("tx-a")
+        redis.Redis(**options).set("tx-a", 100)
+        watched.multi()
+        watched.incr("tx-a")
+        try:
+            watched.execute()
+            raise AssertionError("EXEC after a watched key changed must fail")
+        except redis.WatchError:
+            pass
+    check(r.get("tx-a") == b"100", "the aborted transaction changed nothing")
+
     # Connection and server commands.
     check(r.client_setname("smoke") is True, "CLIENT SETNAME")
     check(r.client_getname() in (b"smoke", "smoke"), "CLIENT GETNAME")
