@@ -12,11 +12,14 @@ use crate::sync::lock;
 /// A watcher: the client's id and the flag its `EXEC` checks.
 type Watcher = (u64, Arc<AtomicBool>);
 
+/// A watched key: its database and its bytes.
+pub type WatchedKey = (usize, Box<[u8]>);
+
 /// Watched keys by database and key.
 #[derive(Debug, Default)]
 pub struct WatchRegistry {
     watched: AtomicUsize,
-    keys: Mutex<HashMap<(usize, Box<[u8]>), Vec<Watcher>>>,
+    keys: Mutex<HashMap<WatchedKey, Vec<Watcher>>>,
 }
 
 impl WatchRegistry {
@@ -32,7 +35,7 @@ impl WatchRegistry {
     }
 
     /// Stops `client` watching each of `keys`.
-    pub fn unwatch(&self, client: u64, keys: &[(usize, Box<[u8]>)]) {
+    pub fn unwatch(&self, client: u64, keys: &[WatchedKey]) {
         if keys.is_empty() {
             return;
         }
