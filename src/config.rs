@@ -72,6 +72,12 @@ pub struct Cli {
     /// Close a client idle for this many seconds; 0 never does [default: 0].
     #[arg(long)]
     pub timeout: Option<u64>,
+    /// Memory cap in bytes (or 100mb, 2gb…); 0 means none [default: 0].
+    #[arg(long)]
+    pub maxmemory: Option<String>,
+    /// What to evict at the cap [default: noeviction].
+    #[arg(long)]
+    pub maxmemory_policy: Option<String>,
     /// Log level: debug, verbose, notice or warning [default: notice].
     #[arg(long)]
     pub loglevel: Option<String>,
@@ -97,6 +103,16 @@ pub struct Config {
     pub timeout: u64,
     /// Log level name (debug, verbose, notice, warning).
     pub loglevel: String,
+    /// Memory cap in bytes (0: none) (live).
+    pub maxmemory: u64,
+    /// Eviction policy at the cap (live).
+    pub maxmemory_policy: crate::engine::evict::Policy,
+    /// Keys sampled per eviction round (live).
+    pub maxmemory_samples: usize,
+    /// LFU counter growth: higher means slower (live).
+    pub lfu_log_factor: u32,
+    /// Minutes for an LFU counter to decay by one (live).
+    pub lfu_decay_time: u32,
     /// Load an AOF whose last record is cut off by truncating it (`yes`), or refuse.
     pub aof_load_truncated: bool,
     /// Rewrite the AOF when it has grown by this percentage since the last rewrite
@@ -118,6 +134,11 @@ impl Default for Config {
             maxclients: 10_000,
             timeout: 0,
             loglevel: "notice".to_string(),
+            maxmemory: 0,
+            maxmemory_policy: crate::engine::evict::Policy::NoEviction,
+            maxmemory_samples: 5,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
             aof_load_truncated: true,
             auto_aof_rewrite_percentage: 100,
             auto_aof_rewrite_min_size: 64 * 1024 * 1024,
@@ -149,6 +170,11 @@ pub const PARAMETERS: &[&str] = &[
     "maxclients",
     "timeout",
     "loglevel",
+    "maxmemory",
+    "maxmemory-policy",
+    "maxmemory-samples",
+    "lfu-log-factor",
+    "lfu-decay-time",
     "aof-load-truncated",
     "auto-aof-rewrite-percentage",
     "auto-aof-rewrite-min-size",
@@ -185,6 +211,14 @@ impl Config {
         }
         if let Some(n) = cli.timeout {
             config.timeout = n;
+        }
+        if let Some(bytes) = &cli.maxmemory {
+            config.set("maxmemory", bytes).map_err(|e| ConfigError(format!("--maxmemory: {e}")))?;
+        }
+        if let Some(policy) = &cli.maxmemory_policy {
+            config
+                .set("maxmemory-policy", policy)
+                .map_err(|e| ConfigError(format!("--maxmemory-policy: {e}")))?;
         }
         if let Some(level) = &cli.loglevel {
             config.set("loglevel", level).map_err(|e| ConfigError(format!("--loglevel: {e}")))?;
@@ -250,6 +284,17 @@ impl Config {
                 self.maxclients = n;
             }
             "timeout" => self.timeout = number(key, value)?,
+            "maxmemory" => self.maxmemory = memory(key, value)?,
+            "maxmemory-policy" => self.maxmemory_policy = value.parse()?,
+            "maxmemory-samples" => {
+                let n: usize = number(key, value)?;
+                if !(1..=64).contains(&n) {
+                    return Err("'maxmemory-samples' must be between 1 and 64".to_string());
+                }
+                self.maxmemory_samples = n;
+            }
+            "lfu-log-factor" => self.lfu_log_factor = number(key, value)?,
+            "lfu-decay-time" => self.lfu_decay_time = number(key, value)?,
             "aof-load-truncated" => self.aof_load_truncated = yes_no(key, value)?,
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = number(key, value)?,
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size = memory(key, value)?,
@@ -276,6 +321,11 @@ impl Config {
             "io-threads" => self.io_threads.to_string(),
             "maxclients" => self.maxclients.to_string(),
             "timeout" => self.timeout.to_string(),
+            "maxmemory" => self.maxmemory.to_string(),
+            "maxmemory-policy" => self.maxmemory_policy.name().to_string(),
+            "maxmemory-samples" => self.maxmemory_samples.to_string(),
+            "lfu-log-factor" => self.lfu_log_factor.to_string(),
+            "lfu-decay-time" => self.lfu_decay_time.to_string(),
             "aof-load-truncated" => if self.aof_load_truncated { "yes" } else { "no" }.to_string(),
             "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
             "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
@@ -292,6 +342,11 @@ impl Config {
         matches!(
             key,
             "appendfsync"
+                | "maxmemory"
+                | "maxmemory-policy"
+                | "maxmemory-samples"
+                | "lfu-log-factor"
+                | "lfu-decay-time"
                 | "maxclients"
                 | "timeout"
                 | "loglevel"

@@ -14,6 +14,7 @@ pub mod command;
 pub mod config;
 pub mod engine;
 pub mod glob;
+pub mod memory;
 pub mod protocol;
 pub mod server;
 pub mod state;
@@ -21,5 +22,10 @@ pub mod stats;
 pub mod sync;
 
 pub use config::{Cli, Config};
+
+/// jemalloc, counted: every binary, test and bench linked with FerrumKV uses it, so
+/// `used_memory` means the same everywhere.
+#[global_allocator]
+static ALLOCATOR: memory::CountingJemalloc = memory::CountingJemalloc;
 pub use engine::{Entry, Keyspace, KvEngine};
 pub use state::ServerState;

@@ -9,6 +9,7 @@ use arc_swap::ArcSwap;
 use crate::aof::Aof;
 use crate::clients::ClientRegistry;
 use crate::config::Config;
+use crate::engine::evict::{OutOfMemory, Settings};
 use crate::engine::KvEngine;
 use crate::stats::Stats;
 
@@ -31,12 +32,14 @@ pub struct ServerState {
     /// Held for reading by every connection while it runs a batch, and for writing
     /// while one runs `EXEC`, so a transaction sees no other client's command.
     pub transaction_gate: RwLock<()>,
+    /// True while the AOF is being replayed (no eviction, `INFO` says `loading:1`).
+    pub loading: std::sync::atomic::AtomicBool,
 }
 
 impl ServerState {
     /// Fresh state for a server configured by `config`.
     pub fn new(config: Config) -> Self {
-        ServerState {
+        let state = ServerState {
             engine: KvEngine::new(),
             config: ArcSwap::from_pointee(config),
             stats: Stats::default(),
@@ -45,7 +48,37 @@ impl ServerState {
             run_id: random_hex(40),
             aof: OnceLock::new(),
             transaction_gate: RwLock::new(()),
+            loading: Default::default(),
+        };
+        state.apply_cache_settings(&state.config.load());
+        state
+    }
+
+    /// Passes the cache settings of `config` to the engine (at start and after
+    /// `CONFIG SET`).
+    pub fn apply_cache_settings(&self, config: &Config) {
+        use std::sync::atomic::Ordering;
+        crate::engine::access::LFU_LOG_FACTOR.store(config.lfu_log_factor, Ordering::Relaxed);
+        crate::engine::access::LFU_DECAY_TIME.store(config.lfu_decay_time, Ordering::Relaxed);
+        self.engine.evictor.set_policy(config.maxmemory_policy);
+    }
+
+    /// Before a write: evicts as the policy says until memory is within
+    /// `maxmemory`, or reports that it cannot (invariant 7).
+    pub fn make_room(&self, now_ms: u64) -> Result<(), OutOfMemory> {
+        let config = self.config.load();
+        if config.maxmemory == 0
+            || crate::memory::used_memory() <= config.maxmemory
+            || self.loading.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Ok(());
         }
+        let settings = Settings {
+            maxmemory: config.maxmemory,
+            policy: config.maxmemory_policy,
+            samples: config.maxmemory_samples,
+        };
+        self.engine.evictor.make_room(&self.engine, settings, now_ms, crate::memory::used_memory).map(|_| ())
     }
 }
 

@@ -57,6 +57,20 @@ pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<
         Err(e) => return Err(io(e)),
     };
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    state.loading.store(true, std::sync::atomic::Ordering::Relaxed);
+    let result = replay_file(path, &mut file, total, state, load_truncated);
+    state.loading.store(false, std::sync::atomic::Ordering::Relaxed);
+    result
+}
+
+fn replay_file(
+    path: &Path,
+    file: &mut File,
+    total: u64,
+    state: &ServerState,
+    load_truncated: bool,
+) -> Result<ReplayReport, ReplayError> {
+    let io = |e: std::io::Error| ReplayError(format!("cannot read AOF {}: {e}", path.display()));
     let client = state.clients.register_detached();
     let mut session = Session::new(client);
     let mut out = ReplyWriter::new(Protocol::Resp2);

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use super::{CommandResult, Context};
 use crate::command::server::REDIS_VERSION;
 use crate::engine::DATABASES;
+use crate::memory;
 use crate::stats::Stats;
 
 /// The sections in the order `INFO` prints them.
@@ -66,16 +67,28 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
         }
         "memory" => {
             text.push_str("# Memory\r\n");
-            let rss = resident_bytes();
-            line(text, "used_memory", &rss);
-            line(text, "used_memory_human", &human_bytes(rss));
+            let used = memory::used_memory();
+            let rss = memory::resident_bytes();
+            let (allocated, active, resident) = memory::allocator_stats();
+            line(text, "used_memory", &used);
+            line(text, "used_memory_human", &human_bytes(used));
             line(text, "used_memory_rss", &rss);
-            line(text, "maxmemory", &0);
-            line(text, "maxmemory_policy", &"noeviction");
+            line(text, "used_memory_rss_human", &human_bytes(rss));
+            line(text, "used_memory_peak", &memory::peak_memory());
+            line(text, "used_memory_peak_human", &human_bytes(memory::peak_memory()));
+            line(text, "allocator_allocated", &allocated);
+            line(text, "allocator_active", &active);
+            line(text, "allocator_resident", &resident);
+            line(text, "maxmemory", &config.maxmemory);
+            line(text, "maxmemory_human", &human_bytes(config.maxmemory));
+            line(text, "maxmemory_policy", &config.maxmemory_policy.name());
+            line(text, "mem_fragmentation_ratio", &format!("{:.2}", rss as f64 / used.max(1) as f64));
+            line(text, "mem_allocator", &"jemalloc-5.3.0");
+            line(text, "ahe_alpha", &format!("{:.3}", state.engine.evictor.alpha()));
         }
         "persistence" => {
             text.push_str("# Persistence\r\n");
-            line(text, "loading", &0);
+            line(text, "loading", &(state.loading.load(std::sync::atomic::Ordering::Relaxed) as u8));
             line(text, "rdb_changes_since_last_save", &0);
             let aof = state.aof.get().map(|a| a.status());
             line(text, "aof_enabled", &(aof.is_some() as u8));
@@ -104,7 +117,7 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "total_net_input_bytes", &Stats::get(&stats.total_net_input_bytes));
             line(text, "total_net_output_bytes", &Stats::get(&stats.total_net_output_bytes));
             line(text, "expired_keys", &state.engine.expired_keys());
-            line(text, "evicted_keys", &0);
+            line(text, "evicted_keys", &state.engine.evictor.evicted_keys());
             line(text, "keyspace_hits", &Stats::get(&stats.keyspace_hits));
             line(text, "keyspace_misses", &Stats::get(&stats.keyspace_misses));
         }
@@ -137,14 +150,6 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
 /// Writes one `name:value` line.
 fn line(text: &mut String, name: &str, value: &dyn std::fmt::Display) {
     let _ = write!(text, "{name}:{value}\r\n");
-}
-
-/// Resident set size of this process, from `/proc/self/statm` (0 where unavailable).
-pub fn resident_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
-        .map_or(0, |pages| pages * 4096)
 }
 
 /// User and system CPU seconds of this process, from `/proc/self/stat`.

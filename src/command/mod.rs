@@ -11,6 +11,7 @@ pub mod error;
 pub mod expire;
 pub mod info;
 pub mod keys;
+pub mod object;
 pub mod server;
 pub mod string;
 mod table;
@@ -254,6 +255,11 @@ fn run(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]) -> Com
             }
         }
         ctx.session.wrote = true;
+        if ctx.state.make_room(ctx.now_ms).is_err() && spec.flags & flags::DENYOOM != 0 {
+            return Err(CommandError::Other(
+                "OOM command not allowed when used memory > 'maxmemory'.".into(),
+            ));
+        }
     }
     (spec.handler)(ctx, args)
 }

@@ -348,6 +348,7 @@ pub fn config(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             })?;
         }
         log::set_max_level(next.log_filter());
+        ctx.state.apply_cache_settings(&next);
         if let Some(aof) = ctx.state.aof.get() {
             aof.set_policy(next.appendfsync);
         }

@@ -2,7 +2,7 @@
 //! positions as Redis 7 declares them (so `COMMAND INFO` and client hints agree).
 
 use super::flags::{ADMIN, CONNECTION, DENYOOM, FAST, NO_AUTH, READONLY, WRITE};
-use super::{expire, info, keys, server, string, transaction, CommandSpec, Handler};
+use super::{expire, info, keys, object, server, string, transaction, CommandSpec, Handler};
 
 const fn spec(
     name: &'static str,
@@ -80,6 +80,8 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("info", -1, CONNECTION, NONE, info::info),
     spec("time", 1, FAST, NONE, server::time),
     spec("bgrewriteaof", 1, ADMIN, NONE, server::bgrewriteaof),
+    spec("object", -2, READONLY, (2, 2, 1), object::object),
+    spec("memory", -2, READONLY, NONE, object::memory),
     // Transactions.
     spec("multi", 1, FAST, NONE, transaction::multi),
     spec("exec", 1, 0, NONE, transaction::exec),

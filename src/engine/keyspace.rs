@@ -4,9 +4,10 @@
 use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
 
+use super::evict::Evictor;
 use super::table::{self, Table};
 use super::watch::WatchRegistry;
-use super::{ChangeLog, Entry};
+use super::{access, ChangeLog, Entry};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, ShardReadGuard, ShardWriteGuard, ShardedMap};
 
 /// Lock stripes per database: enough that two cores rarely meet on one lock.
@@ -22,8 +23,19 @@ pub struct Keyspace {
     expired_keys: AtomicU64,
     /// The database's current number (changes with `SWAPDB`), for AOF records.
     index: AtomicUsize,
-    log: SharedLog,
-    watch: Arc<WatchRegistry>,
+    hooks: Hooks,
+}
+
+/// What every database reports to: the AOF (once installed), the `WATCH` registry and
+/// the evictor (access statistics for AHE). Shared by all sixteen databases.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// The change log (the AOF), installed after replay.
+    pub log: SharedLog,
+    /// Watched keys.
+    pub watch: Arc<WatchRegistry>,
+    /// Eviction state.
+    pub evictor: Arc<Evictor>,
 }
 
 impl Default for Keyspace {
@@ -45,18 +57,16 @@ impl Keyspace {
 
     /// An empty database number `index` that logs changes to `log` once installed.
     pub fn with_log(shards: usize, index: usize, log: SharedLog) -> Self {
-        Self::with_hooks(shards, index, log, Arc::new(WatchRegistry::default()))
+        Self::with_hooks(shards, index, Hooks { log, ..Hooks::default() })
     }
 
-    /// An empty database number `index` whose changes go to `log` (once installed)
-    /// and mark the clients `watch` says are watching them.
-    pub fn with_hooks(shards: usize, index: usize, log: SharedLog, watch: Arc<WatchRegistry>) -> Self {
+    /// An empty database number `index` reporting to `hooks`.
+    pub fn with_hooks(shards: usize, index: usize, hooks: Hooks) -> Self {
         Keyspace {
             map: ShardedMap::new(shards),
             expired_keys: AtomicU64::new(0),
             index: AtomicUsize::new(index),
-            log,
-            watch,
+            hooks,
         }
     }
 
@@ -77,8 +87,8 @@ impl Keyspace {
     /// number. Call it while the shards concerned are locked.
     pub fn log(&self, args: &[&[u8]]) {
         let index = self.index();
-        self.watch.touch(index, args);
-        if let Some(log) = self.log.get() {
+        self.hooks.watch.touch(index, args);
+        if let Some(log) = self.hooks.log.get() {
             log.append(index, args);
         }
     }
@@ -91,13 +101,46 @@ impl Keyspace {
         let (hash, shard) = self.map.locate(key);
         let guard = self.map.read(shard);
         let found = table::get(&guard, hash, key);
-        if found.is_some_and(|e| e.is_expired(now_ms)) {
-            drop(guard);
-            // Opening the slot removes the entry if it is still expired.
-            self.write(key, now_ms, |_| ());
-            return read(None);
+        match found {
+            Some(entry) if entry.is_expired(now_ms) => {
+                drop(guard);
+                // Opening the slot removes the entry if it is still expired.
+                self.write(key, now_ms, |_| ());
+                self.hooks.evictor.on_miss(self.index(), key);
+                read(None)
+            }
+            Some(entry) => {
+                entry.touch(now_ms);
+                self.hooks.evictor.on_access(self.index(), key);
+                read(found)
+            }
+            None => {
+                self.hooks.evictor.on_miss(self.index(), key);
+                read(None)
+            }
         }
-        read(found)
+    }
+
+    /// Runs `read` on the live entry for `key` without counting it as an access
+    /// (`OBJECT`, eviction bookkeeping).
+    pub fn read_quiet<R>(&self, key: &[u8], now_ms: u64, read: impl FnOnce(Option<&Entry>) -> R) -> R {
+        let (hash, shard) = self.map.locate(key);
+        let guard = self.map.read(shard);
+        read(table::get(&guard, hash, key).filter(|e| !e.is_expired(now_ms)))
+    }
+
+    /// Evicts `key` if its metadata is still `meta` as sampled: a key read or
+    /// rewritten since then is left alone, so eviction never removes a fresh write.
+    /// Logged as `DEL`. True if it was removed.
+    pub fn evict(&self, key: &[u8], meta: u64, now_ms: u64) -> bool {
+        self.write(key, now_ms, |slot| {
+            if slot.meta() != Some(meta) {
+                return false;
+            }
+            slot.remove();
+            slot.log(&[b"DEL", key]);
+            true
+        })
     }
 
     /// Runs `update` with exclusive access to `key`'s slot.
@@ -206,10 +249,9 @@ impl Keyspace {
         let mut guard = self.map.write(shard % self.map.shard_count());
         let held = guard.len();
         let mut expired_keys: Vec<Box<[u8]>> = Vec::new();
-        let logging = true;
         let removed = table::retain(&mut guard, |key, entry| {
             let live = !entry.is_expired(now_ms);
-            if !live && logging {
+            if !live {
                 expired_keys.push(key.into());
             }
             live
@@ -253,6 +295,7 @@ pub struct Slot<'a> {
     table: &'a mut Table,
     hash: u64,
     key: &'a [u8],
+    now_ms: u64,
 }
 
 impl<'a> Slot<'a> {
@@ -268,7 +311,7 @@ impl<'a> Slot<'a> {
             keyspace.expired_keys.fetch_add(1, Ordering::Relaxed);
             keyspace.log(&[b"DEL", key]);
         }
-        Slot { keyspace, table, hash, key }
+        Slot { keyspace, table, hash, key, now_ms }
     }
 
     /// The key this slot is for.
@@ -282,17 +325,31 @@ impl<'a> Slot<'a> {
         table::get(self.table, self.hash, self.key)
     }
 
-    /// The live entry for in-place change, if any.
+    /// The live entry for in-place change, if any. Counts as a write: the entry's
+    /// write generation changes, so an eviction that sampled it before lets it be.
     #[inline]
     pub fn get_mut(&mut self) -> Option<&mut Entry> {
-        table::get_mut(self.table, self.hash, self.key)
+        let now_ms = self.now_ms;
+        let entry = table::get_mut(self.table, self.hash, self.key)?;
+        entry.set_meta(access::fresh(Some(entry.meta()), now_ms));
+        Some(entry)
     }
 
     /// Stores `entry`, returning the one it replaced.
     #[inline]
     pub fn set(&mut self, entry: Entry) -> Option<Entry> {
+        let previous = self.get().map(Entry::meta);
+        entry.set_meta(access::fresh(previous, self.now_ms));
+        if previous.is_none() {
+            self.keyspace.hooks.evictor.on_insert(self.keyspace.index(), self.key);
+        }
         let map = &self.keyspace.map;
         table::insert(self.table, self.hash, self.key, entry, |k| map.rehash(k))
+    }
+
+    /// The entry's access metadata, if the key is present.
+    pub fn meta(&self) -> Option<u64> {
+        self.get().map(Entry::meta)
     }
 
     /// Removes the entry, returning it.
@@ -326,6 +383,9 @@ impl ReadView<'_> {
         if found.is_some_and(|e| e.is_expired(self.now_ms)) {
             self.saw_expired.set(true);
             return None;
+        }
+        if let Some(entry) = found {
+            entry.touch(self.now_ms);
         }
         found
     }

@@ -5,17 +5,20 @@
 //! ascending order first, so other clients see them whole (invariant 4) and two of them
 //! can never deadlock. No lock is ever held across an `.await`.
 
+pub mod access;
+pub mod evict;
 mod keyspace;
 mod ops;
 pub mod table;
 pub mod watch;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
-pub use keyspace::{Keyspace, ReadView, SharedLog, Slot, WriteView};
+pub use keyspace::{Hooks, Keyspace, ReadView, SharedLog, Slot, WriteView};
 pub use ops::CounterError;
 
 use crate::sync::lock;
@@ -37,25 +40,45 @@ pub trait ChangeLog: Send + Sync {
 /// One stored value with its metadata.
 ///
 /// Kept to 32 bytes: the value bytes (boxed, no spare capacity), an absolute expiry
-/// and one word of metadata for the cache policies (LRU clock, LFU counter).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// and one atomic word of access metadata for the cache policies (see [`access`]),
+/// atomic so that reads under a shared lock can record themselves.
+#[derive(Debug)]
 pub struct Entry {
     value: Box<[u8]>,
     /// Absolute expiry in Unix milliseconds; 0 means the key does not expire.
     expire_at_ms: u64,
-    /// Packed access metadata for eviction (LRU clock and LFU counter).
-    meta: u32,
+    /// Packed access metadata: LRU clock, LFU counter, write generation.
+    meta: AtomicU64,
 }
+
+impl Clone for Entry {
+    fn clone(&self) -> Self {
+        Entry {
+            value: self.value.clone(),
+            expire_at_ms: self.expire_at_ms,
+            meta: AtomicU64::new(self.meta()),
+        }
+    }
+}
+
+impl PartialEq for Entry {
+    /// Equal values and expiries (access metadata is not part of the value).
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.expire_at_ms == other.expire_at_ms
+    }
+}
+
+impl Eq for Entry {}
 
 impl Entry {
     /// A value without an expiry.
     pub fn new(value: &[u8]) -> Self {
-        Entry { value: value.into(), expire_at_ms: 0, meta: 0 }
+        Entry { value: value.into(), expire_at_ms: 0, meta: AtomicU64::new(0) }
     }
 
     /// A value from owned bytes, without copying them again.
     pub fn from_vec(value: Vec<u8>) -> Self {
-        Entry { value: value.into_boxed_slice(), expire_at_ms: 0, meta: 0 }
+        Entry { value: value.into_boxed_slice(), expire_at_ms: 0, meta: AtomicU64::new(0) }
     }
 
     /// The value's bytes.
@@ -96,9 +119,19 @@ impl Entry {
         self.expire_at_ms != 0 && self.expire_at_ms <= now_ms
     }
 
-    /// The eviction metadata word.
-    pub fn meta(&self) -> u32 {
-        self.meta
+    /// The access metadata word (see [`access`]).
+    pub fn meta(&self) -> u64 {
+        self.meta.load(Ordering::Relaxed)
+    }
+
+    /// Records a read.
+    #[inline]
+    pub fn touch(&self, now_ms: u64) {
+        access::touch(&self.meta, now_ms);
+    }
+
+    fn set_meta(&self, meta: u64) {
+        self.meta.store(meta, Ordering::Relaxed);
     }
 }
 
@@ -109,6 +142,8 @@ pub struct KvEngine {
     log: SharedLog,
     /// Who watches which keys (`WATCH`).
     pub watch: Arc<watch::WatchRegistry>,
+    /// Eviction state (pool, AHE statistics).
+    pub evictor: Arc<evict::Evictor>,
     swap_lock: Mutex<()>,
 }
 
@@ -124,14 +159,12 @@ pub type SnapshotEntry = (usize, Box<[u8]>, Box<[u8]>, Option<u64>);
 impl KvEngine {
     /// Sixteen empty databases, logging nowhere until [`KvEngine::install_log`].
     pub fn new() -> Self {
-        let log: SharedLog = Arc::new(OnceLock::new());
-        let watch = Arc::new(watch::WatchRegistry::default());
+        let hooks = Hooks::default();
         let databases = (0..DATABASES)
-            .map(|index| {
-                ArcSwap::from_pointee(Keyspace::with_hooks(SHARDS, index, log.clone(), watch.clone()))
-            })
+            .map(|index| ArcSwap::from_pointee(Keyspace::with_hooks(SHARDS, index, hooks.clone())))
             .collect();
-        KvEngine { databases, log, watch, swap_lock: Mutex::new(()) }
+        let Hooks { log, watch, evictor } = hooks;
+        KvEngine { databases, log, watch, evictor, swap_lock: Mutex::new(()) }
     }
 
     /// Starts logging every change to `log` (once; later calls are ignored).

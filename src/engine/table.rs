@@ -81,3 +81,29 @@ pub fn retain(table: &mut Table, mut keep: impl FnMut(&[u8], &Entry) -> bool) ->
     }
     removed
 }
+
+/// Calls `visit` on up to `count` entries found from a random bucket onwards (a cheap
+/// random sample, as Redis's `dictGetSomeKeys` takes), visiting each at most once.
+pub fn sample(table: &Table, start: u64, count: usize, mut visit: impl FnMut(&[u8], &Entry)) {
+    let buckets = table.buckets();
+    if table.is_empty() || count == 0 {
+        return;
+    }
+    let mut found = 0;
+    let first = (start as usize) & (buckets - 1);
+    for step in 0..buckets {
+        let index = (first + step) & (buckets - 1);
+        // SAFETY: `index < buckets()`, and the caller's lock on the table keeps every
+        // full bucket valid while we read it.
+        unsafe {
+            if table.is_bucket_full(index) {
+                let (key, value) = table.bucket(index).as_ref();
+                visit(key, value.get());
+                found += 1;
+                if found == count {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Introspection of stored values: `OBJECT FREQ | IDLETIME | ENCODING | REFCOUNT` and
+//! `MEMORY USAGE | STATS | DOCTOR`. None of them counts as an access to the key.
+
+use bytes::Bytes;
+
+use super::args::{self, is};
+use super::{subcommand_arity, CommandError, CommandResult, Context};
+use crate::engine::{access, Entry};
+use crate::protocol::parser::parse_i64;
+
+/// Per-key overhead of the table: the key's box (16), the entry (32), a control byte.
+const ENTRY_OVERHEAD: usize = 16 + 32 + 1;
+
+/// Bytes an allocation of `len` really takes (jemalloc's size class).
+fn allocation(ptr: *const u8, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    // SAFETY: `ptr` is the start of a live boxed slice of `len > 0` bytes, which
+    // jemalloc (the global allocator) handed out.
+    unsafe { tikv_jemallocator::usable_size(ptr) }
+}
+
+/// Redis's encoding name for a string value.
+fn encoding(value: &[u8]) -> &'static str {
+    if value.len() <= 20 && parse_i64(value).is_some() {
+        "int"
+    } else if value.len() <= 44 {
+        "embstr"
+    } else {
+        "raw"
+    }
+}
+
+/// `OBJECT FREQ | IDLETIME | ENCODING | REFCOUNT key`, or `OBJECT HELP`.
+pub fn object(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let sub = &args[1];
+    if is(sub, "HELP") {
+        let lines = [
+            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ENCODING <key>",
+            "FREQ <key>",
+            "IDLETIME <key>",
+            "REFCOUNT <key>",
+        ];
+        ctx.out.array(lines.len());
+        lines.iter().for_each(|l| ctx.out.simple(l));
+        return Ok(());
+    }
+    if args.len() != 3 {
+        return Err(subcommand_arity("object", sub));
+    }
+    let policy = ctx.state.config.load().maxmemory_policy;
+    let now = ctx.now_ms;
+    let meta_and_value = ctx.db().read_quiet(&args[2], now, |e| e.map(|e| (e.meta(), encoding(e.value()))));
+    let Some((meta, encoding)) = meta_and_value else {
+        ctx.out.null();
+        return Ok(());
+    };
+    if is(sub, "FREQ") {
+        if !policy.is_lfu() {
+            return Err(CommandError::err(
+                "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
+                 switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            ));
+        }
+        ctx.out.integer(access::frequency(meta, now) as i64);
+    } else if is(sub, "IDLETIME") {
+        if policy.is_lfu() {
+            return Err(CommandError::err(
+                "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching \
+                 between policies at runtime LRU and LFU data will take some time to adjust.",
+            ));
+        }
+        ctx.out.integer((access::idle_ms(meta, now) / 1000) as i64);
+    } else if is(sub, "ENCODING") {
+        ctx.out.bulk(encoding.as_bytes());
+    } else if is(sub, "REFCOUNT") {
+        ctx.out.integer(1);
+    } else {
+        return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "OBJECT" });
+    }
+    Ok(())
+}
+
+/// `MEMORY USAGE key [SAMPLES n]` (bytes the key takes, allocator size classes
+/// included), `MEMORY STATS`, `MEMORY DOCTOR`, `MEMORY HELP`.
+pub fn memory(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let sub = &args[1];
+    if is(sub, "USAGE") {
+        match args.len() {
+            3 => {}
+            5 if is(&args[3], "SAMPLES") => {
+                args::int(&args[4])?;
+            }
+            n if n < 3 => return Err(subcommand_arity("memory", sub)),
+            _ => return Err(CommandError::Syntax),
+        }
+        let key = &args[2];
+        let usage = ctx.db().read_quiet(key, ctx.now_ms, |entry| {
+            entry.map(|e: &Entry| {
+                // The stored key is a copy of the same length as `key`.
+                let key_bytes = if key.is_empty() { 0 } else { usable_for_len(key.len()) };
+                ENTRY_OVERHEAD + key_bytes + allocation(e.value().as_ptr(), e.value().len())
+            })
+        });
+        match usage {
+            Some(bytes) => ctx.out.integer(bytes as i64),
+            None => ctx.out.null(),
+        }
+    } else if is(sub, "STATS") {
+        let used = crate::memory::used_memory();
+        let keys = ctx.state.engine.total_keys();
+        ctx.out.map(4);
+        ctx.out.bulk(b"peak.allocated");
+        ctx.out.integer(crate::memory::peak_memory() as i64);
+        ctx.out.bulk(b"total.allocated");
+        ctx.out.integer(used as i64);
+        ctx.out.bulk(b"keys.count");
+        ctx.out.integer(keys as i64);
+        ctx.out.bulk(b"keys.bytes-per-key");
+        ctx.out.integer(used.checked_div(keys as u64).unwrap_or(0) as i64);
+    } else if is(sub, "DOCTOR") {
+        ctx.out.verbatim("txt", b"Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.");
+    } else if is(sub, "HELP") {
+        let lines = [
+            "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DOCTOR",
+            "STATS",
+            "USAGE <key> [SAMPLES <count>]",
+        ];
+        ctx.out.array(lines.len());
+        lines.iter().for_each(|l| ctx.out.simple(l));
+    } else {
+        return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "MEMORY" });
+    }
+    Ok(())
+}
+
+/// The size class jemalloc uses for an allocation of `len` bytes.
+fn usable_for_len(len: usize) -> usize {
+    let probe = vec![0u8; len].into_boxed_slice();
+    allocation(probe.as_ptr(), probe.len())
+}
