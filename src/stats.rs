@@ -22,6 +22,37 @@ pub struct Stats {
     pub total_net_input_bytes: AtomicU64,
     /// Bytes written to clients.
     pub total_net_output_bytes: AtomicU64,
+    /// Recent command rate.
+    pub ops_rate: OpsRate,
+}
+
+/// Samples of the command counter, one per tick, for `instantaneous_ops_per_sec`
+/// (Redis keeps 16 samples 100 ms apart).
+#[derive(Debug, Default)]
+pub struct OpsRate {
+    samples: std::sync::Mutex<std::collections::VecDeque<(std::time::Instant, u64)>>,
+}
+
+impl OpsRate {
+    /// Records the command counter now; keeps the last 16 samples.
+    pub fn sample(&self, commands: u64) {
+        let mut samples = crate::sync::lock(&self.samples);
+        if samples.len() == 16 {
+            samples.pop_front();
+        }
+        samples.push_back((std::time::Instant::now(), commands));
+    }
+
+    /// Commands per second over the sampled window.
+    pub fn per_second(&self) -> u64 {
+        let samples = crate::sync::lock(&self.samples);
+        match (samples.front(), samples.back()) {
+            (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => {
+                ((c1 - c0) as f64 / t1.duration_since(*t0).as_secs_f64()) as u64
+            }
+            _ => 0,
+        }
+    }
 }
 
 /// A connection's counts since its last flush into [`Stats`].

@@ -163,3 +163,40 @@ fn log_order_equals_apply_order_for_two_writers_on_one_key() {
         assert_eq!(value(&db, b"k"), Some(last_logged), "replaying the log gives the live value");
     });
 }
+
+#[test]
+fn eviction_racing_a_write_never_removes_the_fresh_value() {
+    loom::model(|| {
+        let db = Arc::new(Keyspace::with_shards(SHARDS));
+        db.write(b"k", 0, |slot| slot.set(Entry::new(b"old")));
+        // The evictor sampled the key while it held the old value.
+        let sampled = db.read_quiet(b"k", 0, |e| e.map(Entry::meta)).unwrap();
+        let writer = {
+            let db = db.clone();
+            thread::spawn(move || db.write(b"k", 0, |slot| slot.set(Entry::new(b"fresh"))))
+        };
+        db.evict(b"k", sampled, 0);
+        writer.join().unwrap();
+        assert_eq!(value(&db, b"k"), Some(b"fresh".to_vec()), "the fresh write was evicted");
+    });
+}
+
+#[test]
+fn eviction_racing_an_incr_never_loses_it() {
+    loom::model(|| {
+        let db = Arc::new(Keyspace::with_shards(SHARDS));
+        db.write(b"n", 0, |slot| slot.set(Entry::new(b"1")));
+        let sampled = db.read_quiet(b"n", 0, |e| e.map(Entry::meta)).unwrap();
+        let incr = {
+            let db = db.clone();
+            thread::spawn(move || db.incr_by(b"n", 1, 0, &[]).unwrap())
+        };
+        let evicted = db.evict(b"n", sampled, 0);
+        let after_incr = incr.join().unwrap();
+        // Either the old value was evicted before the INCR (which then starts from 0),
+        // or the INCR came first and the eviction let the changed key be.
+        let expected: &[u8] = if evicted { b"1" } else { b"2" };
+        assert_eq!(value(&db, b"n").as_deref(), Some(expected));
+        assert_eq!(after_incr.to_string().as_bytes(), expected);
+    });
+}

@@ -113,6 +113,7 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             text.push_str("# Stats\r\n");
             line(text, "total_connections_received", &Stats::get(&stats.total_connections_received));
             line(text, "total_commands_processed", &Stats::get(&stats.total_commands_processed));
+            line(text, "instantaneous_ops_per_sec", &stats.ops_rate.per_second());
             line(text, "rejected_connections", &Stats::get(&stats.rejected_connections));
             line(text, "total_net_input_bytes", &Stats::get(&stats.total_net_input_bytes));
             line(text, "total_net_output_bytes", &Stats::get(&stats.total_net_output_bytes));

@@ -255,6 +255,16 @@ impl Default for Evictor {
 impl Evictor {
     /// Switches the access bookkeeping that only AHE needs on or off.
     pub fn set_policy(&self, policy: Policy) {
+        if policy.is_ahe() {
+            // Allocate the ghost and probation lists whole now, so that they do not
+            // grow (and push memory over the cap) while evicting.
+            let mut ghosts = lock(&self.ghosts);
+            if ghosts.order.capacity() < GHOSTS {
+                ghosts.order.reserve_exact(GHOSTS);
+                ghosts.signal.reserve(GHOSTS);
+            }
+            lock(&self.probation).reserve_exact(PROBATION);
+        }
         self.ahe_active.store(policy.is_ahe(), Ordering::Relaxed);
     }
 
