@@ -72,6 +72,12 @@ pub struct Cli {
     /// Close a client idle for this many seconds; 0 never does [default: 0].
     #[arg(long)]
     pub timeout: Option<u64>,
+    /// Password clients must give with AUTH (or HELLO … AUTH); none by default.
+    #[arg(long)]
+    pub requirepass: Option<String>,
+    /// Refuse non-loopback clients while no password is set: yes or no [default: yes].
+    #[arg(long)]
+    pub protected_mode: Option<String>,
     /// Memory cap in bytes (or 100mb, 2gb…); 0 means none [default: 0].
     #[arg(long)]
     pub maxmemory: Option<String>,
@@ -103,6 +109,15 @@ pub struct Config {
     pub timeout: u64,
     /// Log level name (debug, verbose, notice, warning).
     pub loglevel: String,
+    /// The password (`requirepass`), if one is set (live).
+    pub requirepass: Option<String>,
+    /// Refuse non-loopback clients while no password is set (live).
+    pub protected_mode: bool,
+    /// Most unparsed bytes a client may send ahead (live).
+    pub client_query_buffer_limit: u64,
+    /// `client-output-buffer-limit` for normal clients: hard bytes, soft bytes, soft
+    /// seconds (live).
+    pub client_output_buffer_limit: (u64, u64, u64),
     /// Memory cap in bytes (0: none) (live).
     pub maxmemory: u64,
     /// Eviction policy at the cap (live).
@@ -134,6 +149,10 @@ impl Default for Config {
             maxclients: 10_000,
             timeout: 0,
             loglevel: "notice".to_string(),
+            requirepass: None,
+            protected_mode: true,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            client_output_buffer_limit: (512 * 1024 * 1024, 64 * 1024 * 1024, 60),
             maxmemory: 0,
             maxmemory_policy: crate::engine::evict::Policy::NoEviction,
             maxmemory_samples: 5,
@@ -170,6 +189,10 @@ pub const PARAMETERS: &[&str] = &[
     "maxclients",
     "timeout",
     "loglevel",
+    "requirepass",
+    "protected-mode",
+    "client-query-buffer-limit",
+    "client-output-buffer-limit",
     "maxmemory",
     "maxmemory-policy",
     "maxmemory-samples",
@@ -211,6 +234,12 @@ impl Config {
         }
         if let Some(n) = cli.timeout {
             config.timeout = n;
+        }
+        if let Some(password) = &cli.requirepass {
+            config.set("requirepass", password).map_err(|e| ConfigError(format!("--requirepass: {e}")))?;
+        }
+        if let Some(mode) = &cli.protected_mode {
+            config.set("protected-mode", mode).map_err(|e| ConfigError(format!("--protected-mode: {e}")))?;
         }
         if let Some(bytes) = &cli.maxmemory {
             config.set("maxmemory", bytes).map_err(|e| ConfigError(format!("--maxmemory: {e}")))?;
@@ -284,6 +313,27 @@ impl Config {
                 self.maxclients = n;
             }
             "timeout" => self.timeout = number(key, value)?,
+            "requirepass" => self.requirepass = (!value.is_empty()).then(|| value.to_string()),
+            "protected-mode" => self.protected_mode = yes_no(key, value)?,
+            "client-query-buffer-limit" => {
+                let bytes = memory(key, value)?;
+                if bytes < 1024 * 1024 {
+                    return Err("'client-query-buffer-limit' must be at least 1mb".to_string());
+                }
+                self.client_query_buffer_limit = bytes;
+            }
+            "client-output-buffer-limit" => {
+                let words: Vec<&str> = value.split_whitespace().collect();
+                match words.as_slice() {
+                    [class, hard, soft, seconds] if class.eq_ignore_ascii_case("normal") => {
+                        self.client_output_buffer_limit =
+                            (memory(key, hard)?, memory(key, soft)?, number(key, seconds)?);
+                    }
+                    _ => return Err(format!(
+                        "'client-output-buffer-limit' needs 'normal <hard> <soft> <seconds>', got '{value}'"
+                    )),
+                }
+            }
             "maxmemory" => self.maxmemory = memory(key, value)?,
             "maxmemory-policy" => self.maxmemory_policy = value.parse()?,
             "maxmemory-samples" => {
@@ -321,6 +371,13 @@ impl Config {
             "io-threads" => self.io_threads.to_string(),
             "maxclients" => self.maxclients.to_string(),
             "timeout" => self.timeout.to_string(),
+            "requirepass" => self.requirepass.clone().unwrap_or_default(),
+            "protected-mode" => if self.protected_mode { "yes" } else { "no" }.to_string(),
+            "client-query-buffer-limit" => self.client_query_buffer_limit.to_string(),
+            "client-output-buffer-limit" => {
+                let (hard, soft, seconds) = self.client_output_buffer_limit;
+                format!("normal {hard} {soft} {seconds}")
+            }
             "maxmemory" => self.maxmemory.to_string(),
             "maxmemory-policy" => self.maxmemory_policy.name().to_string(),
             "maxmemory-samples" => self.maxmemory_samples.to_string(),
@@ -342,6 +399,10 @@ impl Config {
         matches!(
             key,
             "appendfsync"
+                | "requirepass"
+                | "protected-mode"
+                | "client-query-buffer-limit"
+                | "client-output-buffer-limit"
                 | "maxmemory"
                 | "maxmemory-policy"
                 | "maxmemory-samples"
@@ -354,6 +415,24 @@ impl Config {
                 | "auto-aof-rewrite-percentage"
                 | "auto-aof-rewrite-min-size"
         )
+    }
+
+    /// Replies a client may leave unread before it is disconnected at once (0: none).
+    pub fn output_buffer_hard_limit(&self) -> usize {
+        match self.client_output_buffer_limit.0 {
+            0 => usize::MAX,
+            bytes => bytes as usize,
+        }
+    }
+
+    /// Reply bytes over which a write must complete within the soft seconds.
+    pub fn output_buffer_soft_limit(&self) -> usize {
+        self.client_output_buffer_limit.1 as usize
+    }
+
+    /// Seconds a client may stay over the soft output limit.
+    pub fn output_buffer_soft_seconds(&self) -> u64 {
+        self.client_output_buffer_limit.2
     }
 
     /// The `log` filter for the configured level.

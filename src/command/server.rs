@@ -38,27 +38,37 @@ pub fn quit(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
     Ok(())
 }
 
-/// `AUTH [username] password`. Without a configured password Redis refuses it with
-/// the error below; `HELLO … AUTH default <anything>` is accepted, as in Redis.
+/// `AUTH [username] password`: with `requirepass` set, the password (user `default`)
+/// authenticates the connection; without one, `AUTH password` is Redis's error and
+/// `AUTH default <anything>` succeeds, as the `default` user has no password.
 pub fn auth(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    match args {
-        [_, _password] => Err(CommandError::err(
+    let (user, password): (&[u8], &[u8]) = match args {
+        [_, password] => (b"default", password),
+        [_, user, password] => (user, password),
+        _ => return Err(CommandError::Syntax),
+    };
+    if args.len() == 2 && ctx.state.config.load().requirepass.is_none() {
+        return Err(CommandError::err(
             "AUTH <password> called without any password configured for the default user. \
              Are you sure your configuration is correct?",
-        )),
-        [_, user, password] => {
-            check_credentials(user, password)?;
-            ctx.out.ok();
-            Ok(())
-        }
-        _ => Err(CommandError::Syntax),
+        ));
     }
+    check_credentials(ctx, user, password)?;
+    ctx.out.ok();
+    Ok(())
 }
 
-/// Checks `user`/`password` for `HELLO … AUTH`: with no password configured only the
-/// `default` user exists and takes any password.
-fn check_credentials(user: &[u8], _password: &[u8]) -> CommandResult {
-    if user == b"default" {
+/// Checks credentials and marks the connection authenticated. The password is
+/// compared in constant time (`subtle`), so its bytes cannot be timed out of us.
+fn check_credentials(ctx: &mut Context<'_>, user: &[u8], password: &[u8]) -> CommandResult {
+    use subtle::ConstantTimeEq;
+    let config = ctx.state.config.load();
+    let password_ok = match &config.requirepass {
+        Some(expected) => bool::from(expected.as_bytes().ct_eq(password)),
+        None => true,
+    };
+    if user == b"default" && password_ok {
+        ctx.session.authenticated = true;
         Ok(())
     } else {
         Err(CommandError::WrongPass)
@@ -83,7 +93,7 @@ pub fn hello(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     while i < args.len() {
         let option = &args[i];
         if is(option, "AUTH") && i + 2 < args.len() {
-            check_credentials(&args[i + 1], &args[i + 2])?;
+            check_credentials(ctx, &args[i + 1], &args[i + 2])?;
             i += 3;
         } else if is(option, "SETNAME") && i + 1 < args.len() {
             name = Some(validate_name(&args[i + 1])?);
@@ -91,6 +101,14 @@ pub fn hello(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         } else {
             return Err(CommandError::err(format!("Syntax error in HELLO option '{}'", args::text(option))));
         }
+    }
+    if !ctx.session.authenticated {
+        return Err(CommandError::Other(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> \
+             AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol \
+             version at the same time"
+                .into(),
+        ));
     }
     if let Some(name) = name {
         lock(&ctx.session.client.names).name = name;

@@ -58,6 +58,13 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("select", 2, FAST | CONNECTION, NONE, keys::select),
     spec("move", 3, WRITE | FAST, ONE, keys::move_key),
     spec("swapdb", 3, WRITE | FAST, NONE, keys::swapdb),
+    spec("rename", 3, WRITE, (1, 2, 1), keys::rename),
+    spec("renamenx", 3, WRITE | FAST, (1, 2, 1), keys::renamenx),
+    spec("copy", -3, WRITE | DENYOOM, (1, 2, 1), keys::copy),
+    spec("touch", -2, READONLY | FAST, ALL, keys::touch),
+    spec("randomkey", 1, READONLY, NONE, keys::randomkey),
+    spec("keys", 2, READONLY, NONE, keys::keys),
+    spec("scan", -2, READONLY, NONE, keys::scan),
     // Expiry.
     spec("expire", -3, WRITE | FAST, ONE, expire::expire),
     spec("pexpire", -3, WRITE | FAST, ONE, expire::pexpire),

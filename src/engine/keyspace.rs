@@ -274,6 +274,36 @@ impl Keyspace {
         self.expired_keys.load(Ordering::Relaxed)
     }
 
+    /// Visits the live keys of shard `shard` (for `SCAN`: a shard is read whole under
+    /// its lock, so every key present throughout a scan is returned, whatever the
+    /// table does between calls).
+    pub fn for_each_in_shard(&self, shard: usize, now_ms: u64, mut visit: impl FnMut(&[u8], &Entry)) {
+        table::for_each(&self.map.read(shard), |k, e| {
+            if !e.is_expired(now_ms) {
+                visit(k, e)
+            }
+        });
+    }
+
+    /// A random live key, or `None` when the database is empty (`RANDOMKEY`).
+    pub fn random_key(&self, now_ms: u64) -> Option<Box<[u8]>> {
+        let shards = self.map.shard_count();
+        let start = access::random_u64() as usize;
+        for step in 0..shards {
+            let mut found = None;
+            let guard = self.map.read((start + step) % shards);
+            table::sample(&guard, access::random_u64(), 16, |key, entry| {
+                if found.is_none() && !entry.is_expired(now_ms) {
+                    found = Some(Box::from(key));
+                }
+            });
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
     /// Visits every live key and entry, one shard at a time.
     pub fn for_each(&self, now_ms: u64, mut visit: impl FnMut(&[u8], &Entry)) {
         for s in 0..self.map.shard_count() {

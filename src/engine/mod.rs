@@ -153,6 +153,15 @@ impl Default for KvEngine {
     }
 }
 
+/// Whether a [`KvEngine::transfer`] keeps the source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transfer {
+    /// Remove the source (`MOVE`, `RENAME`).
+    Move,
+    /// Keep it (`COPY`).
+    Copy,
+}
+
 /// One key of a snapshot: database, key, value and absolute expiry.
 pub type SnapshotEntry = (usize, Box<[u8]>, Box<[u8]>, Option<u64>);
 
@@ -207,17 +216,60 @@ impl KvEngine {
         first.log(&[b"SWAPDB", a.as_bytes(), b.as_bytes()]);
     }
 
-    /// Moves `key` with its TTL from database `from` to `to` (`MOVE`): true if it
-    /// was present in `from` and absent from `to`. Both shards are held together, so
-    /// no client sees the key in both databases or in neither.
-    pub fn move_key(&self, from: usize, to: usize, key: &[u8], now_ms: u64) -> bool {
+    /// Moves or copies the value (and TTL) of `source_key` in database `from` to
+    /// `target_key` in database `to` — `MOVE`, `RENAME`, `COPY` — and logs
+    /// `logged_as`, all with both shards locked, so no client sees a half-done
+    /// transfer. `None` when the source is missing; `Some(false)` when the target
+    /// exists and `replace` is off; `Some(true)` when done.
+    #[allow(clippy::too_many_arguments)]
+    pub fn transfer(
+        &self,
+        from: usize,
+        to: usize,
+        source_key: &[u8],
+        target_key: &[u8],
+        mode: Transfer,
+        replace: bool,
+        now_ms: u64,
+        logged_as: &[&[u8]],
+    ) -> Option<bool> {
+        let apply = |source: &mut Slot<'_>, target: &mut Slot<'_>| {
+            let entry = source.get()?.clone();
+            if target.get().is_some() && !replace {
+                return Some(false);
+            }
+            if mode == Transfer::Move {
+                source.remove();
+            }
+            target.set(entry);
+            source.log(logged_as);
+            Some(true)
+        };
         let (source, target) = (self.db(from), self.db(to));
         if Arc::ptr_eq(&source, &target) {
-            return false;
+            let keys = [source_key, target_key];
+            return source.write_many(keys.into_iter(), now_ms, |view| {
+                // Both keys' shards are locked; take the source entry, then place it.
+                let entry = view.with_slot(source_key, |s| s.get().cloned())??;
+                let placed = view.with_slot(target_key, |t| {
+                    if t.get().is_some() && !replace {
+                        return false;
+                    }
+                    t.set(entry);
+                    true
+                })?;
+                if placed {
+                    if mode == Transfer::Move && source_key != target_key {
+                        view.with_slot(source_key, |s| s.remove());
+                    }
+                    view.log(logged_as);
+                }
+                Some(placed)
+            });
         }
-        let (hash_s, shard_s) = source.map().locate(key);
-        let (hash_t, shard_t) = target.map().locate(key);
-        // Lock in the global order (by address) so two opposite MOVEs cannot deadlock.
+        let (hash_s, shard_s) = source.map().locate(source_key);
+        let (hash_t, shard_t) = target.map().locate(target_key);
+        // Lock in the global order (by address) so two opposite transfers cannot deadlock.
         let (mut guard_s, mut guard_t) = if Arc::as_ptr(&source) < Arc::as_ptr(&target) {
             let s = source.map().write(shard_s);
             (s, target.map().write(shard_t))
@@ -225,16 +277,17 @@ impl KvEngine {
             let t = target.map().write(shard_t);
             (source.map().write(shard_s), t)
         };
-        let mut from_slot = Slot::new(&source, &mut guard_s, hash_s, key, now_ms);
-        let mut to_slot = Slot::new(&target, &mut guard_t, hash_t, key, now_ms);
-        if from_slot.get().is_none() || to_slot.get().is_some() {
-            return false;
-        }
-        let Some(entry) = from_slot.remove() else { return false };
-        to_slot.set(entry);
-        let to = to.to_string();
-        from_slot.log(&[b"MOVE", key, to.as_bytes()]);
-        true
+        let mut source_slot = Slot::new(&source, &mut guard_s, hash_s, source_key, now_ms);
+        let mut target_slot = Slot::new(&target, &mut guard_t, hash_t, target_key, now_ms);
+        apply(&mut source_slot, &mut target_slot)
+    }
+
+    /// Moves `key` with its TTL from database `from` to `to` (`MOVE`): true if it
+    /// was present in `from` and absent from `to`.
+    pub fn move_key(&self, from: usize, to: usize, key: &[u8], now_ms: u64) -> bool {
+        let target = to.to_string();
+        let record: [&[u8]; 3] = [b"MOVE", key, target.as_bytes()];
+        self.transfer(from, to, key, key, Transfer::Move, false, now_ms, &record) == Some(true)
     }
 
     /// Empties every database (`FLUSHALL`), logged as one record with all locked.

@@ -92,6 +92,12 @@ impl WatchRegistry {
                 mark_key(db, key);
                 mark_key(target, key);
             }
+        } else if name.eq_ignore_ascii_case(b"RENAME") || name.eq_ignore_ascii_case(b"RENAMENX") {
+            args[1..].iter().take(2).for_each(|key| mark_key(db, key));
+        } else if name.eq_ignore_ascii_case(b"COPY") {
+            if let (Some(key), Some(target)) = (args.get(2), number(args.get(4))) {
+                mark_key(target, key);
+            }
         } else if name.eq_ignore_ascii_case(b"MSET") {
             args[1..].iter().step_by(2).for_each(|key| mark_key(db, key));
         } else if name.eq_ignore_ascii_case(b"DEL") {

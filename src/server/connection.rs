@@ -13,11 +13,29 @@ use super::listener::Shutdown;
 use crate::clients::{unix_secs, ClientInfo};
 use crate::command::transaction::run_transaction;
 use crate::command::{execute, unix_millis, Context, Session};
-use crate::protocol::{Protocol, ReplyWriter, RequestParser};
+use crate::protocol::{Limits, Protocol, ReplyWriter, RequestParser};
 use crate::state::ServerState;
 
 /// How much buffer space to have free before each read.
 const READ_CHUNK: usize = 16 * 1024;
+
+/// Replies are written once a batch has produced this many bytes, before the rest
+/// of the pipeline runs: a client's output never grows far beyond it.
+const OUTPUT_BATCH: usize = 1024 * 1024;
+
+/// Redis's query buffer limit for a client that has not authenticated.
+const UNAUTHENTICATED_QUERY_BUFFER: usize = 1024 * 1024;
+
+/// How a batch of requests ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Batch {
+    /// Every complete request ran.
+    Done,
+    /// The replies filled [`OUTPUT_BATCH`]: write them, then run the rest.
+    OutputFull,
+    /// Close after writing the replies (`QUIT`, protocol error).
+    Close,
+}
 
 /// A connection and everything it owns.
 pub(super) struct Connection {
@@ -37,11 +55,14 @@ impl Connection {
         client: Arc<ClientInfo>,
         shutdown: Shutdown,
     ) -> Self {
+        let mut session = Session::new(client);
+        session.authenticated = state.config.load().requirepass.is_none();
+        let limits = if session.authenticated { Limits::DEFAULT } else { Limits::UNAUTHENTICATED };
         Connection {
             stream,
             state,
-            session: Session::new(client),
-            parser: RequestParser::default(),
+            session,
+            parser: RequestParser::new(limits),
             out: ReplyWriter::new(Protocol::Resp2),
             input: BytesMut::with_capacity(READ_CHUNK),
             shutdown,
@@ -59,33 +80,60 @@ impl Connection {
     }
 
     /// Serves until the peer closes, `QUIT`, a protocol error, the idle timeout, an
-    /// I/O error or shutdown.
+    /// I/O error, a buffer limit or shutdown.
     async fn serve_loop(&mut self) {
+        let mut pending = false;
         loop {
-            let idle = self.state.config.load().timeout;
-            let read = tokio::select! {
-                read = read_some(&mut self.stream, &mut self.input, idle) => read,
-                _ = self.shutdown.started() => return,
-            };
-            match read {
-                Ok(0) | Err(_) => return,
-                Ok(n) => {
-                    self.state.stats.total_net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+            if !pending {
+                let idle = self.state.config.load().timeout;
+                let read = tokio::select! {
+                    read = read_some(&mut self.stream, &mut self.input, idle) => read,
+                    _ = self.shutdown.started() => return,
+                };
+                match read {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        self.state.stats.total_net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    }
+                }
+                if self.input.len() > self.query_buffer_limit() {
+                    log::warn!(
+                        "closing client {} ({}): query buffer over {} bytes",
+                        self.session.client.id,
+                        self.session.client.addr,
+                        self.query_buffer_limit()
+                    );
+                    return;
                 }
             }
-            let keep_open = self.run_requests();
+            let outcome = self.run_requests();
+            pending = outcome == Batch::OutputFull;
             if !self.await_durability().await {
                 return;
             }
-            if self.flush().await.is_err() || !keep_open {
+            if self.out.len() > self.state.config.load().output_buffer_hard_limit() {
+                log::warn!("closing client {}: output buffer over the hard limit", self.session.client.id);
+                return;
+            }
+            if self.flush().await.is_err() || outcome == Batch::Close {
                 return;
             }
         }
     }
 
-    /// Executes every complete request in the input buffer; false when the
-    /// connection must close afterwards (`QUIT` or a protocol error).
-    fn run_requests(&mut self) -> bool {
+    /// The most unparsed input a client may have buffered (`client-query-buffer-limit`,
+    /// and 1 MB before it has authenticated).
+    fn query_buffer_limit(&self) -> usize {
+        if self.session.authenticated {
+            self.state.config.load().client_query_buffer_limit as usize
+        } else {
+            UNAUTHENTICATED_QUERY_BUFFER
+        }
+    }
+
+    /// Executes the complete requests in the input buffer, stopping early once the
+    /// replies reach [`OUTPUT_BATCH`] bytes (the rest run after those are written).
+    fn run_requests(&mut self) -> Batch {
         let mut ctx = Context {
             state: &self.state,
             session: &mut self.session,
@@ -94,10 +142,17 @@ impl Connection {
         };
         let gate = &self.state.transaction_gate;
         let mut shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
-        let keep_open = loop {
+        let was_authenticated = ctx.session.authenticated;
+        let outcome = loop {
+            if ctx.out.len() >= OUTPUT_BATCH {
+                break Batch::OutputFull;
+            }
             match self.parser.next_request(&mut self.input) {
                 Ok(Some(args)) => {
                     execute(&mut ctx, args);
+                    if ctx.session.authenticated != was_authenticated {
+                        self.parser.set_limits(Limits::DEFAULT);
+                    }
                     if let Some(queued) = ctx.session.ready_transaction.take() {
                         drop(shared.take());
                         let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
@@ -106,20 +161,20 @@ impl Connection {
                         shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
                     }
                     if ctx.session.closing {
-                        break false;
+                        break Batch::Close;
                     }
                 }
-                Ok(None) => break true,
+                Ok(None) => break Batch::Done,
                 Err(error) => {
                     ctx.out.error(&format!("ERR {error}"));
-                    break false;
+                    break Batch::Close;
                 }
             }
         };
         drop(shared);
         self.session.client.last_active_secs.store(unix_secs(), Ordering::Relaxed);
         self.state.stats.absorb(&mut self.session.local_stats);
-        keep_open
+        outcome
     }
 
     /// Under `appendfsync always`, waits until the AOF has fsynced this batch's
@@ -142,12 +197,33 @@ impl Connection {
         }
     }
 
-    /// Writes all pending replies with one write.
+    /// Writes all pending replies with one write. A client that does not read
+    /// replies over the soft output limit for the configured time is disconnected.
     async fn flush(&mut self) -> std::io::Result<()> {
         if self.out.is_empty() {
             return Ok(());
         }
-        self.stream.write_all(self.out.as_bytes()).await?;
+        let config = self.state.config.load();
+        // Output is written in batches of at most OUTPUT_BATCH (plus one reply), so a
+        // batch that fills it counts as "over the soft limit" too.
+        let soft = config.output_buffer_soft_limit().min(OUTPUT_BATCH);
+        let seconds = config.output_buffer_soft_seconds();
+        let write = self.stream.write_all(self.out.as_bytes());
+        if soft > 0 && seconds > 0 && self.out.len() >= soft {
+            match tokio::time::timeout(Duration::from_secs(seconds), write).await {
+                Ok(result) => result?,
+                Err(_) => {
+                    log::warn!(
+                        "closing client {}: {} reply bytes unread for {seconds}s",
+                        self.session.client.id,
+                        self.out.len()
+                    );
+                    return Err(std::io::ErrorKind::TimedOut.into());
+                }
+            }
+        } else {
+            write.await?;
+        }
         self.state.stats.total_net_output_bytes.fetch_add(self.out.len() as u64, Ordering::Relaxed);
         self.out.clear();
         Ok(())

@@ -18,6 +18,31 @@ use crate::state::ServerState;
 /// The reply to a client over the `maxclients` cap, as Redis sends it.
 const MAX_CLIENTS_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
 
+/// Redis's reply to a remote client refused by protected mode.
+const DENIED_REPLY: &[u8] = b"-DENIED Redis is running in protected mode because protected mode is enabled and \
+no password is set for the default user. In this mode connections are only accepted from the loopback \
+interface. If you want to connect from external computers to Redis you may adopt one of the following \
+solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the \
+loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis \
+is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) \
+Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting \
+the protected mode option to 'no', and then restarting the server. 3) If you started the server manually \
+just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for \
+the default user. NOTE: You only need to do one of the above things in order for the server to start \
+accepting connections from the outside.\r\n";
+
+/// Whether protected mode refuses a client from `peer`: it is on, no password is
+/// set, and the client is not on the loopback interface.
+pub fn protected_mode_denies(config: &crate::config::Config, peer: std::net::IpAddr) -> bool {
+    let peer_is_local = match peer {
+        std::net::IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        std::net::IpAddr::V4(v4) => v4.is_loopback(),
+    };
+    config.protected_mode && config.requirepass.is_none() && !peer_is_local
+}
+
 /// A handle a connection watches to learn that the server is shutting down.
 #[derive(Clone)]
 pub struct Shutdown {
@@ -64,12 +89,19 @@ pub async fn run(listener: TcpListener, state: Arc<ServerState>, stop: impl Futu
 /// Starts a task for a new connection, or refuses it when the cap is reached.
 fn admit(stream: TcpStream, state: &Arc<ServerState>, shutdown: &Shutdown) {
     state.stats.total_connections_received.fetch_add(1, Ordering::Relaxed);
-    let maxclients = state.config.load().maxclients;
-    if state.clients.len() >= maxclients {
+    let config = state.config.load();
+    let refusal = if state.clients.len() >= config.maxclients {
+        Some(MAX_CLIENTS_REPLY)
+    } else if stream.peer_addr().is_ok_and(|peer| protected_mode_denies(&config, peer.ip())) {
+        Some(DENIED_REPLY)
+    } else {
+        None
+    };
+    if let Some(reply) = refusal {
         state.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let mut stream = stream;
-            let _ = stream.write_all(MAX_CLIENTS_REPLY).await;
+            let _ = stream.write_all(reply).await;
             let _ = stream.shutdown().await;
         });
         return;
@@ -79,4 +111,25 @@ fn admit(stream: TcpStream, state: &Arc<ServerState>, shutdown: &Shutdown) {
     let client = state.clients.register(peer, local);
     let connection = Connection::new(stream, state.clone(), client, shutdown.clone());
     tokio::spawn(connection.serve());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::protected_mode_denies;
+    use crate::config::Config;
+
+    #[test]
+    fn protected_mode_refuses_only_remote_clients_without_a_password() {
+        let mut config = Config::default();
+        let remote = "192.0.2.7".parse().unwrap();
+        assert!(protected_mode_denies(&config, remote));
+        assert!(!protected_mode_denies(&config, "127.0.0.1".parse().unwrap()));
+        assert!(!protected_mode_denies(&config, "::1".parse().unwrap()));
+        assert!(!protected_mode_denies(&config, "::ffff:127.0.0.1".parse().unwrap()));
+        config.requirepass = Some("secret".into());
+        assert!(!protected_mode_denies(&config, remote));
+        config.requirepass = None;
+        config.protected_mode = false;
+        assert!(!protected_mode_denies(&config, remote));
+    }
 }

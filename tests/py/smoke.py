@@ -122,6 +122,12 @@ def main():
             pass
     check(r.get("tx-a") == b"100", "the aborted transaction changed nothing")
 
+    # SCAN iteration sees every key.
+    for i in range(500):
+        r.set(f"scan:{i}", i)
+    found = set(r.scan_iter(match="scan:*", count=50))
+    check(len(found) == 500, f"scan_iter found {len(found)} of 500")
+
     # Connection and server commands.
     check(r.client_setname("smoke") is True, "CLIENT SETNAME")
     check(r.client_getname() in (b"smoke", "smoke"), "CLIENT GETNAME")
