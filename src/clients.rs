@@ -32,6 +32,8 @@ pub struct ClientInfo {
     pub resp: AtomicU8,
     /// `CLIENT SETNAME`, `CLIENT SETINFO LIB-NAME`, `LIB-VER`.
     pub names: Mutex<ClientNames>,
+    /// Set by `CLIENT KILL`; the connection closes when notified.
+    pub killed: tokio::sync::Notify,
 }
 
 /// The names a client gives itself.
@@ -62,6 +64,7 @@ impl ClientInfo {
             db: AtomicUsize::new(0),
             resp: AtomicU8::new(2),
             names: Mutex::new(ClientNames::default()),
+            killed: tokio::sync::Notify::new(),
         }
     }
 
@@ -113,6 +116,18 @@ impl ClientRegistry {
     /// Forgets a closed connection.
     pub fn unregister(&self, id: u64) {
         self.clients.remove(&id);
+    }
+
+    /// Closes every client `matches` selects except `skip`; returns how many.
+    pub fn kill(&self, skip: Option<u64>, matches: impl Fn(&ClientInfo) -> bool) -> usize {
+        let mut killed = 0;
+        for client in self.clients.iter() {
+            if Some(client.id) != skip && matches(client.value()) {
+                client.killed.notify_one();
+                killed += 1;
+            }
+        }
+        killed
     }
 
     /// How many clients are connected.

@@ -17,6 +17,7 @@ pub mod glob;
 pub mod memory;
 pub mod protocol;
 pub mod server;
+pub mod slowlog;
 pub mod state;
 pub mod stats;
 pub mod sync;

@@ -69,7 +69,14 @@ async fn serve(config: Config, threads: usize) -> ExitCode {
     }
     tokio::spawn(aof::rewrite::run_automatic(state.clone()));
     tokio::spawn(active_expiry(state.clone()));
-    server::run(listener, state.clone(), shutdown_signal()).await;
+    let requested = state.clone();
+    let stop = async move {
+        tokio::select! {
+            _ = shutdown_signal() => {}
+            _ = requested.shutdown_requested.notified() => {}
+        }
+    };
+    server::run(listener, state.clone(), stop).await;
     if let Some(aof) = state.aof.get() {
         aof.close();
     }

@@ -122,12 +122,13 @@ mod tests {
 
     #[test]
     fn allocations_are_counted_and_freed() {
+        // Other tests allocate concurrently in this process: allow them 5 MB.
         let before = used_memory();
-        let block = vec![0u8; 10 << 20];
+        let block = vec![0u8; 16 << 20];
         let during = used_memory();
-        assert!(during >= before + (10 << 20) - (1 << 20), "{before} -> {during}");
+        assert!(during >= before + (11 << 20), "{before} -> {during}");
         drop(block);
-        assert!(used_memory() < during - (9 << 20));
+        assert!(used_memory() < during - (11 << 20));
         assert!(peak_memory() >= during);
     }
 }

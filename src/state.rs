@@ -32,6 +32,14 @@ pub struct ServerState {
     /// Held for reading by every connection while it runs a batch, and for writing
     /// while one runs `EXEC`, so a transaction sees no other client's command.
     pub transaction_gate: RwLock<()>,
+    /// Calls and time per command (`INFO commandstats`).
+    pub command_stats: crate::slowlog::CommandStats,
+    /// Slow commands (`SLOWLOG`).
+    pub slowlog: crate::slowlog::SlowLog,
+    /// Notified by `SHUTDOWN`: the listener stops as on SIGTERM.
+    pub shutdown_requested: tokio::sync::Notify,
+    /// Unix seconds of the last successful AOF rewrite, or of the start (`LASTSAVE`).
+    pub last_save: std::sync::atomic::AtomicU64,
     /// True while the AOF is being replayed (no eviction, `INFO` says `loading:1`).
     pub loading: std::sync::atomic::AtomicBool,
 }
@@ -49,6 +57,10 @@ impl ServerState {
             aof: OnceLock::new(),
             transaction_gate: RwLock::new(()),
             loading: Default::default(),
+            command_stats: Default::default(),
+            slowlog: Default::default(),
+            shutdown_requested: tokio::sync::Notify::new(),
+            last_save: std::sync::atomic::AtomicU64::new(crate::clients::unix_secs()),
         };
         state.apply_cache_settings(&state.config.load());
         state

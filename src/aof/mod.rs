@@ -56,6 +56,8 @@ pub struct AofStatus {
     pub base_size: AtomicU64,
     /// Rewrites completed.
     pub rewrites: AtomicU64,
+    /// Unix seconds of the last successful rewrite (0: none yet).
+    pub last_rewrite_secs: AtomicU64,
     policy: AtomicU8,
 }
 

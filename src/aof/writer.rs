@@ -196,6 +196,7 @@ impl Writer {
                 self.status.base_size.store(self.size, Ordering::Relaxed);
                 self.status.last_rewrite_failed.store(false, Ordering::Relaxed);
                 self.status.rewrites.fetch_add(1, Ordering::Relaxed);
+                self.status.last_rewrite_secs.store(crate::clients::unix_secs(), Ordering::Relaxed);
                 self.status.recover();
                 log::info!("AOF rewrite done: {} bytes", self.size);
             }

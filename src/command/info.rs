@@ -11,19 +11,30 @@ use crate::memory;
 use crate::stats::Stats;
 
 /// The sections in the order `INFO` prints them.
-const SECTIONS: &[&str] =
-    &["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace"];
+const SECTIONS: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "commandstats",
+    "keyspace",
+];
 
 /// `INFO [section …]`: a bulk string (verbatim in RESP3) of the asked sections;
 /// `default`, `all` and `everything` mean all of them.
 pub fn info(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let wanted: Vec<String> =
         args[1..].iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
-    let all =
-        wanted.is_empty() || wanted.iter().any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
+    let everything = wanted.iter().any(|w| matches!(w.as_str(), "all" | "everything"));
+    let default = wanted.is_empty() || wanted.iter().any(|w| w == "default");
     let mut text = String::new();
     for section in SECTIONS {
-        if !all && !wanted.iter().any(|w| w == section) {
+        let chosen =
+            everything || (default && *section != "commandstats") || wanted.iter().any(|w| w == section);
+        if !chosen {
             continue;
         }
         if !text.is_empty() {
@@ -132,6 +143,10 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             let (user, system) = cpu_seconds();
             line(text, "used_cpu_sys", &format!("{system:.6}"));
             line(text, "used_cpu_user", &format!("{user:.6}"));
+        }
+        "commandstats" => {
+            text.push_str("# Commandstats\r\n");
+            text.push_str(&state.command_stats.info_lines());
         }
         "keyspace" => {
             text.push_str("# Keyspace\r\n");

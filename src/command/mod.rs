@@ -6,6 +6,7 @@
 //! arguments, run against the engine and write their reply through the context's
 //! [`ReplyWriter`], or return a [`CommandError`] that becomes the reply.
 
+pub mod admin;
 pub mod args;
 pub mod error;
 pub mod expire;
@@ -127,6 +128,8 @@ pub struct Session {
     pub watched: Vec<(usize, Box<[u8]>)>,
     /// Set by the watch registry when a watched key changes.
     pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
+    /// Calls and time per command since the last batch.
+    pub command_stats: crate::slowlog::LocalCommandStats,
 }
 
 impl Session {
@@ -143,6 +146,7 @@ impl Session {
             ready_transaction: None,
             watched: Vec::new(),
             watch_dirty: Arc::default(),
+            command_stats: Default::default(),
         }
     }
 }
@@ -246,6 +250,25 @@ fn check(ctx: &Context<'_>, args: &[Bytes]) -> Result<&'static CommandSpec, Comm
 
 /// Runs a checked command: the `-MISCONF` gate for writes, then the handler.
 fn run(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]) -> CommandResult {
+    let started = std::time::Instant::now();
+    let result = run_checked(ctx, spec, args);
+    let usec = started.elapsed().as_micros() as u64;
+    // The table is a static slice, so a spec's position is its index.
+    let index = (spec as *const CommandSpec as usize - COMMANDS.as_ptr() as usize)
+        / std::mem::size_of::<CommandSpec>();
+    ctx.session.command_stats.record(index, usec, result.is_err());
+    let config = ctx.state.config.load();
+    let threshold = config.slowlog_log_slower_than;
+    if threshold >= 0 && usec >= threshold as u64 {
+        let client = &ctx.session.client;
+        let name = crate::sync::lock(&client.names).name.clone();
+        ctx.state.slowlog.push(args, usec, client.addr.to_string(), name, config.slowlog_max_len);
+    }
+    result
+}
+
+/// `run` without the bookkeeping.
+fn run_checked(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]) -> CommandResult {
     if spec.is_write() {
         if let Some(aof) = ctx.state.aof.get() {
             if let Some(error) = aof.status().failure() {

@@ -111,7 +111,10 @@ pub fn memory(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     } else if is(sub, "STATS") {
         let used = crate::memory::used_memory();
         let keys = ctx.state.engine.total_keys();
-        ctx.out.map(4);
+        let buckets: usize = (0..crate::engine::DATABASES).map(|db| ctx.state.engine.db(db).buckets()).sum();
+        ctx.out.map(5);
+        ctx.out.bulk(b"keys.table-buckets");
+        ctx.out.integer(buckets as i64);
         ctx.out.bulk(b"peak.allocated");
         ctx.out.integer(crate::memory::peak_memory() as i64);
         ctx.out.bulk(b"total.allocated");

@@ -186,6 +186,14 @@ pub fn client(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         arity(2)?;
         let line = ctx.session.client.describe() + "\n";
         ctx.out.verbatim("txt", line.as_bytes());
+    } else if is(sub, "KILL") {
+        client_kill(ctx, args)?;
+    } else if is(sub, "NO-EVICT") || is(sub, "NO-TOUCH") {
+        arity(3)?;
+        if !is(&args[2], "ON") && !is(&args[2], "OFF") {
+            return Err(CommandError::Syntax);
+        }
+        ctx.out.ok();
     } else if is(sub, "HELP") {
         arity(2)?;
         let lines = [
@@ -207,6 +215,59 @@ pub fn client(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     } else {
         return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "CLIENT" });
     }
+    Ok(())
+}
+
+/// `CLIENT KILL ip:port` (old form: `+OK` or `ERR No such client`) or
+/// `CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [SKIPME yes|no]` (the number
+/// of clients closed).
+fn client_kill(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let me = ctx.session.client.id;
+    if args.len() == 3 {
+        let addr = args::text(&args[2]);
+        let killed = ctx.state.clients.kill(None, |c| c.addr.to_string() == addr);
+        if killed == 0 {
+            return Err(CommandError::err("No such client"));
+        }
+        ctx.out.ok();
+        return Ok(());
+    }
+    if args.len() < 4 || args.len() % 2 != 0 {
+        return Err(CommandError::Syntax);
+    }
+    let (mut id, mut addr, mut laddr, mut skip_me) = (None, None, None, true);
+    for pair in args[2..].chunks_exact(2) {
+        let value = args::text(&pair[1]);
+        if is(&pair[0], "ID") {
+            id = Some(
+                args::int(&pair[1])
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| CommandError::err("client-id should be greater than 0"))?
+                    as u64,
+            );
+        } else if is(&pair[0], "ADDR") {
+            addr = Some(value);
+        } else if is(&pair[0], "LADDR") {
+            laddr = Some(value);
+        } else if is(&pair[0], "SKIPME") {
+            skip_me = match value.to_ascii_lowercase().as_str() {
+                "yes" => true,
+                "no" => false,
+                _ => return Err(CommandError::Syntax),
+            };
+        } else if is(&pair[0], "TYPE") || is(&pair[0], "USER") || is(&pair[0], "MAXAGE") {
+            // Every client is a normal client of the default user here.
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    }
+    let killed = ctx.state.clients.kill(skip_me.then_some(me), |c| {
+        id.is_none_or(|id| c.id == id)
+            && addr.as_ref().is_none_or(|a| c.addr.to_string() == *a)
+            && laddr.as_ref().is_none_or(|a| c.laddr.to_string() == *a)
+    });
+    ctx.out.integer(killed as i64);
     Ok(())
 }
 
@@ -377,6 +438,18 @@ pub fn config(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             return Err(subcommand_arity("config", sub));
         }
         ctx.state.stats.reset();
+        ctx.state.command_stats.reset();
+        ctx.state.slowlog.reset();
+        ctx.out.ok();
+    } else if is(sub, "REWRITE") {
+        if args.len() != 2 {
+            return Err(subcommand_arity("config", sub));
+        }
+        let config = ctx.state.config.load();
+        let Some(path) = config.config_file.clone() else {
+            return Err(CommandError::err("The server is running without a config file"));
+        };
+        config.rewrite(&path).map_err(|e| CommandError::err(format!("Rewriting config file: {e}")))?;
         ctx.out.ok();
     } else if is(sub, "HELP") {
         help(
@@ -386,6 +459,7 @@ pub fn config(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
                 "GET <pattern>",
                 "SET <directive> <value>",
                 "RESETSTAT",
+                "REWRITE",
             ],
         );
     } else {

@@ -2,7 +2,7 @@
 //! positions as Redis 7 declares them (so `COMMAND INFO` and client hints agree).
 
 use super::flags::{ADMIN, CONNECTION, DENYOOM, FAST, NO_AUTH, READONLY, WRITE};
-use super::{expire, info, keys, object, server, string, transaction, CommandSpec, Handler};
+use super::{admin, expire, info, keys, object, server, string, transaction, CommandSpec, Handler};
 
 const fn spec(
     name: &'static str,
@@ -88,6 +88,10 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("time", 1, FAST, NONE, server::time),
     spec("bgrewriteaof", 1, ADMIN, NONE, server::bgrewriteaof),
     spec("object", -2, READONLY, (2, 2, 1), object::object),
+    spec("slowlog", -2, ADMIN, NONE, admin::slowlog),
+    spec("shutdown", -1, ADMIN, NONE, admin::shutdown),
+    spec("lastsave", 1, FAST, NONE, admin::lastsave),
+    spec("debug", -2, ADMIN, NONE, admin::debug),
     spec("memory", -2, READONLY, NONE, object::memory),
     // Transactions.
     spec("multi", 1, FAST, NONE, transaction::multi),

@@ -27,7 +27,7 @@
 //!   frequency, and vice versa, so AHE tracks whichever signal the workload rewards.
 //!   `INFO memory` reports `ahe_alpha`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
@@ -218,18 +218,54 @@ impl FrequencySketch {
     }
 }
 
-/// Recently evicted keys, by fingerprint, with the signal that condemned them.
-#[derive(Default)]
+/// Recently evicted keys, by fingerprint, with the signal that condemned them: a
+/// fixed, direct-mapped table (a newer ghost overwrites an older one in its slot),
+/// so its memory never changes while evicting.
 struct Ghosts {
-    order: VecDeque<u64>,
-    signal: HashMap<u64, Signal>,
+    slots: Box<[AtomicU64]>,
+}
+
+impl Ghosts {
+    fn new() -> Self {
+        Ghosts { slots: (0..GHOSTS).map(|_| AtomicU64::new(0)).collect() }
+    }
+
+    /// The stored word: the fingerprint with its lowest bit replaced by the signal
+    /// (never 0, which marks an empty slot).
+    fn word(fingerprint: u64, signal: Signal) -> u64 {
+        let bit = match signal {
+            Signal::Recency => 0,
+            Signal::Frequency => 1,
+        };
+        (fingerprint & !1 | bit).max(2)
+    }
+
+    fn slot(&self, fingerprint: u64) -> &AtomicU64 {
+        &self.slots[(fingerprint >> 1) as usize % GHOSTS]
+    }
+
+    fn remember(&self, fingerprint: u64, signal: Signal) {
+        self.slot(fingerprint).store(Self::word(fingerprint, signal), Ordering::Relaxed);
+    }
+
+    /// The signal that condemned this ghost, forgetting it; `None` if not a ghost.
+    fn take(&self, fingerprint: u64) -> Option<Signal> {
+        let slot = self.slot(fingerprint);
+        let word = slot.load(Ordering::Relaxed);
+        let expected = Self::word(fingerprint, Signal::Recency) & !1;
+        if word == 0 || word & !1 != expected {
+            return None;
+        }
+        slot.compare_exchange(word, 0, Ordering::Relaxed, Ordering::Relaxed).ok()?;
+        Some(if word & 1 == 1 { Signal::Frequency } else { Signal::Recency })
+    }
 }
 
 /// The eviction state shared by all databases.
 pub struct Evictor {
     pool: Mutex<Vec<Candidate>>,
     probation: Mutex<VecDeque<(usize, Box<[u8]>)>>,
-    ghosts: Mutex<Ghosts>,
+    ghosts: Ghosts,
     sketch: FrequencySketch,
     alpha: AtomicU64,
     ahe_active: AtomicBool,
@@ -242,7 +278,7 @@ impl Default for Evictor {
         Evictor {
             pool: Mutex::new(Vec::new()),
             probation: Mutex::new(VecDeque::new()),
-            ghosts: Mutex::new(Ghosts::default()),
+            ghosts: Ghosts::new(),
             sketch: FrequencySketch::new(),
             alpha: AtomicU64::new(0.5f64.to_bits()),
             ahe_active: AtomicBool::new(false),
@@ -256,13 +292,8 @@ impl Evictor {
     /// Switches the access bookkeeping that only AHE needs on or off.
     pub fn set_policy(&self, policy: Policy) {
         if policy.is_ahe() {
-            // Allocate the ghost and probation lists whole now, so that they do not
-            // grow (and push memory over the cap) while evicting.
-            let mut ghosts = lock(&self.ghosts);
-            if ghosts.order.capacity() < GHOSTS {
-                ghosts.order.reserve_exact(GHOSTS);
-                ghosts.signal.reserve(GHOSTS);
-            }
+            // Allocate the probation queue whole now, so that it does not grow (and
+            // push memory over the cap) while evicting; the ghosts are fixed-size.
             lock(&self.probation).reserve_exact(PROBATION);
         }
         self.ahe_active.store(policy.is_ahe(), Ordering::Relaxed);
@@ -298,8 +329,7 @@ impl Evictor {
         }
         let fp = self.fingerprint(db, key);
         self.sketch.add(fp);
-        let condemned_by = lock(&self.ghosts).signal.remove(&fp);
-        if let Some(signal) = condemned_by {
+        if let Some(signal) = self.ghosts.take(fp) {
             // The key was wanted again: the signal that evicted it was wrong.
             let delta = match signal {
                 Signal::Recency => -ALPHA_STEP,
@@ -360,15 +390,7 @@ impl Evictor {
     }
 
     fn remember(&self, db: usize, key: &[u8], signal: Signal) {
-        let fp = self.fingerprint(db, key);
-        let mut ghosts = lock(&self.ghosts);
-        if ghosts.order.len() == GHOSTS {
-            if let Some(old) = ghosts.order.pop_front() {
-                ghosts.signal.remove(&old);
-            }
-        }
-        ghosts.order.push_back(fp);
-        ghosts.signal.insert(fp, signal);
+        self.ghosts.remember(self.fingerprint(db, key), signal);
     }
 
     /// Samples up to `samples` keys from a random shard of every database.
@@ -532,6 +554,19 @@ mod tests {
             assert_eq!(policy.name().parse::<Policy>(), Ok(policy));
         }
         assert!("allkeys-mru".parse::<Policy>().is_err());
+    }
+
+    #[test]
+    fn ghosts_remember_the_signal_once() {
+        let ghosts = Ghosts::new();
+        ghosts.remember(0xABCD_0000, Signal::Frequency);
+        ghosts.remember(0x1234_0000, Signal::Recency);
+        assert_eq!(ghosts.take(0x9999_0000), None);
+        assert_eq!(ghosts.take(0xABCD_0000), Some(Signal::Frequency));
+        assert_eq!(ghosts.take(0xABCD_0000), None);
+        assert_eq!(ghosts.take(0x1234_0000), Some(Signal::Recency));
+        ghosts.remember(0, Signal::Recency);
+        assert_eq!(ghosts.take(0), Some(Signal::Recency));
     }
 
     #[test]

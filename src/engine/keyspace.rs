@@ -264,6 +264,11 @@ impl Keyspace {
         (held, removed)
     }
 
+    /// Buckets allocated by all the shards' tables (for `MEMORY STATS`).
+    pub fn buckets(&self) -> usize {
+        (0..self.map.shard_count()).map(|s| self.map.read(s).buckets()).sum()
+    }
+
     /// How many shards the database has.
     pub fn shard_count(&self) -> usize {
         self.map.shard_count()

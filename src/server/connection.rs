@@ -89,6 +89,7 @@ impl Connection {
                 let read = tokio::select! {
                     read = read_some(&mut self.stream, &mut self.input, idle) => read,
                     _ = self.shutdown.started() => return,
+                    _ = self.session.client.killed.notified() => return,
                 };
                 match read {
                     Ok(0) | Err(_) => return,
@@ -174,6 +175,7 @@ impl Connection {
         drop(shared);
         self.session.client.last_active_secs.store(unix_secs(), Ordering::Relaxed);
         self.state.stats.absorb(&mut self.session.local_stats);
+        self.state.command_stats.absorb(&mut self.session.command_stats);
         outcome
     }
 
