@@ -86,12 +86,27 @@ async fn serve(config: Config, threads: usize) -> ExitCode {
 
 /// Ten times a second: a cycle of active expiry, bounded to 25 ms as in Redis, so
 /// keys with a TTL do not pile up when nobody touches them; and a sample of the
-/// command counter for `instantaneous_ops_per_sec`.
+/// command counter for `instantaneous_ops_per_sec`. Every ten seconds, one line of
+/// health figures at debug level.
 async fn active_expiry(state: Arc<ServerState>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
     let mut cursors = [0; ferrum_kv::engine::DATABASES];
+    let mut ticks: u64 = 0;
     loop {
         tick.tick().await;
+        ticks += 1;
+        if ticks % 100 == 0 {
+            log::debug!(
+                "clients {}, keys {}, used_memory {}, {} ops/s, {} commands, {} expired, {} evicted",
+                state.clients.len(),
+                state.engine.total_keys(),
+                ferrum_kv::memory::used_memory(),
+                state.stats.ops_rate.per_second(),
+                state.stats.total_commands_processed.load(std::sync::atomic::Ordering::Relaxed),
+                state.engine.expired_keys(),
+                state.engine.evictor.evicted_keys(),
+            );
+        }
         let now = ferrum_kv::command::unix_millis();
         let budget = std::time::Duration::from_millis(25);
         state.engine.active_expire_cycle(&mut cursors, now, budget);
