@@ -102,7 +102,7 @@ async fn active_expiry(state: Arc<ServerState>) {
                 state.engine.total_keys(),
                 ferrum_kv::memory::used_memory(),
                 state.stats.ops_rate.per_second(),
-                state.stats.total_commands_processed.load(std::sync::atomic::Ordering::Relaxed),
+                state.stats.total_commands_processed.get(),
                 state.engine.expired_keys(),
                 state.engine.evictor.evicted_keys(),
             );
@@ -110,7 +110,7 @@ async fn active_expiry(state: Arc<ServerState>) {
         let now = ferrum_kv::command::unix_millis();
         let budget = std::time::Duration::from_millis(25);
         state.engine.active_expire_cycle(&mut cursors, now, budget);
-        let commands = state.stats.total_commands_processed.load(std::sync::atomic::Ordering::Relaxed);
+        let commands = state.stats.total_commands_processed.get();
         state.stats.ops_rate.sample(commands);
     }
 }

@@ -29,6 +29,12 @@ thread_local! {
     static SLOT: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
+/// A small per-thread index (0..64), stable for the thread's life: per-thread
+/// counters use it to keep their updates off shared cache lines.
+pub fn thread_slot() -> usize {
+    slot()
+}
+
 fn slot() -> usize {
     SLOT.try_with(|slot| {
         if slot.get() == usize::MAX {

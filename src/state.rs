@@ -1,7 +1,7 @@
 //! What every connection shares: the engine, the live configuration, the counters
 //! and the client registry.
 
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -31,7 +31,7 @@ pub struct ServerState {
     pub aof: OnceLock<Arc<Aof>>,
     /// Held for reading by every connection while it runs a batch, and for writing
     /// while one runs `EXEC`, so a transaction sees no other client's command.
-    pub transaction_gate: RwLock<()>,
+    pub transaction_gate: crossbeam_utils::sync::ShardedLock<()>,
     /// Calls and time per command (`INFO commandstats`).
     pub command_stats: crate::slowlog::CommandStats,
     /// Slow commands (`SLOWLOG`).
@@ -55,7 +55,7 @@ impl ServerState {
             started: Instant::now(),
             run_id: random_hex(40),
             aof: OnceLock::new(),
-            transaction_gate: RwLock::new(()),
+            transaction_gate: crossbeam_utils::sync::ShardedLock::new(()),
             loading: Default::default(),
             command_stats: Default::default(),
             slowlog: Default::default(),

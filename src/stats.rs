@@ -5,23 +5,53 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crossbeam_utils::CachePadded;
+
+/// Per-thread slots of a [`Counter`].
+const COUNTER_SLOTS: usize = 8;
+
+/// A counter that threads add to without sharing a cache line: each thread adds to
+/// its own slot, and reading sums the slots.
+#[derive(Debug, Default)]
+pub struct Counter {
+    slots: [CachePadded<AtomicU64>; COUNTER_SLOTS],
+}
+
+impl Counter {
+    /// Adds `n`.
+    #[inline]
+    pub fn add(&self, n: u64) {
+        self.slots[crate::memory::thread_slot() % COUNTER_SLOTS].fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The total.
+    pub fn get(&self) -> u64 {
+        self.slots.iter().map(|s| s.load(Ordering::Relaxed)).sum()
+    }
+
+    /// Sets the total to zero.
+    pub fn reset(&self) {
+        self.slots.iter().for_each(|s| s.store(0, Ordering::Relaxed));
+    }
+}
+
 /// Counters that `INFO` reports and `CONFIG RESETSTAT` clears.
 #[derive(Debug, Default)]
 pub struct Stats {
     /// Connections accepted since start.
-    pub total_connections_received: AtomicU64,
+    pub total_connections_received: Counter,
     /// Connections refused because of `maxclients`.
-    pub rejected_connections: AtomicU64,
+    pub rejected_connections: Counter,
     /// Commands executed.
-    pub total_commands_processed: AtomicU64,
+    pub total_commands_processed: Counter,
     /// Reads that found their key.
-    pub keyspace_hits: AtomicU64,
+    pub keyspace_hits: Counter,
     /// Reads that did not.
-    pub keyspace_misses: AtomicU64,
+    pub keyspace_misses: Counter,
     /// Bytes read from clients.
-    pub total_net_input_bytes: AtomicU64,
+    pub total_net_input_bytes: Counter,
     /// Bytes written to clients.
-    pub total_net_output_bytes: AtomicU64,
+    pub total_net_output_bytes: Counter,
     /// Recent command rate.
     pub ops_rate: OpsRate,
 }
@@ -70,13 +100,13 @@ impl Stats {
     /// Adds a connection's local counts and zeroes them.
     pub fn absorb(&self, local: &mut LocalStats) {
         if local.commands > 0 {
-            self.total_commands_processed.fetch_add(local.commands, Ordering::Relaxed);
+            self.total_commands_processed.add(local.commands);
         }
         if local.hits > 0 {
-            self.keyspace_hits.fetch_add(local.hits, Ordering::Relaxed);
+            self.keyspace_hits.add(local.hits);
         }
         if local.misses > 0 {
-            self.keyspace_misses.fetch_add(local.misses, Ordering::Relaxed);
+            self.keyspace_misses.add(local.misses);
         }
         *local = LocalStats::default();
     }
@@ -92,12 +122,12 @@ impl Stats {
             &self.total_net_input_bytes,
             &self.total_net_output_bytes,
         ] {
-            counter.store(0, Ordering::Relaxed);
+            counter.reset();
         }
     }
 
     /// Reads one counter.
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
+    pub fn get(counter: &Counter) -> u64 {
+        counter.get()
     }
 }

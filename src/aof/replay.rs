@@ -77,8 +77,6 @@ fn replay_file(
     let mut parser = RequestParser::default();
     let mut buf = BytesMut::with_capacity(CHUNK);
     let mut report = ReplayReport::default();
-    // Offset of the first byte in `buf`, and of the end of the last complete record.
-    let mut buf_offset: u64 = 0;
     let started = Instant::now();
     let mut last_progress = Instant::now();
     let mut eof = false;
@@ -109,7 +107,6 @@ fn replay_file(
                     }
                 }
             }
-            let before = buf.len();
             let args = match parser.next_request(&mut buf) {
                 Ok(Some(args)) => args,
                 Ok(None) => break,
@@ -118,9 +115,12 @@ fn replay_file(
                     return tail_or_garbage(path, at, report, load_truncated, &e.to_string());
                 }
             };
-            let consumed = (before - buf.len()) as u64;
+            // The record ends where the unconsumed bytes begin. (Counting what each
+            // call consumed would miss the part of a record parsed before a read
+            // boundary, and a torn-tail cut would then land inside good records.)
+            let record_end = read_total - buf.len() as u64;
             if args[0].eq_ignore_ascii_case(b"MULTI") {
-                multi_started = Some((buf_offset, report.records));
+                multi_started = Some((report.bytes, report.records));
             }
             let mut ctx = Context { state, session: &mut session, out: &mut out, now_ms: 0 };
             execute(&mut ctx, args);
@@ -137,9 +137,8 @@ fn replay_file(
                 )));
             }
             out.clear();
-            buf_offset += consumed;
             report.records += 1;
-            report.bytes = buf_offset;
+            report.bytes = record_end;
             if last_progress.elapsed().as_secs() >= 1 {
                 last_progress = Instant::now();
                 log::info!(

@@ -200,6 +200,30 @@ fn truncation_at_every_byte_of_the_last_three_records_recovers_the_complete_ones
 }
 
 #[test]
+fn a_torn_tail_after_records_that_straddle_read_boundaries_is_cut_exactly() {
+    // Several megabytes, so records cross the loader's 1 MB reads.
+    let mut bytes = record(&["SELECT", "0"]);
+    let mut records = 1u64;
+    for i in 0..40_000 {
+        bytes.extend_from_slice(&record(&["SET", &format!("key:{i:08}"), &"v".repeat(37 + i % 50)]));
+        records += 1;
+    }
+    let complete = bytes.len() as u64;
+    bytes.extend_from_slice(&record(&["SET", "torn", "value"])[..12]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.aof");
+    std::fs::write(&path, &bytes).unwrap();
+    let state = state();
+    let report = replay(&path, &state, true).unwrap();
+    assert_eq!((report.records, report.bytes, report.truncated_at), (records, complete, Some(complete)));
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), complete);
+    // And the next start finds nothing to cut.
+    let again = replay(&path, &self::state(), true).unwrap();
+    assert_eq!((again.records, again.truncated_at), (records, None));
+    assert_eq!(again.bytes, complete);
+}
+
+#[test]
 fn truncated_tail_is_refused_when_load_truncated_is_off() {
     let (bytes, _) = sample_aof();
     let dir = tempfile::tempdir().unwrap();

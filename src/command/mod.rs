@@ -166,7 +166,7 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The connection's selected database.
     #[inline]
-    pub fn db(&self) -> Arc<Keyspace> {
+    pub fn db(&self) -> arc_swap::Guard<Arc<Keyspace>> {
         self.state.engine.db(self.session.db)
     }
 

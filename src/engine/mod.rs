@@ -183,8 +183,9 @@ impl KvEngine {
 
     /// Database `index` (callers check the range when the client names it).
     #[inline]
-    pub fn db(&self, index: usize) -> Arc<Keyspace> {
-        self.databases[index % DATABASES].load_full()
+    pub fn db(&self, index: usize) -> arc_swap::Guard<Arc<Keyspace>> {
+        // A guard, not a clone: no reference-count traffic on the hot path.
+        self.databases[index % DATABASES].load()
     }
 
     /// All databases, in a fixed global lock order (by address) with their numbers.

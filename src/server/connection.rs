@@ -94,7 +94,7 @@ impl Connection {
                 match read {
                     Ok(0) | Err(_) => return,
                     Ok(n) => {
-                        self.state.stats.total_net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                        self.state.stats.total_net_input_bytes.add(n as u64);
                     }
                 }
                 if self.input.len() > self.query_buffer_limit() {
@@ -226,7 +226,7 @@ impl Connection {
         } else {
             write.await?;
         }
-        self.state.stats.total_net_output_bytes.fetch_add(self.out.len() as u64, Ordering::Relaxed);
+        self.state.stats.total_net_output_bytes.add(self.out.len() as u64);
         self.out.clear();
         Ok(())
     }

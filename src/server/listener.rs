@@ -5,7 +5,6 @@
 //! once the last connection is gone, so the caller can flush persistence and exit 0.
 
 use std::future::Future;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tokio::io::AsyncWriteExt;
@@ -88,7 +87,7 @@ pub async fn run(listener: TcpListener, state: Arc<ServerState>, stop: impl Futu
 
 /// Starts a task for a new connection, or refuses it when the cap is reached.
 fn admit(stream: TcpStream, state: &Arc<ServerState>, shutdown: &Shutdown) {
-    state.stats.total_connections_received.fetch_add(1, Ordering::Relaxed);
+    state.stats.total_connections_received.add(1);
     let config = state.config.load();
     let refusal = if state.clients.len() >= config.maxclients {
         Some(MAX_CLIENTS_REPLY)
@@ -98,7 +97,7 @@ fn admit(stream: TcpStream, state: &Arc<ServerState>, shutdown: &Shutdown) {
         None
     };
     if let Some(reply) = refusal {
-        state.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        state.stats.rejected_connections.add(1);
         tokio::spawn(async move {
             let mut stream = stream;
             let _ = stream.write_all(reply).await;
