@@ -115,5 +115,7 @@ proc.send_signal(signal.SIGTERM); proc.wait()
 print("machine: %d cores; aof: appendfsync always; clients: %d" % (os.cpu_count(), clients))
 print("cycles: %d, acknowledged writes: %d, lost: %d, aof bytes: %d, seconds: %.1f"
       % (cycles, total_acked, lost, os.path.getsize(aof), time.time() - started))
+import shutil
+shutil.rmtree(workdir, ignore_errors=True)
 sys.exit(1 if lost else 0)
 PY
