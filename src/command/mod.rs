@@ -18,7 +18,6 @@ pub mod string;
 mod table;
 pub mod transaction;
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -190,19 +189,27 @@ pub fn unix_millis() -> u64 {
 const MAX_NAME: usize = 32;
 
 /// Finds a command by name, ignoring case, without allocating.
+///
+/// The table is bucketed by name length and first letter, so a lookup compares
+/// against one to three names and hashes nothing.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec, ahash::RandomState>> =
-        OnceLock::new();
-    let index = INDEX.get_or_init(|| COMMANDS.iter().map(|c| (c.name.as_bytes(), c)).collect());
+    static INDEX: OnceLock<Vec<Vec<&'static CommandSpec>>> = OnceLock::new();
+    let bucket = |len: usize, first: u8| len * 32 + (first.to_ascii_lowercase() & 31) as usize;
+    let index = INDEX.get_or_init(|| {
+        let mut index = vec![Vec::new(); (MAX_NAME + 1) * 32];
+        for spec in COMMANDS {
+            index[bucket(spec.name.len(), spec.name.as_bytes()[0])].push(spec);
+        }
+        index
+    });
+    let (&first, _) = name.split_first()?;
     if name.len() > MAX_NAME {
         return None;
     }
-    let mut lower = [0u8; MAX_NAME];
-    let lower = &mut lower[..name.len()];
-    for (dst, src) in lower.iter_mut().zip(name) {
-        *dst = src.to_ascii_lowercase();
-    }
-    index.get(&*lower).copied()
+    index[bucket(name.len(), first)]
+        .iter()
+        .copied()
+        .find(|spec| spec.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// Runs one request and writes its reply (or error) into `ctx.out`.
@@ -250,6 +257,10 @@ fn check(ctx: &Context<'_>, args: &[Bytes]) -> Result<&'static CommandSpec, Comm
 
 /// Runs a checked command: the `-MISCONF` gate for writes, then the handler.
 fn run(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]) -> CommandResult {
+    if ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed) {
+        // Replaying the AOF: no timing, no slow log.
+        return run_checked(ctx, spec, args);
+    }
     let started = std::time::Instant::now();
     let result = run_checked(ctx, spec, args);
     let usec = started.elapsed().as_micros() as u64;

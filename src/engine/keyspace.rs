@@ -373,13 +373,16 @@ impl<'a> Slot<'a> {
     /// Stores `entry`, returning the one it replaced.
     #[inline]
     pub fn set(&mut self, entry: Entry) -> Option<Entry> {
-        let previous = self.get().map(Entry::meta);
-        entry.set_meta(access::fresh(previous, self.now_ms));
-        if previous.is_none() {
-            self.keyspace.hooks.evictor.on_insert(self.keyspace.index(), self.key);
+        // One probe when the key exists (replace in place), two when it is new.
+        if let Some(existing) = table::get_mut(self.table, self.hash, self.key) {
+            entry.set_meta(access::fresh(Some(existing.meta()), self.now_ms));
+            return Some(std::mem::replace(existing, entry));
         }
+        entry.set_meta(access::fresh(None, self.now_ms));
+        self.keyspace.hooks.evictor.on_insert(self.keyspace.index(), self.key);
         let map = &self.keyspace.map;
-        table::insert(self.table, self.hash, self.key, entry, |k| map.rehash(k))
+        table::insert_new(self.table, self.hash, self.key, entry, |k| map.rehash(k));
+        None
     }
 
     /// The entry's access metadata, if the key is present.

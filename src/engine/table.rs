@@ -45,6 +45,12 @@ pub fn insert(
     None
 }
 
+/// Inserts `key`, which the caller has just looked up and not found.
+#[inline]
+pub fn insert_new(table: &mut Table, hash: u64, key: &[u8], entry: Entry, rehash: impl Fn(&[u8]) -> u64) {
+    table.insert(hash, (Key::from(key), SharedValue::new(entry)), |(k, _)| rehash(k));
+}
+
 /// Removes `key`, returning its entry.
 #[inline]
 pub fn remove(table: &mut Table, hash: u64, key: &[u8]) -> Option<Entry> {
