@@ -112,3 +112,17 @@ fn config_rewrite_persists_live_changes() {
     let plain = Server::start();
     plain.raw().expect("CONFIG REWRITE", err("ERR The server is running without a config file"));
 }
+
+#[test]
+fn info_keyspace_reports_expires_and_avg_ttl() {
+    let s = Server::start();
+    let mut c = s.raw();
+    c.expect("SET plain v", OK);
+    c.expect("SET t1 v EX 100", OK);
+    c.expect("SET t2 v EX 200", OK);
+    let info = c.cmd("INFO keyspace");
+    let line = info.lines().find(|l| l.starts_with("db0:")).unwrap().to_string();
+    assert!(line.starts_with("db0:keys=3,expires=2,avg_ttl="), "{line}");
+    let avg: u64 = line.rsplit('=').next().unwrap().trim().parse().unwrap();
+    assert!((140_000..=150_000).contains(&avg), "{line}");
+}

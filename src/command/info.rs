@@ -154,8 +154,10 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
                 let db = state.engine.db(index);
                 let keys = db.len();
                 if keys > 0 {
-                    let _ =
-                        write!(text, "db{index}:keys={keys},expires={},avg_ttl=0\r\n", db.expires_count());
+                    let _ = {
+                        let (expires, avg_ttl) = db.expiry_summary(ctx.now_ms);
+                        write!(text, "db{index}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n")
+                    };
                 }
             }
         }

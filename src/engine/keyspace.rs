@@ -223,11 +223,22 @@ impl Keyspace {
 
     /// How many keys have a TTL.
     pub fn expires_count(&self) -> usize {
-        let mut count = 0;
+        self.expiry_summary(0).0
+    }
+
+    /// How many keys have a TTL, and their average remaining TTL in ms at `now_ms`
+    /// (`INFO keyspace`'s `expires` and `avg_ttl`).
+    pub fn expiry_summary(&self, now_ms: u64) -> (usize, u64) {
+        let (mut count, mut total) = (0usize, 0u128);
         for s in 0..self.map.shard_count() {
-            table::for_each(&self.map.read(s), |_, e| count += e.expire_at_ms().is_some() as usize);
+            table::for_each(&self.map.read(s), |_, e| {
+                if let Some(at) = e.expire_at_ms() {
+                    count += 1;
+                    total += at.saturating_sub(now_ms) as u128;
+                }
+            });
         }
-        count
+        (count, total.checked_div(count as u128).unwrap_or(0) as u64)
     }
 
     /// Removes every key and logs `logged_as` (`FLUSHDB`) while all shards are
