@@ -48,7 +48,29 @@ pub fn insert(
 /// Inserts `key`, which the caller has just looked up and not found.
 #[inline]
 pub fn insert_new(table: &mut Table, hash: u64, key: &[u8], entry: Entry, rehash: impl Fn(&[u8]) -> u64) {
+    if table.capacity() == table.len() && is_mostly_tombstones(table) {
+        compact(table, &rehash);
+    }
     table.insert(hash, (Key::from(key), SharedValue::new(entry)), |(k, _)| rehash(k));
+}
+
+/// Whether a table with no room left holds so few live entries that its lack of
+/// room comes from deleted slots (tombstones): under eviction or expiry churn the
+/// table would otherwise double each time it runs out, though it is far from full.
+fn is_mostly_tombstones(table: &Table) -> bool {
+    let buckets = table.buckets();
+    // Full capacity is 7/8 of the buckets; "mostly" means under 3/4 of that live.
+    buckets >= 16 && table.len() * 32 < buckets * 21
+}
+
+/// Rebuilds the table without its tombstones, at the size its live entries need.
+fn compact(table: &mut Table, rehash: &impl Fn(&[u8]) -> u64) {
+    let mut fresh = Table::with_capacity(table.len() + table.len() / 8 + 1);
+    for (key, value) in table.drain() {
+        let hash = rehash(&key);
+        fresh.insert(hash, (key, value), |(k, _)| rehash(k));
+    }
+    *table = fresh;
 }
 
 /// Removes `key`, returning its entry.
@@ -110,6 +132,34 @@ pub fn sample(table: &Table, start: u64, count: usize, mut visit: impl FnMut(&[u
                     return;
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn churn_at_a_stable_size_does_not_grow_the_table() {
+        let hasher = ahash::RandomState::new();
+        let rehash = |k: &[u8]| hasher.hash_one(k);
+        let mut table = Table::new();
+        let key = |i: u32| i.to_be_bytes();
+        for i in 0..1_000 {
+            insert_new(&mut table, rehash(&key(i)), &key(i), Entry::new(b"v"), rehash);
+        }
+        let settled = table.buckets();
+        // Delete one, insert a new one, many times over: the live count stays 1,000.
+        for i in 1_000..200_000u32 {
+            let old = key(i - 1_000);
+            remove(&mut table, rehash(&old), &old);
+            insert_new(&mut table, rehash(&key(i)), &key(i), Entry::new(b"v"), rehash);
+        }
+        assert_eq!(table.len(), 1_000);
+        assert!(table.buckets() <= settled, "the table grew from {settled} to {} buckets", table.buckets());
+        for i in 199_000..200_000u32 {
+            assert!(get(&table, rehash(&key(i)), &key(i)).is_some());
         }
     }
 }
