@@ -439,6 +439,10 @@ pub fn config(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         }
         ctx.state.stats.reset();
         ctx.state.command_stats.reset();
+        ctx.state.engine.evictor.reset_stats();
+        for db in 0..crate::engine::DATABASES {
+            ctx.state.engine.db(db).reset_stats();
+        }
         ctx.state.slowlog.reset();
         ctx.out.ok();
     } else if is(sub, "REWRITE") {

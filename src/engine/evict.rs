@@ -309,9 +309,14 @@ impl Evictor {
         f64::from_bits(self.alpha.load(Ordering::Relaxed))
     }
 
-    /// Keys evicted since start.
+    /// Keys evicted since start (or the last `CONFIG RESETSTAT`).
     pub fn evicted_keys(&self) -> u64 {
         self.evicted.load(Ordering::Relaxed)
+    }
+
+    /// Zeroes `evicted_keys` (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&self) {
+        self.evicted.store(0, Ordering::Relaxed);
     }
 
     fn fingerprint(&self, db: usize, key: &[u8]) -> u64 {

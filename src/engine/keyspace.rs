@@ -285,6 +285,11 @@ impl Keyspace {
         self.map.shard_count()
     }
 
+    /// Zeroes `expired_keys` (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&self) {
+        self.expired_keys.store(0, Ordering::Relaxed);
+    }
+
     /// How many keys lazy or active expiry has removed.
     pub fn expired_keys(&self) -> u64 {
         self.expired_keys.load(Ordering::Relaxed)
