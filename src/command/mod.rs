@@ -227,10 +227,9 @@ pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) {
 /// Checks and runs one command (inside `MULTI`, checks and queues it).
 fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let Some(name) = args.first() else { return Ok(()) };
-    let queueing = ctx.session.multi.is_some() && !transaction::runs_inside_multi(name);
     let checked = check(ctx, args);
-    if queueing {
-        let transaction = ctx.session.multi.as_mut().expect("queueing implies MULTI");
+    let queue = ctx.session.multi.as_mut().filter(|_| !transaction::runs_inside_multi(name));
+    if let Some(transaction) = queue {
         if checked.is_err() {
             transaction.failed = true;
         } else {
