@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use super::args::{self, is};
-use super::{subcommand_arity, CommandError, CommandResult, Context};
+use super::{help, subcommand_arity, CommandError, CommandResult, Context};
 
 /// `SLOWLOG GET [count] | LEN | RESET | HELP`.
 pub fn slowlog(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
@@ -56,8 +56,7 @@ pub fn slowlog(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             "LEN",
             "RESET",
         ];
-        ctx.out.array(lines.len());
-        lines.iter().for_each(|l| ctx.out.simple(l));
+        help(ctx, &lines);
     } else {
         return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "SLOWLOG" });
     }
@@ -99,8 +98,7 @@ pub fn debug(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         ctx.out.ok();
     } else if is(sub, "HELP") {
         let lines = ["DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "SLEEP <seconds>"];
-        ctx.out.array(lines.len());
-        lines.iter().for_each(|l| ctx.out.simple(l));
+        help(ctx, &lines);
     } else {
         return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "DEBUG" });
     }

@@ -315,6 +315,14 @@ pub fn unknown_command(args: &[Bytes]) -> CommandError {
     CommandError::UnknownCommand(format!("ERR unknown command '{name}', with args beginning with: {shown}"))
 }
 
+/// Replies a `HELP` subcommand's lines as simple strings.
+pub fn help(ctx: &mut Context<'_>, lines: &[&str]) {
+    ctx.out.array(lines.len());
+    for line in lines {
+        ctx.out.simple(line);
+    }
+}
+
 /// The wrong-arity error for subcommand `sub` of `command` (`'client|setname'`).
 pub fn subcommand_arity(command: &str, sub: &[u8]) -> CommandError {
     CommandError::WrongArity(format!("{command}|{}", String::from_utf8_lossy(sub).to_ascii_lowercase()))

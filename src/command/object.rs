@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::args::{self, is};
-use super::{subcommand_arity, CommandError, CommandResult, Context};
+use super::{help, subcommand_arity, CommandError, CommandResult, Context};
 use crate::engine::{access, Entry};
 use crate::protocol::parser::parse_i64;
 
@@ -43,8 +43,7 @@ pub fn object(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             "IDLETIME <key>",
             "REFCOUNT <key>",
         ];
-        ctx.out.array(lines.len());
-        lines.iter().for_each(|l| ctx.out.simple(l));
+        help(ctx, &lines);
         return Ok(());
     }
     if args.len() != 3 {
@@ -132,8 +131,7 @@ pub fn memory(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             "STATS",
             "USAGE <key> [SAMPLES <count>]",
         ];
-        ctx.out.array(lines.len());
-        lines.iter().for_each(|l| ctx.out.simple(l));
+        help(ctx, &lines);
     } else {
         return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "MEMORY" });
     }

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use super::args::{self, is};
-use super::{flags, subcommand_arity, CommandError, CommandResult, CommandSpec, Context, COMMANDS};
+use super::{flags, help, subcommand_arity, CommandError, CommandResult, CommandSpec, Context, COMMANDS};
 use crate::config::{Config, PARAMETERS};
 use crate::glob::glob_match;
 use crate::protocol::Protocol;
@@ -295,13 +295,6 @@ fn client_list_filter(args: &[Bytes]) -> Result<Option<Vec<u64>>, CommandError> 
             }
         }
         Some(_) => Err(CommandError::Syntax),
-    }
-}
-
-fn help(ctx: &mut Context<'_>, lines: &[&str]) {
-    ctx.out.array(lines.len());
-    for line in lines {
-        ctx.out.simple(line);
     }
 }
 
