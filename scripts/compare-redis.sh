@@ -27,8 +27,8 @@
 # TESTS (default "set get incr mset ping_inline mget"), CONFIGS (default
 # "50:1:1 50:16:1 500:1:1 50:1:2", clients:pipeline:threads), SECTIONS (default
 # "main always everysec": the rows without persistence, and the two AOF policies),
-# FERRUM_BIN to use a given binary instead of building, FERRUM_ARGS for extra FerrumKV
-# flags, BENCH_TIMEOUT (seconds per redis-benchmark run, default 1800), QUIET_WAIT
+# FERRUM_BIN to use a given binary instead of building (FERRUM_COMMIT: its commit,
+# for the header), FERRUM_ARGS for extra FerrumKV flags, BENCH_TIMEOUT (seconds per redis-benchmark run, default 1800), QUIET_WAIT
 # (seconds to wait for other load on the machine to settle before a pair of runs,
 # default 120; 0 disables), RAW_CSV (a file to write every run to), REPORT_FROM
 # (raw files of earlier runs, space-separated: print their report, run nothing).
@@ -253,7 +253,11 @@ echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $NCPU CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
 echo "- kernel: $(uname -a)"
 echo "- $(redis-benchmark --version | head -1); $(redis-server --version | head -1)"
-echo "- FerrumKV: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)'), release build"
+if [ -n "${FERRUM_BIN:-}" ]; then
+    echo "- FerrumKV: the release binary $FERRUM_BIN${FERRUM_COMMIT:+ (commit $FERRUM_COMMIT)}"
+else
+    echo "- FerrumKV: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)'), release build"
+fi
 echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -z "${REPORT_FROM:-}" ] || echo "- **report rebuilt from the raw results in $REPORT_FROM** (the lines above describe the machine now)"
 echo "- rounds: $ROUNDS; requests per run: $REQUESTS (AOF always: $AOF_ALWAYS_REQUESTS, AOF everysec: $AOF_EVERYSEC_REQUESTS); CLK_TCK $CLK_TCK"

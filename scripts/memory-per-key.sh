@@ -8,8 +8,8 @@
 #
 # The keys are `key:%012d` (16 bytes) with 16-byte values (`val-%012d`), sent as one
 # RESP2 stream of `SET` commands through `redis-cli --pipe`. RSS is read once the
-# server answers PING (before) and once DBSIZE equals N (after), each after a one
-# second pause so that background threads settle.
+# server answers PING (before) and once DBSIZE equals N (after), each after a pause
+# of SETTLE seconds (default 1) so that background threads and the allocator settle.
 #
 # Environment: FERRUM_BIN to use a given binary instead of building (FERRUM_COMMIT: its
 # commit, for the header), FERRUM_ARGS for extra FerrumKV flags. Needs redis-server, redis-cli and python3. Temporary files
@@ -18,6 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KEYS=${1:-1000000}
+SETTLE=${SETTLE:-1}
+[[ $SETTLE =~ ^[0-9]+$ ]] || { echo "SETTLE: whole seconds" >&2; exit 2; }
 [[ $KEYS =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [keys>=1]" >&2; exit 2; }
 for tool in redis-server redis-cli python3 timeout; do
     command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install redis-server redis-tools)" >&2; exit 1; }
@@ -72,7 +74,7 @@ measure() { # NAME CMD...  (the command gets --port appended by the caller)
         kill -0 "$pid" 2>/dev/null || { cat "$TMP/$name.log" >&2; echo "$name exited during start-up" >&2; exit 1; }
         sleep 0.01
     done
-    sleep 1
+    sleep "$SETTLE"
     local r0 u0 r1 u1 out keys
     r0=$(rss_kb "$pid") u0=$(used_memory "$port")
     out=$(timeout 600 redis-cli -p "$port" --pipe <"$TMP/load.resp" 2>&1) || { echo "$name: redis-cli --pipe failed: $out" >&2; exit 1; }
@@ -83,7 +85,7 @@ measure() { # NAME CMD...  (the command gets --port appended by the caller)
         sleep 0.1
     done
     [ "$keys" = "$KEYS" ] || { echo "$name: DBSIZE is $keys, expected $KEYS" >&2; exit 1; }
-    sleep 1
+    sleep "$SETTLE"
     r1=$(rss_kb "$pid") u1=$(used_memory "$port")
     RSS_BEFORE[$name]=$r0 RSS_AFTER[$name]=$r1
     RSS_GROWTH[$name]=$(awk -v a="$r0" -v b="$r1" -v n="$KEYS" 'BEGIN { printf "%.1f", (b - a) * 1024 / n }')
@@ -116,6 +118,7 @@ if [ -n "${FERRUM_BIN:-}" ]; then
 else
     echo "- FerrumKV: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)'), release build${FERRUM_ARGS:+, flags: $FERRUM_ARGS}"
 fi
+echo "- RSS read $SETTLE s after start-up and $SETTLE s after the load"
 echo "- servers: \`ferrum-kv --port P --loglevel warning\`, \`redis-server --port P --save '' --appendonly no\`"
 echo
 echo "| server | VmRSS before | VmRSS after | RSS bytes/key | used_memory bytes/key |"
