@@ -32,10 +32,6 @@ thread_local! {
 /// A small per-thread index (0..64), stable for the thread's life: per-thread
 /// counters use it to keep their updates off shared cache lines.
 pub fn thread_slot() -> usize {
-    slot()
-}
-
-fn slot() -> usize {
     SLOT.try_with(|slot| {
         if slot.get() == usize::MAX {
             slot.set(NEXT_SLOT.fetch_add(1, Ordering::Relaxed) % SLOTS);
@@ -47,7 +43,7 @@ fn slot() -> usize {
 
 #[inline]
 fn count(delta: i64) {
-    COUNTERS[slot()].fetch_add(delta, Ordering::Relaxed);
+    COUNTERS[thread_slot()].fetch_add(delta, Ordering::Relaxed);
 }
 
 /// jemalloc with per-thread byte counting.

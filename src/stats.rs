@@ -125,9 +125,4 @@ impl Stats {
             counter.reset();
         }
     }
-
-    /// Reads one counter.
-    pub fn get(counter: &Counter) -> u64 {
-        counter.get()
-    }
 }

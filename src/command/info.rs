@@ -8,7 +8,6 @@ use super::{CommandResult, Context};
 use crate::command::server::REDIS_VERSION;
 use crate::engine::DATABASES;
 use crate::memory;
-use crate::stats::Stats;
 
 /// The sections in the order `INFO` prints them.
 const SECTIONS: &[&str] = &[
@@ -122,16 +121,16 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
         }
         "stats" => {
             text.push_str("# Stats\r\n");
-            line(text, "total_connections_received", &Stats::get(&stats.total_connections_received));
-            line(text, "total_commands_processed", &Stats::get(&stats.total_commands_processed));
+            line(text, "total_connections_received", &stats.total_connections_received.get());
+            line(text, "total_commands_processed", &stats.total_commands_processed.get());
             line(text, "instantaneous_ops_per_sec", &stats.ops_rate.per_second());
-            line(text, "rejected_connections", &Stats::get(&stats.rejected_connections));
-            line(text, "total_net_input_bytes", &Stats::get(&stats.total_net_input_bytes));
-            line(text, "total_net_output_bytes", &Stats::get(&stats.total_net_output_bytes));
+            line(text, "rejected_connections", &stats.rejected_connections.get());
+            line(text, "total_net_input_bytes", &stats.total_net_input_bytes.get());
+            line(text, "total_net_output_bytes", &stats.total_net_output_bytes.get());
             line(text, "expired_keys", &state.engine.expired_keys());
             line(text, "evicted_keys", &state.engine.evictor.evicted_keys());
-            line(text, "keyspace_hits", &Stats::get(&stats.keyspace_hits));
-            line(text, "keyspace_misses", &Stats::get(&stats.keyspace_misses));
+            line(text, "keyspace_hits", &stats.keyspace_hits.get());
+            line(text, "keyspace_misses", &stats.keyspace_misses.get());
         }
         "replication" => {
             text.push_str("# Replication\r\n");
