@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ferrum_kv::engine::{Entry, Keyspace};
+use ferrum_kv::engine::Keyspace;
 
 const KEYS: usize = 100_000;
 
@@ -16,7 +16,7 @@ fn key(i: usize) -> Vec<u8> {
 fn filled() -> Keyspace {
     let db = Keyspace::new();
     for i in 0..KEYS {
-        db.write(&key(i), 0, |slot| slot.set(Entry::new(b"0123456789abcdef")));
+        db.write(&key(i), 0, |slot| slot.set(b"0123456789abcdef", None));
     }
     db
 }
@@ -36,7 +36,7 @@ fn single_thread(c: &mut Criterion) {
     group.bench_function("set", |b| {
         b.iter(|| {
             i = (i + 7919) % KEYS;
-            db.write(&keys[i], 0, |slot| slot.set(Entry::new(b"fedcba9876543210")).is_some())
+            db.write(&keys[i], 0, |slot| slot.set(b"fedcba9876543210", None))
         })
     });
     group.bench_function("incr", |b| {
@@ -77,7 +77,7 @@ fn two_thread(c: &mut Criterion) {
     group.bench_function("set", |b| {
         b.iter(|| {
             two_threads(&db, PER_THREAD, |db, i| {
-                std::hint::black_box(db.write(&key(i), 0, |s| s.set(Entry::new(b"x"))));
+                std::hint::black_box(db.write(&key(i), 0, |s| s.set(b"x", None)));
             })
         })
     });

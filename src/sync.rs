@@ -36,7 +36,7 @@ mod shard_map {
 
     use dashmap::DashMap;
 
-    use crate::engine::table::{Key, Table};
+    use crate::engine::table::Table;
     use crate::engine::Entry;
 
     /// Shared read access to one shard's table.
@@ -47,7 +47,9 @@ mod shard_map {
     /// A DashMap used shard by shard: the engine locks the shards it needs (in
     /// ascending order for multi-key commands) and works on their tables directly.
     pub struct ShardedMap {
-        map: DashMap<Key, Entry, ahash::RandomState>,
+        /// Entries hash and compare by their key bytes, so the map is keyed by bytes
+        /// while each slot is a single pointer.
+        map: DashMap<Entry, (), ahash::RandomState>,
     }
 
     impl ShardedMap {

@@ -40,7 +40,7 @@ fn concurrent_incr_loses_no_update() {
 fn concurrent_incrby_on_existing_value_adds_up() {
     loom::model(|| {
         let db = Arc::new(Keyspace::with_shards(SHARDS));
-        db.write(b"n", 0, |slot| slot.set(Entry::new(b"10")));
+        db.write(b"n", 0, |slot| slot.set(b"10", None));
         let a = {
             let db = db.clone();
             thread::spawn(move || db.incr_by(b"n", 5, 0, &[]).unwrap())
@@ -89,14 +89,10 @@ fn lazy_expiry_racing_a_write_never_removes_the_fresh_value() {
     loom::model(|| {
         let db = Arc::new(Keyspace::with_shards(SHARDS));
         // A key that expired at t=100.
-        db.write(b"k", 0, |slot| {
-            let mut old = Entry::new(b"old");
-            old.set_expire_at_ms(Some(100));
-            slot.set(old)
-        });
+        db.write(b"k", 0, |slot| slot.set(b"old", Some(100)));
         let writer = {
             let db = db.clone();
-            thread::spawn(move || db.write(b"k", 200, |slot| slot.set(Entry::new(b"fresh"))))
+            thread::spawn(move || db.write(b"k", 200, |slot| slot.set(b"fresh", None)))
         };
         // A reader at t=200 opens the slot: lazy expiry removes the old value.
         db.write(b"k", 200, |slot| slot.get().map(|e| e.value().to_vec()));
@@ -110,11 +106,7 @@ fn lazy_expiry_racing_a_write_never_removes_the_fresh_value() {
 fn expiry_racing_persist_keeps_the_key() {
     loom::model(|| {
         let db = Arc::new(Keyspace::with_shards(SHARDS));
-        db.write(b"k", 0, |slot| {
-            let mut e = Entry::new(b"v");
-            e.set_expire_at_ms(Some(100));
-            slot.set(e)
-        });
+        db.write(b"k", 0, |slot| slot.set(b"v", Some(100)));
         // PERSIST at t=50, before the expiry; a lazy-expiry check at t=150 races it.
         let persist = {
             let db = db.clone();
@@ -168,12 +160,12 @@ fn log_order_equals_apply_order_for_two_writers_on_one_key() {
 fn eviction_racing_a_write_never_removes_the_fresh_value() {
     loom::model(|| {
         let db = Arc::new(Keyspace::with_shards(SHARDS));
-        db.write(b"k", 0, |slot| slot.set(Entry::new(b"old")));
+        db.write(b"k", 0, |slot| slot.set(b"old", None));
         // The evictor sampled the key while it held the old value.
         let sampled = db.read_quiet(b"k", 0, |e| e.map(Entry::meta)).unwrap();
         let writer = {
             let db = db.clone();
-            thread::spawn(move || db.write(b"k", 0, |slot| slot.set(Entry::new(b"fresh"))))
+            thread::spawn(move || db.write(b"k", 0, |slot| slot.set(b"fresh", None)))
         };
         db.evict(b"k", sampled, 0);
         writer.join().unwrap();
@@ -185,7 +177,7 @@ fn eviction_racing_a_write_never_removes_the_fresh_value() {
 fn eviction_racing_an_incr_never_loses_it() {
     loom::model(|| {
         let db = Arc::new(Keyspace::with_shards(SHARDS));
-        db.write(b"n", 0, |slot| slot.set(Entry::new(b"1")));
+        db.write(b"n", 0, |slot| slot.set(b"1", None));
         let sampled = db.read_quiet(b"n", 0, |e| e.map(Entry::meta)).unwrap();
         let incr = {
             let db = db.clone();

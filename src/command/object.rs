@@ -8,8 +8,9 @@ use super::{help, subcommand_arity, CommandError, CommandResult, Context};
 use crate::engine::{access, Entry};
 use crate::protocol::parser::parse_i64;
 
-/// Per-key overhead of the table: the key's box (16), the entry (32), a control byte.
-const ENTRY_OVERHEAD: usize = 16 + 32 + 1;
+/// Per-key overhead of the table: the slot (one pointer to the entry) and its
+/// control byte.
+const ENTRY_OVERHEAD: usize = std::mem::size_of::<Entry>() + 1;
 
 /// Bytes an allocation of `len` really takes (jemalloc's size class).
 fn allocation(ptr: *const u8, len: usize) -> usize {
@@ -97,11 +98,7 @@ pub fn memory(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         }
         let key = &args[2];
         let usage = ctx.db().read_quiet(key, ctx.now_ms, |entry| {
-            entry.map(|e: &Entry| {
-                // The stored key is a copy of the same length as `key`.
-                let key_bytes = if key.is_empty() { 0 } else { usable_for_len(key.len()) };
-                ENTRY_OVERHEAD + key_bytes + allocation(e.value().as_ptr(), e.value().len())
-            })
+            entry.map(|e: &Entry| ENTRY_OVERHEAD + usable_for_len(e.allocated_len()))
         });
         match usage {
             Some(bytes) => ctx.out.integer(bytes as i64),

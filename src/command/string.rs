@@ -81,22 +81,24 @@ fn expiry_keyword(args: &[Bytes], i: usize) -> Option<Result<ExpiryArg<'_>, Comm
 }
 
 /// Stores `value` under the key in `slot`'s place, applying `ttl`, and logs it as
-/// the `SET` that replays it (with an absolute `PXAT`); returns the old entry.
-fn store(slot: &mut Slot<'_>, value: &[u8], ttl: TtlChange) -> Option<Entry> {
-    let mut entry = Entry::new(value);
+/// the `SET` that replays it (with an absolute `PXAT`).
+fn store(slot: &mut Slot<'_>, value: &[u8], ttl: TtlChange) {
     let mut at_text = itoa::Buffer::new();
-    match ttl {
-        TtlChange::Clear => slot.log(&[b"SET", slot.key(), value]),
+    let expire_at_ms = match ttl {
+        TtlChange::Clear => {
+            slot.log(&[b"SET", slot.key(), value]);
+            None
+        }
         TtlChange::Keep => {
-            entry.set_expire_at_ms(slot.get().and_then(|e| e.expire_at_ms()));
             slot.log(&[b"SET", slot.key(), value, b"KEEPTTL"]);
+            slot.get().and_then(|e| e.expire_at_ms())
         }
         TtlChange::At(at) => {
-            entry.set_expire_at_ms(Some(at));
             slot.log(&[b"SET", slot.key(), value, b"PXAT", at_text.format(at).as_bytes()]);
+            Some(at)
         }
-    }
-    slot.set(entry)
+    };
+    slot.set(value, expire_at_ms);
 }
 
 /// ```text
@@ -312,7 +314,7 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             pairs.iter().step_by(2).any(|k| view.with_slot(k, |slot| slot.get().is_some()).unwrap_or(false));
         if !any_exists {
             for pair in pairs.chunks_exact(2) {
-                view.with_slot(&pair[0], |slot| slot.set(Entry::new(&pair[1])));
+                view.with_slot(&pair[0], |slot| slot.set(&pair[1], None));
             }
             let mut record = as_slices(args);
             record[0] = b"MSET";
@@ -367,12 +369,12 @@ pub fn append(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             let mut value = Vec::with_capacity(total);
             value.extend_from_slice(entry.value());
             value.extend_from_slice(suffix);
-            entry.set_value(value);
+            entry.set_value(&value);
             slot.log(&[b"APPEND", slot.key(), suffix]);
             Ok(total)
         }
         None => {
-            slot.set(Entry::new(suffix));
+            slot.set(suffix, None);
             slot.log(&[b"APPEND", slot.key(), suffix]);
             Ok(suffix.len())
         }
@@ -439,10 +441,8 @@ pub fn setrange(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         value[offset..end].copy_from_slice(patch);
         let new_len = value.len();
         match slot.get_mut() {
-            Some(entry) => entry.set_value(value),
-            None => {
-                slot.set(Entry::from_vec(value));
-            }
+            Some(entry) => entry.set_value(&value),
+            None => slot.set(&value, None),
         }
         slot.log(&[b"SETRANGE", slot.key(), &args[2], patch]);
         Ok(new_len)
@@ -506,10 +506,8 @@ pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             }
         };
         match slot.get_mut() {
-            Some(entry) => entry.replace_value(text.as_bytes()),
-            None => {
-                slot.set(Entry::new(text.as_bytes()));
-            }
+            Some(entry) => entry.set_value(text.as_bytes()),
+            None => slot.set(text.as_bytes(), None),
         }
         // Logged as the resulting value, so replay cannot drift by rounding.
         slot.log(&[b"SET", slot.key(), text.as_bytes(), b"KEEPTTL"]);

@@ -366,7 +366,7 @@ impl<'a> Slot<'a> {
     }
 
     /// The key this slot is for.
-    pub fn key(&self) -> &[u8] {
+    pub fn key(&self) -> &'a [u8] {
         self.key
     }
 
@@ -386,19 +386,38 @@ impl<'a> Slot<'a> {
         Some(entry)
     }
 
-    /// Stores `entry`, returning the one it replaced.
+    /// Stores `value`, expiring at `expire_at_ms` if given, over whatever the key
+    /// held. An existing entry of the same shape is overwritten in place (no
+    /// allocation for a same-size `SET`); either way it counts as a fresh write.
     #[inline]
-    pub fn set(&mut self, entry: Entry) -> Option<Entry> {
-        // One probe when the key exists (replace in place), two when it is new.
+    pub fn set(&mut self, value: &[u8], expire_at_ms: Option<u64>) {
+        // One probe when the key exists, two when it is new.
+        if let Some(existing) = table::get_mut(self.table, self.hash, self.key) {
+            existing.set_meta(access::fresh(Some(existing.meta()), self.now_ms));
+            existing.overwrite(value, expire_at_ms);
+            return;
+        }
+        self.insert(Entry::new(self.key, value, expire_at_ms));
+    }
+
+    /// Stores `entry`, whose key must be this slot's key (see [`Entry::with_key`]),
+    /// returning the entry it replaced.
+    pub fn put(&mut self, entry: Entry) -> Option<Entry> {
+        debug_assert_eq!(entry.key(), self.key, "an entry stored under another key");
         if let Some(existing) = table::get_mut(self.table, self.hash, self.key) {
             entry.set_meta(access::fresh(Some(existing.meta()), self.now_ms));
             return Some(std::mem::replace(existing, entry));
         }
+        self.insert(entry);
+        None
+    }
+
+    /// Adds `entry` for a key that is not present.
+    fn insert(&mut self, entry: Entry) {
         entry.set_meta(access::fresh(None, self.now_ms));
         self.keyspace.hooks.evictor.on_insert(self.keyspace.index(), self.key);
         let map = &self.keyspace.map;
-        table::insert_new(self.table, self.hash, self.key, entry, |k| map.rehash(k));
-        None
+        table::insert_new(self.table, self.hash, entry, |k| map.rehash(k));
     }
 
     /// The entry's access metadata, if the key is present.

@@ -6,18 +6,19 @@
 //! can never deadlock. No lock is ever held across an `.await`.
 
 pub mod access;
+mod entry;
 pub mod evict;
 mod keyspace;
 mod ops;
 pub mod table;
 pub mod watch;
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 
+pub use entry::Entry;
 pub use keyspace::{Hooks, Keyspace, ReadView, SharedLog, Slot, WriteView};
 pub use ops::CounterError;
 
@@ -35,104 +36,6 @@ pub trait ChangeLog: Send + Sync {
     /// Appends one change made in database `db`; called with the key's shard locked,
     /// so it must not block.
     fn append(&self, db: usize, args: &[&[u8]]);
-}
-
-/// One stored value with its metadata.
-///
-/// Kept to 32 bytes: the value bytes (boxed, no spare capacity), an absolute expiry
-/// and one atomic word of access metadata for the cache policies (see [`access`]),
-/// atomic so that reads under a shared lock can record themselves.
-#[derive(Debug)]
-pub struct Entry {
-    value: Box<[u8]>,
-    /// Absolute expiry in Unix milliseconds; 0 means the key does not expire.
-    expire_at_ms: u64,
-    /// Packed access metadata: LRU clock, LFU counter, write generation.
-    meta: AtomicU64,
-}
-
-impl Clone for Entry {
-    fn clone(&self) -> Self {
-        Entry {
-            value: self.value.clone(),
-            expire_at_ms: self.expire_at_ms,
-            meta: AtomicU64::new(self.meta()),
-        }
-    }
-}
-
-impl PartialEq for Entry {
-    /// Equal values and expiries (access metadata is not part of the value).
-    fn eq(&self, other: &Self) -> bool {
-        self.value == other.value && self.expire_at_ms == other.expire_at_ms
-    }
-}
-
-impl Eq for Entry {}
-
-impl Entry {
-    /// A value without an expiry.
-    pub fn new(value: &[u8]) -> Self {
-        Entry { value: value.into(), expire_at_ms: 0, meta: AtomicU64::new(0) }
-    }
-
-    /// A value from owned bytes, without copying them again.
-    pub fn from_vec(value: Vec<u8>) -> Self {
-        Entry { value: value.into_boxed_slice(), expire_at_ms: 0, meta: AtomicU64::new(0) }
-    }
-
-    /// The value's bytes.
-    #[inline]
-    pub fn value(&self) -> &[u8] {
-        &self.value
-    }
-
-    /// Replaces the value, keeping the expiry (callers clear it where Redis does).
-    pub fn set_value(&mut self, value: Vec<u8>) {
-        self.value = value.into_boxed_slice();
-    }
-
-    /// Replaces the value with a copy of `value`, reusing the allocation when the
-    /// length is unchanged (as for most `INCR`s).
-    pub fn replace_value(&mut self, value: &[u8]) {
-        if self.value.len() == value.len() {
-            self.value.copy_from_slice(value);
-        } else {
-            self.value = value.into();
-        }
-    }
-
-    /// The absolute expiry in Unix milliseconds, if the key has one.
-    #[inline]
-    pub fn expire_at_ms(&self) -> Option<u64> {
-        (self.expire_at_ms != 0).then_some(self.expire_at_ms)
-    }
-
-    /// Sets or clears the absolute expiry.
-    pub fn set_expire_at_ms(&mut self, at: Option<u64>) {
-        self.expire_at_ms = at.unwrap_or(0);
-    }
-
-    /// Whether the entry has expired at `now_ms`.
-    #[inline]
-    pub fn is_expired(&self, now_ms: u64) -> bool {
-        self.expire_at_ms != 0 && self.expire_at_ms <= now_ms
-    }
-
-    /// The access metadata word (see [`access`]).
-    pub fn meta(&self) -> u64 {
-        self.meta.load(Ordering::Relaxed)
-    }
-
-    /// Records a read.
-    #[inline]
-    pub fn touch(&self, now_ms: u64) {
-        access::touch(&self.meta, now_ms);
-    }
-
-    fn set_meta(&self, meta: u64) {
-        self.meta.store(meta, Ordering::Relaxed);
-    }
 }
 
 /// The sixteen databases. A connection remembers its index and loads the database
@@ -235,14 +138,14 @@ impl KvEngine {
         logged_as: &[&[u8]],
     ) -> Option<bool> {
         let apply = |source: &mut Slot<'_>, target: &mut Slot<'_>| {
-            let entry = source.get()?.clone();
+            let entry = source.get()?.with_key(target.key());
             if target.get().is_some() && !replace {
                 return Some(false);
             }
             if mode == Transfer::Move {
                 source.remove();
             }
-            target.set(entry);
+            target.put(entry);
             source.log(logged_as);
             Some(true)
         };
@@ -251,12 +154,12 @@ impl KvEngine {
             let keys = [source_key, target_key];
             return source.write_many(keys.into_iter(), now_ms, |view| {
                 // Both keys' shards are locked; take the source entry, then place it.
-                let entry = view.with_slot(source_key, |s| s.get().cloned())??;
+                let entry = view.with_slot(source_key, |s| s.get().map(|e| e.with_key(target_key)))??;
                 let placed = view.with_slot(target_key, |t| {
                     if t.get().is_some() && !replace {
                         return false;
                     }
-                    t.set(entry);
+                    t.put(entry);
                     true
                 })?;
                 if placed {
@@ -374,7 +277,7 @@ mod tests {
     fn write_then_read_round_trips_binary_keys() {
         let db = Keyspace::new();
         let key = b"k\0\r\n\xff";
-        db.write(key, 0, |slot| slot.set(Entry::new(b"v\0")));
+        db.write(key, 0, |slot| slot.set(b"v\0", None));
         assert_eq!(db.read(key, 0, |e| e.map(|e| e.value().to_vec())), Some(b"v\0".to_vec()));
         assert_eq!(db.len(), 1);
     }
@@ -382,11 +285,7 @@ mod tests {
     #[test]
     fn expired_entries_read_as_absent_and_are_removed_on_write() {
         let db = Keyspace::new();
-        db.write(b"k", 0, |slot| {
-            let mut e = Entry::new(b"v");
-            e.set_expire_at_ms(Some(100));
-            slot.set(e)
-        });
+        db.write(b"k", 0, |slot| slot.set(b"v", Some(100)));
         assert!(db.read(b"k", 99, |e| e.is_some()));
         assert!(db.read(b"k", 100, |e| e.is_none()));
         assert!(db.write(b"k", 100, |slot| slot.get().is_none()));
@@ -400,7 +299,7 @@ mod tests {
         let keys: Vec<Vec<u8>> = (0..200).map(|i| format!("key:{i}").into_bytes()).collect();
         db.write_many(keys.iter().map(|k| k.as_slice()), 0, |view| {
             for k in &keys {
-                view.with_slot(k, |s| s.set(Entry::new(k))).unwrap();
+                view.with_slot(k, |s| s.set(k, None)).unwrap();
             }
         });
         db.read_many(keys.iter().map(|k| k.as_slice()), 0, |view| {
@@ -418,11 +317,7 @@ mod tests {
         let engine = KvEngine::new();
         let db = engine.db(0);
         for i in 0..1000u32 {
-            db.write(&i.to_be_bytes(), 0, |slot| {
-                let mut e = Entry::new(b"v");
-                e.set_expire_at_ms(Some(if i % 2 == 0 { 100 } else { 10_000 }));
-                slot.set(e)
-            });
+            db.write(&i.to_be_bytes(), 0, |slot| slot.set(b"v", Some(if i % 2 == 0 { 100 } else { 10_000 })));
         }
         let mut cursors = [0; DATABASES];
         let mut removed = 0;
@@ -437,14 +332,14 @@ mod tests {
     #[test]
     fn swap_exchanges_databases() {
         let engine = KvEngine::new();
-        engine.db(0).write(b"a", 0, |s| s.set(Entry::new(b"0")));
+        engine.db(0).write(b"a", 0, |s| s.set(b"0", None));
         engine.swap(0, 1);
         assert!(engine.db(0).is_empty());
         assert_eq!(engine.db(1).len(), 1);
     }
 
     #[test]
-    fn entry_stays_compact() {
-        assert!(std::mem::size_of::<Entry>() <= 32);
+    fn a_table_slot_is_one_pointer() {
+        assert_eq!(std::mem::size_of::<(Entry, dashmap::SharedValue<()>)>(), std::mem::size_of::<usize>());
     }
 }

@@ -1,7 +1,7 @@
 //! Read-modify-write operations whose atomicity the rest of the server relies on,
 //! kept in the engine so the loom models in `loom-tests/` check exactly this code.
 
-use super::{Entry, Keyspace};
+use super::Keyspace;
 use crate::protocol::parser::parse_i64;
 
 /// Why a counter could not be changed.
@@ -33,10 +33,8 @@ impl Keyspace {
             let mut text = itoa::Buffer::new();
             let text = text.format(next).as_bytes();
             match slot.get_mut() {
-                Some(entry) => entry.replace_value(text),
-                None => {
-                    slot.set(Entry::new(text));
-                }
+                Some(entry) => entry.set_value(text),
+                None => slot.set(text, None),
             }
             slot.log(logged_as);
             Ok(next)
@@ -49,7 +47,7 @@ impl Keyspace {
             if slot.get().is_some() {
                 return false;
             }
-            slot.set(Entry::new(value));
+            slot.set(value, None);
             slot.log(&[b"SET", key, value]);
             true
         })
@@ -60,7 +58,7 @@ impl Keyspace {
     pub fn set_many(&self, pairs: &[(&[u8], &[u8])], now_ms: u64, logged_as: &[&[u8]]) {
         self.write_many(pairs.iter().map(|(k, _)| *k), now_ms, |view| {
             for (key, value) in pairs {
-                view.with_slot(key, |slot| slot.set(Entry::new(value)));
+                view.with_slot(key, |slot| slot.set(value, None));
             }
             view.log(logged_as);
         });

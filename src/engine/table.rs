@@ -1,57 +1,39 @@
 //! Safe, typed access to one shard's hash table.
 //!
-//! A shard is DashMap's `RawTable<(Key, SharedValue<Entry>)>`; the helpers here look
-//! keys up by a borrowed `&[u8]` and a precomputed hash, so a `GET` neither allocates
-//! nor hashes twice.
+//! A shard is DashMap's `RawTable<(Entry, SharedValue<()>)>`: each slot is one thin
+//! pointer to an [`Entry`], which holds its own key. The helpers here look keys up by
+//! a borrowed `&[u8]` and a precomputed hash, so a `GET` neither allocates nor hashes
+//! twice.
 
 use dashmap::SharedValue;
 use hashbrown::raw::RawTable;
 
 use super::Entry;
 
-/// A stored key: exactly the client's bytes, in one allocation without spare capacity.
-pub type Key = Box<[u8]>;
-
-/// One shard's table, as DashMap lays it out.
-pub type Table = RawTable<(Key, SharedValue<Entry>)>;
+/// One shard's table, as DashMap lays it out (the entries are the map's keys).
+pub type Table = RawTable<(Entry, SharedValue<()>)>;
 
 /// Looks up `key` (whose hash is `hash`) for reading.
 #[inline]
 pub fn get<'t>(table: &'t Table, hash: u64, key: &[u8]) -> Option<&'t Entry> {
-    table.get(hash, |(k, _)| &**k == key).map(|(_, v)| v.get())
+    table.get(hash, |(e, _)| e.key() == key).map(|(e, _)| e)
 }
 
 /// Looks up `key` for writing.
 #[inline]
 pub fn get_mut<'t>(table: &'t mut Table, hash: u64, key: &[u8]) -> Option<&'t mut Entry> {
-    table.get_mut(hash, |(k, _)| &**k == key).map(|(_, v)| v.get_mut())
+    table.get_mut(hash, |(e, _)| e.key() == key).map(|(e, _)| e)
 }
 
-/// Inserts or replaces `key`, returning the entry it replaced.
+/// Inserts `entry`, whose key the caller has just looked up and not found.
 ///
 /// `rehash` computes the hash of a stored key when the table has to grow.
 #[inline]
-pub fn insert(
-    table: &mut Table,
-    hash: u64,
-    key: &[u8],
-    entry: Entry,
-    rehash: impl Fn(&[u8]) -> u64,
-) -> Option<Entry> {
-    if let Some(existing) = get_mut(table, hash, key) {
-        return Some(std::mem::replace(existing, entry));
-    }
-    table.insert(hash, (Key::from(key), SharedValue::new(entry)), |(k, _)| rehash(k));
-    None
-}
-
-/// Inserts `key`, which the caller has just looked up and not found.
-#[inline]
-pub fn insert_new(table: &mut Table, hash: u64, key: &[u8], entry: Entry, rehash: impl Fn(&[u8]) -> u64) {
+pub fn insert_new(table: &mut Table, hash: u64, entry: Entry, rehash: impl Fn(&[u8]) -> u64) {
     if table.capacity() == table.len() && is_mostly_tombstones(table) {
         compact(table, &rehash);
     }
-    table.insert(hash, (Key::from(key), SharedValue::new(entry)), |(k, _)| rehash(k));
+    table.insert(hash, (entry, SharedValue::new(())), |(e, _)| rehash(e.key()));
 }
 
 /// Whether a table with no room left holds so few live entries that its lack of
@@ -66,9 +48,9 @@ fn is_mostly_tombstones(table: &Table) -> bool {
 /// Rebuilds the table without its tombstones, at the size its live entries need.
 fn compact(table: &mut Table, rehash: &impl Fn(&[u8]) -> u64) {
     let mut fresh = Table::with_capacity(table.len() + table.len() / 8 + 1);
-    for (key, value) in table.drain() {
-        let hash = rehash(&key);
-        fresh.insert(hash, (key, value), |(k, _)| rehash(k));
+    for (entry, unit) in table.drain() {
+        let hash = rehash(entry.key());
+        fresh.insert(hash, (entry, unit), |(e, _)| rehash(e.key()));
     }
     *table = fresh;
 }
@@ -76,7 +58,7 @@ fn compact(table: &mut Table, rehash: &impl Fn(&[u8]) -> u64) {
 /// Removes `key`, returning its entry.
 #[inline]
 pub fn remove(table: &mut Table, hash: u64, key: &[u8]) -> Option<Entry> {
-    table.remove_entry(hash, |(k, _)| &**k == key).map(|(_, v)| v.into_inner())
+    table.remove_entry(hash, |(e, _)| e.key() == key).map(|(e, _)| e)
 }
 
 /// Visits every (key, entry) of the table.
@@ -86,8 +68,8 @@ pub fn for_each(table: &Table, mut visit: impl FnMut(&[u8], &Entry)) {
     // `visit` do not outlive this call.
     unsafe {
         for bucket in table.iter() {
-            let (key, value) = bucket.as_ref();
-            visit(key, value.get());
+            let (entry, _) = bucket.as_ref();
+            visit(entry.key(), entry);
         }
     }
 }
@@ -100,8 +82,8 @@ pub fn retain(table: &mut Table, mut keep: impl FnMut(&[u8], &Entry) -> bool) ->
     // hashbrown's RawIter contract (the iterator does not revisit erased buckets).
     unsafe {
         for bucket in table.iter() {
-            let (key, value) = bucket.as_ref();
-            if !keep(key, value.get()) {
+            let (entry, _) = bucket.as_ref();
+            if !keep(entry.key(), entry) {
                 table.erase(bucket);
                 removed += 1;
             }
@@ -125,8 +107,8 @@ pub fn sample(table: &Table, start: u64, count: usize, mut visit: impl FnMut(&[u
         // full bucket valid while we read it.
         unsafe {
             if table.is_bucket_full(index) {
-                let (key, value) = table.bucket(index).as_ref();
-                visit(key, value.get());
+                let (entry, _) = table.bucket(index).as_ref();
+                visit(entry.key(), entry);
                 found += 1;
                 if found == count {
                     return;
@@ -147,14 +129,14 @@ mod tests {
         let mut table = Table::new();
         let key = |i: u32| i.to_be_bytes();
         for i in 0..1_000 {
-            insert_new(&mut table, rehash(&key(i)), &key(i), Entry::new(b"v"), rehash);
+            insert_new(&mut table, rehash(&key(i)), Entry::new(&key(i), b"v", None), rehash);
         }
         let settled = table.buckets();
         // Delete one, insert a new one, many times over: the live count stays 1,000.
         for i in 1_000..200_000u32 {
             let old = key(i - 1_000);
             remove(&mut table, rehash(&old), &old);
-            insert_new(&mut table, rehash(&key(i)), &key(i), Entry::new(b"v"), rehash);
+            insert_new(&mut table, rehash(&key(i)), Entry::new(&key(i), b"v", None), rehash);
         }
         assert_eq!(table.len(), 1_000);
         assert!(table.buckets() <= settled, "the table grew from {settled} to {} buckets", table.buckets());
