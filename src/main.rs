@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
+use ferrum_kv::config::IoRuntime;
+use ferrum_kv::server::Workers;
 use ferrum_kv::{aof, server, Cli, Config, ServerState};
 
 fn main() -> ExitCode {
@@ -25,19 +27,30 @@ fn main() -> ExitCode {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let runtime =
-        match tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build() {
-            Ok(runtime) => runtime,
-            Err(e) => {
-                log::error!("cannot start the runtime: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-    runtime.block_on(serve(config, threads))
+    // Work stealing: the main runtime is the pool. Per thread: the main runtime
+    // (one thread) accepts and runs the timers; the I/O threads run connections.
+    let kind = config.io_runtime;
+    let runtime = match kind {
+        IoRuntime::WorkStealing => {
+            tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()
+        }
+        IoRuntime::PerThread => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+    };
+    let started = runtime.and_then(|runtime| Ok((runtime, Workers::start(kind, threads)?)));
+    let (runtime, workers) = match started {
+        Ok(started) => started,
+        Err(e) => {
+            log::error!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(serve(config, threads, &workers));
+    drop(workers);
+    code
 }
 
-async fn serve(config: Config, threads: usize) -> ExitCode {
-    let listener = match tokio::net::TcpListener::bind(config.addr).await {
+async fn serve(config: Config, threads: usize, workers: &Workers) -> ExitCode {
+    let listener = match server::listen(config.addr) {
         Ok(listener) => listener,
         Err(e) => {
             log::error!("cannot listen on {}: {e}", config.addr);
@@ -46,9 +59,10 @@ async fn serve(config: Config, threads: usize) -> ExitCode {
     };
     let addr = listener.local_addr().map_or(config.addr, |a| a);
     log::info!(
-        "FerrumKV {} listening on {addr} (pid {}, io-threads {threads}, maxclients {}, timeout {}s, aof {}, appendfsync {})",
+        "FerrumKV {} listening on {addr} (pid {}, io-threads {threads} {}, maxclients {}, timeout {}s, aof {}, appendfsync {})",
         env!("CARGO_PKG_VERSION"),
         std::process::id(),
+        config.io_runtime.name(),
         config.maxclients,
         config.timeout,
         config.aof_path.as_ref().map_or("off".to_string(), |p| p.display().to_string()),
@@ -76,7 +90,7 @@ async fn serve(config: Config, threads: usize) -> ExitCode {
             _ = requested.shutdown_requested.notified() => {}
         }
     };
-    server::run(listener, state.clone(), stop).await;
+    server::run(listener, state.clone(), workers, stop).await;
     if let Some(aof) = state.aof.get() {
         aof.close();
     }

@@ -75,10 +75,19 @@ fn mset_is_atomic_for_concurrent_mget() {
 
 #[test]
 fn five_hundred_clients_incr_without_losing_updates() {
+    five_hundred_clients_incr(&[]);
+}
+
+#[test]
+fn five_hundred_clients_incr_without_losing_updates_on_the_work_stealing_runtime() {
+    five_hundred_clients_incr(&["--io-runtime", "work-stealing"]);
+}
+
+fn five_hundred_clients_incr(args: &[&str]) {
     const CLIENTS: usize = 500;
     const INCRS: usize = 20;
     const COUNTERS: usize = 5;
-    let s = Server::start();
+    let s = Server::start_with(args);
     let barrier = Arc::new(Barrier::new(CLIENTS + 1));
     let workers: Vec<_> = (0..CLIENTS)
         .map(|i| {
@@ -199,8 +208,8 @@ fn idle_timeout_closes_idle_clients() {
     other.expect("PING", "+PONG\r\n");
 }
 
-fn graceful_shutdown(signal: &str) {
-    let mut s = Server::start();
+fn graceful_shutdown(signal: &str, args: &[&str]) {
+    let mut s = Server::start_with(args);
     let mut idle = s.raw();
     idle.expect("PING", "+PONG\r\n");
     let mut busy = s.raw();
@@ -223,12 +232,17 @@ fn graceful_shutdown(signal: &str) {
 
 #[test]
 fn sigterm_shuts_down_gracefully() {
-    graceful_shutdown("TERM");
+    graceful_shutdown("TERM", &[]);
+}
+
+#[test]
+fn sigterm_shuts_down_gracefully_on_the_work_stealing_runtime() {
+    graceful_shutdown("TERM", &["--io-runtime", "work-stealing", "--io-threads", "3"]);
 }
 
 #[test]
 fn sigint_shuts_down_gracefully() {
-    graceful_shutdown("INT");
+    graceful_shutdown("INT", &[]);
 }
 
 #[test]
@@ -237,15 +251,19 @@ fn config_file_is_applied_and_flags_override_it() {
     let path = dir.path().join("ferrum.conf");
     std::fs::write(
         &path,
-        "# FerrumKV test config\nmaxclients 7\n\ntimeout \"30\"\nloglevel warning\nappendfsync always\n",
+        "# FerrumKV test config\nmaxclients 7\n\ntimeout \"30\"\nloglevel warning\nappendfsync always\nio-runtime work-stealing\n",
     )
     .unwrap();
     let config = path.to_str().unwrap();
     let s = Server::start_with(&["--config", config, "--timeout", "3"]);
     let mut c = s.raw();
-    for (name, value) in
-        [("maxclients", "7"), ("timeout", "3"), ("loglevel", "warning"), ("appendfsync", "always")]
-    {
+    for (name, value) in [
+        ("maxclients", "7"),
+        ("timeout", "3"),
+        ("loglevel", "warning"),
+        ("appendfsync", "always"),
+        ("io-runtime", "work-stealing"),
+    ] {
         c.expect(&format!("CONFIG GET {name}"), format!("*2\r\n{}{}", bulk(name), bulk(value)));
     }
     let info = info_fields(&c.cmd("INFO server"));

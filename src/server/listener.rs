@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use super::connection::Connection;
+use super::workers::Workers;
 use crate::state::ServerState;
 
 /// The reply to a client over the `maxclients` cap, as Redis sends it.
@@ -29,6 +30,20 @@ the protected mode option to 'no', and then restarting the server. 3) If you sta
 just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for \
 the default user. NOTE: You only need to do one of the above things in order for the server to start \
 accepting connections from the outside.\r\n";
+
+/// Connections the kernel queues before `accept` takes them: Redis's `tcp-backlog`
+/// default. (mio's default is 128, which drops SYNs when 500 clients connect at once.)
+const TCP_BACKLOG: u32 = 511;
+
+/// Binds a listening socket on `addr` with Redis's backlog and `SO_REUSEADDR`, so a
+/// restart does not wait for old connections in `TIME_WAIT`.
+pub fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket =
+        if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(TCP_BACKLOG)
+}
 
 /// Whether protected mode refuses a client from `peer`: it is on, no password is
 /// set, and the client is not on the loopback interface.
@@ -59,7 +74,13 @@ impl Shutdown {
 }
 
 /// Serves clients on `listener` until `stop` resolves, then drains the connections.
-pub async fn run(listener: TcpListener, state: Arc<ServerState>, stop: impl Future<Output = ()>) {
+/// Connections run on `workers`.
+pub async fn run(
+    listener: TcpListener,
+    state: Arc<ServerState>,
+    workers: &Workers,
+    stop: impl Future<Output = ()>,
+) {
     let (signal_tx, signal_rx) = watch::channel(false);
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
     let shutdown = Shutdown { signal: signal_rx, _done: done_tx };
@@ -68,7 +89,7 @@ pub async fn run(listener: TcpListener, state: Arc<ServerState>, stop: impl Futu
         tokio::select! {
             _ = &mut stop => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => admit(stream, &state, &shutdown),
+                Ok((stream, _)) => admit(stream, &state, &shutdown, workers),
                 Err(e) => {
                     // Out of file descriptors and similar: wait a little, keep serving.
                     log::warn!("accept failed: {e}");
@@ -86,7 +107,7 @@ pub async fn run(listener: TcpListener, state: Arc<ServerState>, stop: impl Futu
 }
 
 /// Starts a task for a new connection, or refuses it when the cap is reached.
-fn admit(stream: TcpStream, state: &Arc<ServerState>, shutdown: &Shutdown) {
+fn admit(stream: TcpStream, state: &Arc<ServerState>, shutdown: &Shutdown, workers: &Workers) {
     state.stats.total_connections_received.add(1);
     let config = state.config.load();
     let refusal = if state.clients.len() >= config.maxclients {
@@ -108,8 +129,16 @@ fn admit(stream: TcpStream, state: &Arc<ServerState>, shutdown: &Shutdown) {
     let _ = stream.set_nodelay(true);
     let (Ok(peer), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else { return };
     let client = state.clients.register(peer, local);
-    let connection = Connection::new(stream, state.clone(), client, shutdown.clone());
-    tokio::spawn(connection.serve());
+    let (state, shutdown) = (state.clone(), shutdown.clone());
+    workers.spawn_connection(stream, move |stream| async move {
+        match stream {
+            Ok(stream) => Connection::new(stream, state, client, shutdown).serve().await,
+            Err(e) => {
+                log::warn!("cannot hand a connection to its I/O thread: {e}");
+                state.clients.unregister(client.id);
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -3,5 +3,7 @@
 
 mod connection;
 mod listener;
+mod workers;
 
-pub use listener::{run, Shutdown};
+pub use listener::{listen, run, Shutdown};
+pub use workers::Workers;

@@ -11,40 +11,9 @@ use clap::Parser;
 
 use crate::protocol::inline::split_args;
 
-/// When the AOF thread calls `fsync` (`appendfsync`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum FsyncPolicy {
-    /// After every write batch, before any client of it gets its reply.
-    Always,
-    /// Once a second, off the write path.
-    #[default]
-    Everysec,
-    /// Never: the operating system decides.
-    No,
-}
+mod kinds;
 
-impl FsyncPolicy {
-    /// The policy's name as the config file and `CONFIG GET` write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            FsyncPolicy::Always => "always",
-            FsyncPolicy::Everysec => "everysec",
-            FsyncPolicy::No => "no",
-        }
-    }
-}
-
-impl FromStr for FsyncPolicy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "always" => Ok(FsyncPolicy::Always),
-            "everysec" => Ok(FsyncPolicy::Everysec),
-            "no" => Ok(FsyncPolicy::No),
-            _ => Err(format!("'{s}' is not one of always, everysec, no")),
-        }
-    }
-}
+pub use kinds::{FsyncPolicy, IoRuntime};
 
 /// The command line. Every flag is optional so that, when given, it overrides the
 /// config file, and when not, the file's value (or the default) stands.
@@ -66,6 +35,9 @@ pub struct Cli {
     /// Worker threads for connections; 0 means one per CPU [default: 0].
     #[arg(long)]
     pub io_threads: Option<usize>,
+    /// How connections are scheduled on the I/O threads [default: per-thread].
+    #[arg(long, value_enum)]
+    pub io_runtime: Option<IoRuntime>,
     /// Most clients connected at once [default: 10000].
     #[arg(long)]
     pub maxclients: Option<usize>,
@@ -103,6 +75,8 @@ pub struct Config {
     pub appendfsync: FsyncPolicy,
     /// Connection worker threads (0 = CPU count).
     pub io_threads: usize,
+    /// Work stealing or one runtime per I/O thread.
+    pub io_runtime: IoRuntime,
     /// Connection cap (live).
     pub maxclients: usize,
     /// Idle timeout in seconds, 0 = none (live).
@@ -151,6 +125,7 @@ impl Default for Config {
             aof_path: None,
             appendfsync: FsyncPolicy::Everysec,
             io_threads: 0,
+            io_runtime: IoRuntime::default(),
             maxclients: 10_000,
             timeout: 0,
             loglevel: "notice".to_string(),
@@ -193,6 +168,7 @@ pub const PARAMETERS: &[&str] = &[
     "appendfilename",
     "appendfsync",
     "io-threads",
+    "io-runtime",
     "maxclients",
     "timeout",
     "loglevel",
@@ -237,6 +213,9 @@ impl Config {
         }
         if let Some(n) = cli.io_threads {
             config.io_threads = n;
+        }
+        if let Some(kind) = cli.io_runtime {
+            config.io_runtime = kind;
         }
         if let Some(n) = cli.maxclients {
             config.maxclients = n;
@@ -314,6 +293,7 @@ impl Config {
             },
             "appendfsync" => self.appendfsync = value.parse()?,
             "io-threads" => self.io_threads = number(key, value)?,
+            "io-runtime" => self.io_runtime = value.parse()?,
             "maxclients" => {
                 let n: usize = number(key, value)?;
                 if n == 0 {
@@ -382,6 +362,7 @@ impl Config {
             "appendfilename" => self.aof_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
             "appendfsync" => self.appendfsync.name().to_string(),
             "io-threads" => self.io_threads.to_string(),
+            "io-runtime" => self.io_runtime.name().to_string(),
             "maxclients" => self.maxclients.to_string(),
             "timeout" => self.timeout.to_string(),
             "requirepass" => self.requirepass.clone().unwrap_or_default(),
