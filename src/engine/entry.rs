@@ -22,7 +22,9 @@ use std::mem::{align_of, size_of};
 use std::ptr::{self, NonNull};
 
 use super::access;
-use crate::sync::{AtomicU64, Ordering};
+// std atomics, not the loom facade: the access word is a statistic, and the loom
+// models check the shard locks around it.
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The fixed part of an entry's allocation.
 #[repr(C)]

@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
 
 use super::evict::Evictor;
-use super::table::{self, Table};
+use super::table::{self, Found, Table};
 use super::watch::WatchRegistry;
 use super::{access, ChangeLog, Entry};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, ShardReadGuard, ShardWriteGuard, ShardedMap};
@@ -275,6 +275,34 @@ impl Keyspace {
         (held, removed)
     }
 
+    /// Makes room for `keys` more keys spread over the shards, so that loading a
+    /// dataset does not rehash every table several times over as it grows.
+    pub fn reserve(&self, keys: usize) {
+        let per_shard = keys / self.map.shard_count() + 1;
+        for s in 0..self.map.shard_count() {
+            let map = &self.map;
+            map.write(s).reserve(per_shard, |(e, _)| map.rehash(e.key()));
+        }
+    }
+
+    /// Gives back the room of tables less than a quarter full (after a [`reserve`]
+    /// that guessed high). Returns how many tables shrank.
+    ///
+    /// [`reserve`]: Keyspace::reserve
+    pub fn shrink_sparse_tables(&self) -> usize {
+        let mut shrunk = 0;
+        for s in 0..self.map.shard_count() {
+            let map = &self.map;
+            let mut table = map.write(s);
+            if table.buckets() > 64 && table.len() * 4 < table.capacity() {
+                let len = table.len();
+                table.shrink_to(len, |(e, _)| map.rehash(e.key()));
+                shrunk += 1;
+            }
+        }
+        shrunk
+    }
+
     /// Buckets allocated by all the shards' tables (for `MEMORY STATS`).
     pub fn buckets(&self) -> usize {
         (0..self.map.shard_count()).map(|s| self.map.read(s).buckets()).sum()
@@ -340,13 +368,18 @@ impl Keyspace {
 /// Exclusive access to one key's place in the map, with the shard locked.
 ///
 /// An entry that has expired is removed (and logged as `DEL`) when the slot is
-/// opened, so every method sees only live data.
+/// opened, so every method sees only live data. The slot looks its key up once and
+/// remembers where it is; every change to the table goes through the slot, which
+/// keeps that position current.
 pub struct Slot<'a> {
     keyspace: &'a Keyspace,
     table: &'a mut Table,
     hash: u64,
     key: &'a [u8],
     now_ms: u64,
+    /// Where the key is in `table`, if present; valid because only this slot
+    /// changes the table while it exists.
+    found: Option<Found>,
 }
 
 impl<'a> Slot<'a> {
@@ -357,12 +390,19 @@ impl<'a> Slot<'a> {
         key: &'a [u8],
         now_ms: u64,
     ) -> Self {
-        if table::get(table, hash, key).is_some_and(|e| e.is_expired(now_ms)) {
-            table::remove(table, hash, key);
-            keyspace.expired_keys.fetch_add(1, Ordering::Relaxed);
-            keyspace.log(&[b"DEL", key]);
+        let mut found = table::find(table, hash, key);
+        if let Some(at) = found.take() {
+            // SAFETY: just found in `table`, which has not changed since.
+            if unsafe { table::entry_at(table, &at) }.is_expired(now_ms) {
+                // SAFETY: as above.
+                unsafe { table::remove_at(table, at) };
+                keyspace.expired_keys.fetch_add(1, Ordering::Relaxed);
+                keyspace.log(&[b"DEL", key]);
+            } else {
+                found = Some(at);
+            }
         }
-        Slot { keyspace, table, hash, key, now_ms }
+        Slot { keyspace, table, hash, key, now_ms, found }
     }
 
     /// The key this slot is for.
@@ -373,7 +413,15 @@ impl<'a> Slot<'a> {
     /// The live entry, if any.
     #[inline]
     pub fn get(&self) -> Option<&Entry> {
-        table::get(self.table, self.hash, self.key)
+        // SAFETY: `found` is current (see the field).
+        self.found.as_ref().map(|at| unsafe { table::entry_at(self.table, at) })
+    }
+
+    /// The live entry, for change, without counting a write.
+    #[inline]
+    fn entry_mut(&mut self) -> Option<&mut Entry> {
+        // SAFETY: `found` is current (see the field).
+        self.found.as_ref().map(|at| unsafe { table::entry_at_mut(self.table, at) })
     }
 
     /// The live entry for in-place change, if any. Counts as a write: the entry's
@@ -381,7 +429,7 @@ impl<'a> Slot<'a> {
     #[inline]
     pub fn get_mut(&mut self) -> Option<&mut Entry> {
         let now_ms = self.now_ms;
-        let entry = table::get_mut(self.table, self.hash, self.key)?;
+        let entry = self.entry_mut()?;
         entry.set_meta(access::fresh(Some(entry.meta()), now_ms));
         Some(entry)
     }
@@ -391,9 +439,7 @@ impl<'a> Slot<'a> {
     /// allocation for a same-size `SET`); either way it counts as a fresh write.
     #[inline]
     pub fn set(&mut self, value: &[u8], expire_at_ms: Option<u64>) {
-        // One probe when the key exists, two when it is new.
-        if let Some(existing) = table::get_mut(self.table, self.hash, self.key) {
-            existing.set_meta(access::fresh(Some(existing.meta()), self.now_ms));
+        if let Some(existing) = self.get_mut() {
             existing.overwrite(value, expire_at_ms);
             return;
         }
@@ -404,8 +450,9 @@ impl<'a> Slot<'a> {
     /// returning the entry it replaced.
     pub fn put(&mut self, entry: Entry) -> Option<Entry> {
         debug_assert_eq!(entry.key(), self.key, "an entry stored under another key");
-        if let Some(existing) = table::get_mut(self.table, self.hash, self.key) {
-            entry.set_meta(access::fresh(Some(existing.meta()), self.now_ms));
+        let now_ms = self.now_ms;
+        if let Some(existing) = self.entry_mut() {
+            entry.set_meta(access::fresh(Some(existing.meta()), now_ms));
             return Some(std::mem::replace(existing, entry));
         }
         self.insert(entry);
@@ -417,7 +464,7 @@ impl<'a> Slot<'a> {
         entry.set_meta(access::fresh(None, self.now_ms));
         self.keyspace.hooks.evictor.on_insert(self.keyspace.index(), self.key);
         let map = &self.keyspace.map;
-        table::insert_new(self.table, self.hash, entry, |k| map.rehash(k));
+        self.found = Some(table::insert_new(self.table, self.hash, entry, |k| map.rehash(k)));
     }
 
     /// The entry's access metadata, if the key is present.
@@ -428,7 +475,9 @@ impl<'a> Slot<'a> {
     /// Removes the entry, returning it.
     #[inline]
     pub fn remove(&mut self) -> Option<Entry> {
-        table::remove(self.table, self.hash, self.key)
+        let at = self.found.take()?;
+        // SAFETY: `found` was current; taking it out keeps the field truthful.
+        Some(unsafe { table::remove_at(self.table, at) })
     }
 
     /// Logs the change just made, as a command that replays it (invariant 1: the

@@ -339,6 +339,48 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_keeps_its_position_current_through_every_change() {
+        let db = Keyspace::new();
+        db.write(b"k", 0, |slot| {
+            assert!(slot.get().is_none());
+            slot.set(b"one", None);
+            assert_eq!(slot.get().map(Entry::value), Some(&b"one"[..]));
+            slot.set(b"a longer value", Some(500));
+            assert_eq!(
+                slot.get().map(|e| (e.value(), e.expire_at_ms())),
+                Some((&b"a longer value"[..], Some(500)))
+            );
+            assert_eq!(slot.remove().map(|e| e.value().to_vec()), Some(b"a longer value".to_vec()));
+            assert!(slot.get().is_none() && slot.remove().is_none());
+            assert!(slot.put(Entry::new(b"k", b"two", None)).is_none());
+            assert_eq!(
+                slot.put(Entry::new(b"k", b"three", None)).map(|e| e.value().to_vec()),
+                Some(b"two".to_vec())
+            );
+            slot.get_mut().unwrap().set_value(b"four");
+        });
+        assert_eq!(db.read(b"k", 0, |e| e.map(|e| e.value().to_vec())), Some(b"four".to_vec()));
+        assert_eq!(db.len(), 1);
+    }
+
+    #[test]
+    fn reserved_room_that_stays_empty_is_given_back() {
+        let db = Keyspace::new();
+        db.reserve(1_000_000);
+        let reserved = db.buckets();
+        assert!(reserved >= 1_000_000, "{reserved}");
+        for i in 0..1000u32 {
+            db.write(&i.to_be_bytes(), 0, |slot| slot.set(b"v", None));
+        }
+        assert_eq!(db.shrink_sparse_tables(), SHARDS);
+        assert!(db.buckets() < reserved / 100, "{} buckets left", db.buckets());
+        for i in 0..1000u32 {
+            assert!(db.read(&i.to_be_bytes(), 0, |e| e.is_some()));
+        }
+        assert_eq!(db.shrink_sparse_tables(), 0, "tables in use are left alone");
+    }
+
+    #[test]
     fn a_table_slot_is_one_pointer() {
         assert_eq!(std::mem::size_of::<(Entry, dashmap::SharedValue<()>)>(), std::mem::size_of::<usize>());
     }

@@ -6,7 +6,7 @@
 //! twice.
 
 use dashmap::SharedValue;
-use hashbrown::raw::RawTable;
+use hashbrown::raw::{Bucket, RawTable};
 
 use super::Entry;
 
@@ -25,15 +25,58 @@ pub fn get_mut<'t>(table: &'t mut Table, hash: u64, key: &[u8]) -> Option<&'t mu
     table.get_mut(hash, |(e, _)| e.key() == key).map(|(e, _)| e)
 }
 
-/// Inserts `entry`, whose key the caller has just looked up and not found.
+/// Where a key was found in a table: a position that stays valid until the table
+/// next changes. Holding one saves probing the table again for the same key (a
+/// `SET` looks its key up once, not three times).
+pub struct Found(Bucket<(Entry, SharedValue<()>)>);
+
+/// Finds `key` (whose hash is `hash`).
+#[inline]
+pub fn find(table: &Table, hash: u64, key: &[u8]) -> Option<Found> {
+    table.find(hash, |(e, _)| e.key() == key).map(Found)
+}
+
+/// The entry at `found`.
+///
+/// # Safety
+/// `found` came from `table`, and `table` has not been changed since.
+#[inline]
+pub unsafe fn entry_at<'t>(_table: &'t Table, found: &Found) -> &'t Entry {
+    // SAFETY: per the contract the bucket is full and live; the borrow of `table`
+    // keeps it so for `'t`.
+    unsafe { &found.0.as_ref().0 }
+}
+
+/// The entry at `found`, for change.
+///
+/// # Safety
+/// As for [`entry_at`].
+#[inline]
+pub unsafe fn entry_at_mut<'t>(_table: &'t mut Table, found: &Found) -> &'t mut Entry {
+    // SAFETY: as in `entry_at`; the exclusive borrow of `table` makes it unique.
+    unsafe { &mut found.0.as_mut().0 }
+}
+
+/// Removes the entry at `found`, returning it.
+///
+/// # Safety
+/// As for [`entry_at`].
+#[inline]
+pub unsafe fn remove_at(table: &mut Table, found: Found) -> Entry {
+    // SAFETY: per the contract the bucket belongs to `table` and is full.
+    unsafe { table.remove(found.0).0 .0 }
+}
+
+/// Inserts `entry`, whose key the caller has just looked up and not found, and
+/// returns where it went.
 ///
 /// `rehash` computes the hash of a stored key when the table has to grow.
 #[inline]
-pub fn insert_new(table: &mut Table, hash: u64, entry: Entry, rehash: impl Fn(&[u8]) -> u64) {
+pub fn insert_new(table: &mut Table, hash: u64, entry: Entry, rehash: impl Fn(&[u8]) -> u64) -> Found {
     if table.capacity() == table.len() && is_mostly_tombstones(table) {
         compact(table, &rehash);
     }
-    table.insert(hash, (entry, SharedValue::new(())), |(e, _)| rehash(e.key()));
+    Found(table.insert(hash, (entry, SharedValue::new(())), |(e, _)| rehash(e.key())))
 }
 
 /// Whether a table with no room left holds so few live entries that its lack of
