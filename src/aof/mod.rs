@@ -3,9 +3,10 @@
 //! Every change is encoded as a RESP2 record (exactly what a client could send) while
 //! its shard is locked and sent over a crossbeam channel to one AOF thread, which
 //! writes, applies the fsync policy and, under `appendfsync always`, releases the
-//! replies of the connections whose records the fsync covered (group commit).
-//! [`replay`] rebuilds the dataset on boot; [`rewrite`] compacts the file.
+//! replies of the connections whose records the fsync covered (group commit, see
+//! [`commit`]). [`replay`] rebuilds the dataset on boot; [`rewrite`] compacts the file.
 
+pub mod commit;
 pub mod file;
 pub mod replay;
 pub mod rewrite;
@@ -22,6 +23,7 @@ use tokio::sync::oneshot;
 use crate::config::FsyncPolicy;
 use crate::engine::ChangeLog;
 use crate::sync::lock;
+use commit::{Durability, GroupCommit};
 use file::AofStorage;
 use writer::{Message, Writer};
 
@@ -103,11 +105,16 @@ impl AofStatus {
     }
 }
 
+/// How a connection learns that its writes are durable: it awaits the receiver.
+pub(crate) type Ack = oneshot::Sender<commit::Outcome>;
+
 /// The handle to a running AOF: the channel to its thread and its status.
 pub struct Aof {
     path: PathBuf,
     sender: Sender<Message>,
     status: Arc<AofStatus>,
+    /// Sequence numbers of records and the connections waiting for them.
+    commit: Arc<GroupCommit<Ack>>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -130,9 +137,17 @@ impl Aof {
         status.current_size.store(size, Ordering::Relaxed);
         status.base_size.store(size, Ordering::Relaxed);
         let (sender, receiver) = unbounded();
-        let writer = Writer::new(path.to_path_buf(), file, storage, status.clone(), receiver, size);
+        let commit = Arc::new(GroupCommit::new());
+        let writer =
+            Writer::new(path.to_path_buf(), file, storage, status.clone(), commit.clone(), receiver, size);
         let thread = std::thread::Builder::new().name("aof".into()).spawn(move || writer.run())?;
-        Ok(Arc::new(Aof { path: path.to_path_buf(), sender, status, thread: Mutex::new(Some(thread)) }))
+        Ok(Arc::new(Aof {
+            path: path.to_path_buf(),
+            sender,
+            status,
+            commit,
+            thread: Mutex::new(Some(thread)),
+        }))
     }
 
     /// The file's path.
@@ -150,16 +165,17 @@ impl Aof {
         self.status.set_policy(policy);
     }
 
-    /// Returns a receiver that resolves once every record sent before this call from
-    /// this thread has been written and (under `always`) fsynced; `Err` carries the
-    /// I/O error if that failed. A connection awaits it before sending its replies.
-    pub fn barrier(&self) -> oneshot::Receiver<Result<(), String>> {
+    /// Returns a receiver that resolves once every record sent before this call (by
+    /// any thread) has been written and, under `always`, fsynced; `Err` carries the
+    /// I/O error if that failed, and stays the answer until a rewrite recovers. A
+    /// connection awaits it before sending its replies.
+    pub fn barrier(&self) -> oneshot::Receiver<commit::Outcome> {
         let (tx, rx) = oneshot::channel();
-        if let Err(crossbeam_channel::SendError(Message::Barrier(tx))) =
-            self.sender.send(Message::Barrier(tx))
-        {
-            let _ = tx.send(Err("the AOF thread has stopped".into()));
-        }
+        let durability = match self.status.policy() {
+            FsyncPolicy::Always => Durability::Synced,
+            FsyncPolicy::Everysec | FsyncPolicy::No => Durability::Written,
+        };
+        self.commit.register(durability, tx);
         rx
     }
 
@@ -181,7 +197,8 @@ impl ChangeLog for Aof {
     fn append(&self, db: usize, args: &[&[u8]]) {
         let mut record = Vec::with_capacity(16 + args.iter().map(|a| a.len() + 16).sum::<usize>());
         encode_command(&mut record, args);
-        self.send(Message::Record { db, record });
+        let seq = self.commit.issue();
+        self.send(Message::Record { seq, db, record });
     }
 }
 

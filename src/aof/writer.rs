@@ -1,9 +1,11 @@
 //! The AOF thread: drains the channel, writes each batch with one `write`, applies
-//! the fsync policy, then answers the barriers of the connections it covered.
+//! the fsync policy, then publishes how far the file is written and fsynced to the
+//! [`GroupCommit`] ledger, which releases the connections that were covered.
 //!
-//! Under `always`, a barrier is answered only after the fsync that covers every
-//! record queued before it (invariant 2); a failed write or fsync answers it with
-//! the error, so that write is never acknowledged, and marks the AOF failed.
+//! Under `always`, a waiting connection is released only after the fsync that covers
+//! every record issued before it registered (invariant 2); a failed write or fsync
+//! releases it with the error, so that write is never acknowledged, and marks the AOF
+//! failed.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -11,21 +13,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use tokio::sync::oneshot;
 
+use super::commit::{Arrivals, GroupCommit};
 use super::file::{sync_dir, AofFile, AofStorage};
-use super::{encode_command, AofStatus};
+use super::{encode_command, Ack, AofStatus};
 use crate::config::FsyncPolicy;
 
-/// Most messages taken into one batch, so barriers are answered promptly under load.
+/// Most messages taken into one batch, so waiters are released promptly under load.
 const MAX_BATCH: usize = 16 * 1024;
 
 /// What connections and the rewriter tell the AOF thread.
 pub(super) enum Message {
-    /// One change, in database `db`, encoded as RESP.
-    Record { db: usize, record: Vec<u8> },
-    /// Answer once everything before this is durable (per the policy).
-    Barrier(oneshot::Sender<Result<(), String>>),
+    /// One change, in database `db`, encoded as RESP; `seq` is its number from
+    /// [`GroupCommit::issue`].
+    Record { seq: u64, db: usize, record: Vec<u8> },
     /// A rewrite's snapshot was cut here: from now on, also keep records aside.
     RewriteBegin,
     /// The rewriter has written and fsynced the snapshot to `temp` (or failed).
@@ -45,6 +46,11 @@ pub(super) struct Writer {
     file: Box<dyn AofFile>,
     storage: Arc<dyn AofStorage>,
     status: Arc<AofStatus>,
+    commit: Arc<GroupCommit<Ack>>,
+    /// The sequence numbers received so far.
+    arrivals: Arrivals,
+    /// Every record up to this sequence number is in the file.
+    written: u64,
     receiver: Receiver<Message>,
     /// The database the file's last record was for (a `SELECT` goes before a change).
     db: Option<usize>,
@@ -62,6 +68,7 @@ impl Writer {
         file: Box<dyn AofFile>,
         storage: Arc<dyn AofStorage>,
         status: Arc<AofStatus>,
+        commit: Arc<GroupCommit<Ack>>,
         receiver: Receiver<Message>,
         size: u64,
     ) -> Self {
@@ -70,6 +77,9 @@ impl Writer {
             file,
             storage,
             status,
+            commit,
+            arrivals: Arrivals::new(),
+            written: 0,
             receiver,
             db: None,
             size,
@@ -81,7 +91,6 @@ impl Writer {
 
     pub(super) fn run(mut self) {
         let mut pending = Vec::with_capacity(64 * 1024);
-        let mut barriers = Vec::new();
         let receiver = self.receiver.clone();
         loop {
             let first = match receiver.recv_timeout(Duration::from_millis(100)) {
@@ -93,8 +102,7 @@ impl Writer {
             let mut rewrite_done = None;
             for message in first.into_iter().chain(receiver.try_iter().take(MAX_BATCH)) {
                 match message {
-                    Message::Record { db, record } => self.queue(&mut pending, db, &record),
-                    Message::Barrier(reply) => barriers.push(reply),
+                    Message::Record { seq, db, record } => self.queue(&mut pending, seq, db, &record),
                     Message::RewriteBegin => self.tail = Some(RewriteTail { bytes: Vec::new(), db: None }),
                     Message::RewriteDone { temp, result } => {
                         // Apply after this batch is written, so the tail is complete.
@@ -107,10 +115,7 @@ impl Writer {
                     }
                 }
             }
-            let outcome = self.write_and_sync(&mut pending, !barriers.is_empty() || stop);
-            for barrier in barriers.drain(..) {
-                let _ = barrier.send(outcome.clone());
-            }
+            self.write_and_sync(&mut pending);
             if let Some((temp, result)) = rewrite_done {
                 self.finish_rewrite(temp, result);
             }
@@ -122,7 +127,8 @@ impl Writer {
 
     /// Adds a record to the pending write (and to the rewrite tail, if one is kept),
     /// preceded by `SELECT` when its database differs from the previous record's.
-    fn queue(&mut self, pending: &mut Vec<u8>, db: usize, record: &[u8]) {
+    fn queue(&mut self, pending: &mut Vec<u8>, seq: u64, db: usize, record: &[u8]) {
+        self.arrivals.arrive(seq);
         select_if_needed(pending, &mut self.db, db);
         pending.extend_from_slice(record);
         if let Some(tail) = &mut self.tail {
@@ -131,25 +137,33 @@ impl Writer {
         }
     }
 
-    /// Writes what is pending with one write and fsyncs as the policy says;
-    /// `must_answer` is set when a barrier or shutdown waits on this batch.
-    fn write_and_sync(&mut self, pending: &mut Vec<u8>, must_answer: bool) -> Result<(), String> {
+    /// Writes what is pending with one write and fsyncs as the policy says, then
+    /// publishes how far that got (or the failure) to the ledger.
+    fn write_and_sync(&mut self, pending: &mut Vec<u8>) {
         if let Some(error) = self.status.failure() {
+            // Refused until a rewrite recovers; the ledger already answers with this.
             pending.clear();
-            return Err(error);
+            self.commit.fail(error);
+            return;
         }
         if !pending.is_empty() {
             if let Err(e) = self.file.append(pending) {
                 // Remove whatever prefix of the batch reached the file: no half record.
                 let _ = self.file.truncate(self.size);
                 pending.clear();
-                self.status.fail(&e);
-                return Err(e.to_string());
+                self.fail(&e);
+                return;
             }
             self.size += pending.len() as u64;
             self.status.current_size.store(self.size, Ordering::Relaxed);
             self.dirty = true;
             pending.clear();
+        }
+        // Every number up to `through` was queued in this batch or an earlier one.
+        let through = self.arrivals.through();
+        if through > self.written {
+            self.written = through;
+            self.commit.written(through);
         }
         let policy = self.status.policy();
         let sync_now = self.dirty
@@ -158,15 +172,26 @@ impl Writer {
                 FsyncPolicy::Everysec => self.last_sync.elapsed() >= Duration::from_secs(1),
                 FsyncPolicy::No => false,
             };
-        if sync_now || (must_answer && self.dirty && policy == FsyncPolicy::Always) {
-            if let Err(e) = self.file.sync() {
-                self.status.fail(&e);
-                return Err(e.to_string());
-            }
-            self.dirty = false;
-            self.last_sync = Instant::now();
+        if sync_now {
+            self.sync();
         }
-        Ok(())
+    }
+
+    /// Fsyncs the file and publishes it (or the failure).
+    fn sync(&mut self) {
+        if let Err(e) = self.file.sync() {
+            self.fail(&e);
+            return;
+        }
+        self.dirty = false;
+        self.last_sync = Instant::now();
+        self.commit.synced(self.written);
+    }
+
+    /// Marks the AOF failed: `-MISCONF` for writes, an error for every waiter.
+    fn fail(&mut self, error: &std::io::Error) {
+        self.status.fail(error);
+        self.commit.fail(error.to_string());
     }
 
     /// Completes a rewrite: append the tail to the new file, fsync it, rename it over
@@ -198,6 +223,9 @@ impl Writer {
                 self.status.rewrites.fetch_add(1, Ordering::Relaxed);
                 self.status.last_rewrite_secs.store(crate::clients::unix_secs(), Ordering::Relaxed);
                 self.status.recover();
+                // The new file holds every record received so far, fsynced.
+                self.written = self.arrivals.through();
+                self.commit.recover(self.written);
                 log::info!("AOF rewrite done: {} bytes", self.size);
             }
             Err(e) => {
@@ -214,21 +242,31 @@ impl Writer {
         let mut pending = Vec::new();
         let receiver = self.receiver.clone();
         for message in receiver.try_iter() {
-            match message {
-                Message::Record { db, record } => self.queue(&mut pending, db, &record),
-                Message::Barrier(reply) => {
-                    let _ = reply.send(Err("the AOF is shutting down".into()));
-                }
-                _ => {}
+            if let Message::Record { seq, db, record } = message {
+                self.queue(&mut pending, seq, db, &record);
             }
         }
-        let _ = self.write_and_sync(&mut pending, true);
+        self.write_and_sync(&mut pending);
         if self.dirty {
-            if let Err(e) = self.file.sync() {
-                log::error!("final AOF fsync failed: {e}");
+            // Even after a failure: flush what can be flushed (nothing is acknowledged
+            // while the ledger holds a failure).
+            match self.file.sync() {
+                Ok(()) => self.commit.synced(self.written),
+                Err(e) => {
+                    log::error!("final AOF fsync failed: {e}");
+                    self.commit.fail(e.to_string());
+                }
             }
         }
+        self.commit.close("the AOF is shutting down");
         log::info!("AOF flushed and closed ({} bytes)", self.size);
+    }
+}
+
+impl Drop for Writer {
+    /// However the thread ends, nobody waits for it forever.
+    fn drop(&mut self) {
+        self.commit.close("the AOF thread has stopped");
     }
 }
 
