@@ -9,7 +9,10 @@
 #
 # `scripts/stress-500.sh 3` is the CI-cheap variant (well under a minute once built).
 # Environment: CLIENTS (default 500), FERRUM_BIN and STRESS_BIN to use given
-# binaries instead of building, FERRUM_ARGS for extra server flags.
+# binaries instead of building, FERRUM_ARGS for extra server flags, STRESS_PROFILE
+# for the cargo profile to build with (default release; CI uses bench, which
+# `cargo bench --no-run` has already built), APPENDFSYNC=always|everysec|no to run
+# with an AOF (in the script's temp dir) under that policy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,14 +24,23 @@ for tool in python3 timeout; do
     command -v "$tool" >/dev/null || { echo "$tool missing" >&2; exit 1; }
 done
 
+PROFILE=${STRESS_PROFILE:-release}
+case $PROFILE in
+    dev | test) OUT=target/debug ;;
+    release | bench) OUT=target/release ;;
+    *) OUT=target/$PROFILE ;;
+esac
 if [ -z "${FERRUM_BIN:-}" ] || [ -z "${STRESS_BIN:-}" ]; then
-    timeout 1800 cargo build --release --quiet --bin ferrum-kv --example stress
+    timeout 1800 cargo build --profile "$PROFILE" --quiet --bin ferrum-kv --example stress
 fi
-FERRUM=${FERRUM_BIN:-target/release/ferrum-kv}
-STRESS=${STRESS_BIN:-target/release/examples/stress}
+FERRUM=${FERRUM_BIN:-$OUT/ferrum-kv}
+STRESS=${STRESS_BIN:-$OUT/examples/stress}
 read -r -a FERRUM_EXTRA <<<"${FERRUM_ARGS:-}"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/stress-500.XXXXXX")
+if [ -n "${APPENDFSYNC:-}" ]; then
+    FERRUM_EXTRA+=(--aof-path "$TMP/stress.aof" --appendfsync "$APPENDFSYNC")
+fi
 SERVER_PID=""
 cleanup() {
     if [ -n "$SERVER_PID" ]; then
@@ -50,7 +62,7 @@ for _ in $(seq 200); do
     sleep 0.05
 done
 
-echo "machine: $(nproc) CPUs, $(uname -srm); server: ferrum-kv --port $PORT --loglevel warning${FERRUM_ARGS:+ $FERRUM_ARGS}"
+echo "machine: $(nproc) CPUs, $(uname -srm); server: ferrum-kv --port $PORT --loglevel warning${FERRUM_EXTRA[*]:+ ${FERRUM_EXTRA[*]}}"
 echo "command: $STRESS --port $PORT --clients $CLIENTS --seconds $SECONDS_TO_RUN"
 status=0
 timeout $((SECONDS_TO_RUN + 120)) "$STRESS" --port "$PORT" --clients "$CLIENTS" --seconds "$SECONDS_TO_RUN" || status=$?
