@@ -25,6 +25,10 @@
 //!   evicted keys are remembered (as fingerprints) with the signal that condemned
 //!   them. A request for a ghost that recency condemned moves `alpha` towards
 //!   frequency, and vice versa, so AHE tracks whichever signal the workload rewards.
+//!   As in ARC, a hit counts for more when its signal left fewer ghosts (by the
+//!   ratio of the two counts, at most 10×): alpha then settles where the victims of
+//!   both signals come back equally often, instead of drifting towards whichever
+//!   signal happens to condemn fewer keys.
 //!   `INFO memory` reports `ahe_alpha`.
 
 use std::collections::VecDeque;
@@ -177,6 +181,9 @@ const PROBATION: usize = 256;
 /// of many ghost hits rather than swinging with each (measured: with 0.01, a net of
 /// ninety hits crossed the whole range on a stationary trace).
 const ALPHA_STEP: f64 = 0.001;
+/// The most one ghost hit can count for, relative to [`ALPHA_STEP`], when its
+/// signal left few ghosts (ARC's ratio, capped so that a lone hit cannot swing alpha).
+const MAX_GHOST_WEIGHT: f64 = 10.0;
 
 /// A count-min sketch of recent requests with periodic halving (TinyLFU).
 struct FrequencySketch {
@@ -271,6 +278,9 @@ pub struct Evictor {
     pool: Mutex<Vec<Candidate>>,
     probation: Mutex<VecDeque<(usize, Box<[u8]>)>>,
     ghosts: Ghosts,
+    /// Ghosts left lately by each signal, `[recency, frequency]`: halved together
+    /// whenever their sum reaches [`GHOSTS`], so they describe the ghost table.
+    condemned: [AtomicU64; 2],
     sketch: FrequencySketch,
     alpha: AtomicU64,
     ahe_active: AtomicBool,
@@ -284,6 +294,7 @@ impl Default for Evictor {
             pool: Mutex::new(Vec::new()),
             probation: Mutex::new(VecDeque::new()),
             ghosts: Ghosts::new(),
+            condemned: [AtomicU64::new(0), AtomicU64::new(0)],
             sketch: FrequencySketch::new(),
             alpha: AtomicU64::new(0.5f64.to_bits()),
             ahe_active: AtomicBool::new(false),
@@ -340,10 +351,14 @@ impl Evictor {
         let fp = self.fingerprint(db, key);
         self.sketch.add(fp);
         if let Some(signal) = self.ghosts.take(fp) {
-            // The key was wanted again: the signal that evicted it was wrong.
+            // The key was wanted again: the signal that evicted it was wrong. ARC's
+            // rule weighs the hit by how few ghosts that signal left against the
+            // other's, so alpha settles where both signals' victims come back equally
+            // often, not where one of them merely condemns more keys.
+            let [recency, frequency] = self.condemned.each_ref().map(|c| c.load(Ordering::Relaxed) as f64 + 1.0);
             let delta = match signal {
-                Signal::Recency => -ALPHA_STEP,
-                Signal::Frequency => ALPHA_STEP,
+                Signal::Recency => -ALPHA_STEP * (frequency / recency).clamp(1.0, MAX_GHOST_WEIGHT),
+                Signal::Frequency => ALPHA_STEP * (recency / frequency).clamp(1.0, MAX_GHOST_WEIGHT),
             };
             let _ = self.alpha.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
                 Some((f64::from_bits(bits) + delta).clamp(0.02, 0.98).to_bits())
@@ -401,6 +416,17 @@ impl Evictor {
 
     fn remember(&self, db: usize, key: &[u8], signal: Signal) {
         self.ghosts.remember(self.fingerprint(db, key), signal);
+        let index = match signal {
+            Signal::Recency => 0,
+            Signal::Frequency => 1,
+        };
+        self.condemned[index].fetch_add(1, Ordering::Relaxed);
+        let total: u64 = self.condemned.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+        if total >= GHOSTS as u64 {
+            for count in &self.condemned {
+                count.store(count.load(Ordering::Relaxed) / 2, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Samples up to `samples` keys from a random shard of every database.
@@ -490,7 +516,7 @@ impl Evictor {
                     .map(|e| (e.meta(), e.expire_at_ms()))
             });
             if let Some((meta, expire_at)) = found {
-                candidates.push(Candidate { db, key, meta, expire_at, score: 0.0, on_probation: false });
+                candidates.push(Candidate { db, key, meta, expire_at, score: 0.0, on_probation: true });
             }
         }
         {
@@ -577,6 +603,28 @@ mod tests {
         assert_eq!(ghosts.take(0x1234_0000), Some(Signal::Recency));
         ghosts.remember(0, Signal::Recency);
         assert_eq!(ghosts.take(0), Some(Signal::Recency));
+    }
+
+    #[test]
+    fn a_ghost_hit_counts_for_more_when_its_signal_left_fewer_ghosts() {
+        let evictor = Evictor::default();
+        evictor.set_policy(Policy::AllKeysAhe);
+        // Frequency condemned 900 keys, recency 100.
+        for i in 0..1000u32 {
+            let signal = if i < 900 { Signal::Frequency } else { Signal::Recency };
+            evictor.remember(0, &i.to_be_bytes(), signal);
+        }
+        let before = evictor.alpha();
+        evictor.on_miss(0, &0u32.to_be_bytes()); // a frequency ghost: towards recency, one step
+        let after_frequency_hit = evictor.alpha();
+        assert!((after_frequency_hit - before - ALPHA_STEP).abs() < 1e-9, "{before} -> {after_frequency_hit}");
+        evictor.on_miss(0, &950u32.to_be_bytes()); // a recency ghost: towards frequency, ~9 steps
+        let moved = after_frequency_hit - evictor.alpha();
+        assert!((moved - ALPHA_STEP * 901.0 / 101.0).abs() < 1e-6, "moved {moved}");
+        // A key that is not a ghost moves nothing.
+        let settled = evictor.alpha();
+        evictor.on_miss(0, b"never evicted");
+        assert_eq!(evictor.alpha(), settled);
     }
 
     #[test]

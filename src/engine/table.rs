@@ -19,12 +19,6 @@ pub fn get<'t>(table: &'t Table, hash: u64, key: &[u8]) -> Option<&'t Entry> {
     table.get(hash, |(e, _)| e.key() == key).map(|(e, _)| e)
 }
 
-/// Looks up `key` for writing.
-#[inline]
-pub fn get_mut<'t>(table: &'t mut Table, hash: u64, key: &[u8]) -> Option<&'t mut Entry> {
-    table.get_mut(hash, |(e, _)| e.key() == key).map(|(e, _)| e)
-}
-
 /// Where a key was found in a table: a position that stays valid until the table
 /// next changes. Holding one saves probing the table again for the same key (a
 /// `SET` looks its key up once, not three times).
