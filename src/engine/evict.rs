@@ -23,7 +23,9 @@
 //!   small queue makes them.
 //! * `alpha` adapts online from ghost hits, as ARC adapts its split: the last 65,536
 //!   evicted keys are remembered (as fingerprints) with the signal that condemned
-//!   them. A request for a ghost that recency condemned moves `alpha` towards
+//!   them — recency if the victim ranked higher on idleness than on infrequency,
+//!   frequency otherwise (the victim's own ranks, not alpha's weighting of them, so
+//!   the label does not simply echo whichever side alpha favours). A request for a ghost that recency condemned moves `alpha` towards
 //!   frequency, and vice versa, so AHE tracks whichever signal the workload rewards.
 //!   As in ARC, a hit counts for more when its signal left fewer ghosts (by the
 //!   ratio of the two counts, at most 10×): alpha then settles where the victims of
@@ -355,7 +357,8 @@ impl Evictor {
             // rule weighs the hit by how few ghosts that signal left against the
             // other's, so alpha settles where both signals' victims come back equally
             // often, not where one of them merely condemns more keys.
-            let [recency, frequency] = self.condemned.each_ref().map(|c| c.load(Ordering::Relaxed) as f64 + 1.0);
+            let [recency, frequency] =
+                self.condemned.each_ref().map(|c| c.load(Ordering::Relaxed) as f64 + 1.0);
             let delta = match signal {
                 Signal::Recency => -ALPHA_STEP * (frequency / recency).clamp(1.0, MAX_GHOST_WEIGHT),
                 Signal::Frequency => ALPHA_STEP * (recency / frequency).clamp(1.0, MAX_GHOST_WEIGHT),
@@ -565,11 +568,9 @@ impl Evictor {
                 best = i;
             }
         }
-        let signal = if alpha * recency_rank[best] >= (1.0 - alpha) * infrequency_rank[best] {
-            Signal::Recency
-        } else {
-            Signal::Frequency
-        };
+        // Labelled by the victim's own ranks (see the module documentation).
+        let signal =
+            if recency_rank[best] >= infrequency_rank[best] { Signal::Recency } else { Signal::Frequency };
         let victim = candidates.swap_remove(best);
         candidates.retain(|c| !c.on_probation);
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -617,7 +618,10 @@ mod tests {
         let before = evictor.alpha();
         evictor.on_miss(0, &0u32.to_be_bytes()); // a frequency ghost: towards recency, one step
         let after_frequency_hit = evictor.alpha();
-        assert!((after_frequency_hit - before - ALPHA_STEP).abs() < 1e-9, "{before} -> {after_frequency_hit}");
+        assert!(
+            (after_frequency_hit - before - ALPHA_STEP).abs() < 1e-9,
+            "{before} -> {after_frequency_hit}"
+        );
         evictor.on_miss(0, &950u32.to_be_bytes()); // a recency ghost: towards frequency, ~9 steps
         let moved = after_frequency_hit - evictor.alpha();
         assert!((moved - ALPHA_STEP * 901.0 / 101.0).abs() < 1e-6, "moved {moved}");
