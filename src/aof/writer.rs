@@ -22,6 +22,13 @@ use crate::config::FsyncPolicy;
 /// Most messages taken into one batch, so waiters are released promptly under load.
 const MAX_BATCH: usize = 16 * 1024;
 
+/// Under `everysec` and `no`, how long records gather after a busy round before the
+/// next write. Nobody waits for those writes, so a short pause costs no client any
+/// latency; it turns one `write(2)` per record into one per millisecond, and the
+/// connections find this thread awake instead of paying a futex wake per record.
+/// (Measured before: SET under `everysec` cost 1.4× the CPU of SET without AOF.)
+const GATHER: Duration = Duration::from_millis(1);
+
 /// What connections and the rewriter tell the AOF thread.
 pub(super) enum Message {
     /// One change, in database `db`, encoded as RESP; `seq` is its number from
@@ -92,12 +99,17 @@ impl Writer {
     pub(super) fn run(mut self) {
         let mut pending = Vec::with_capacity(64 * 1024);
         let receiver = self.receiver.clone();
+        let mut busy = false;
         loop {
+            if busy && self.status.policy() != FsyncPolicy::Always {
+                std::thread::sleep(GATHER);
+            }
             let first = match receiver.recv_timeout(Duration::from_millis(100)) {
                 Ok(message) => Some(message),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return self.finish(),
             };
+            busy = first.is_some();
             let mut stop = false;
             let mut rewrite_done = None;
             for message in first.into_iter().chain(receiver.try_iter().take(MAX_BATCH)) {
