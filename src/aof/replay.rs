@@ -48,10 +48,6 @@ impl std::error::Error for ReplayError {}
 
 const CHUNK: usize = 1 << 20;
 
-/// Bytes of the shortest plausible record that adds a key, a `SET` with a short key
-/// and value (`*3 $3 SET $8 key:0001 $8 value001` is 43), for presizing the tables.
-const MIN_KEY_RECORD: u64 = 40;
-
 /// Replays the AOF at `path` into `state`; a missing file is an empty dataset.
 pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<ReplayReport, ReplayError> {
     let io = |e: std::io::Error| ReplayError(format!("cannot read AOF {}: {e}", path.display()));
@@ -62,17 +58,7 @@ pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<
     };
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     state.loading.store(true, std::sync::atomic::Ordering::Relaxed);
-    // An AOF holds no key count (an RDB does, and Redis presizes from it), so guess
-    // high from the size: no record that creates a key is shorter than
-    // `MIN_KEY_RECORD` bytes. Tables the guess left mostly empty shrink afterwards.
-    let db0 = state.engine.db(0);
-    if db0.is_empty() {
-        db0.reserve((total / MIN_KEY_RECORD) as usize);
-    }
     let result = replay_file(path, &mut file, total, state, load_truncated);
-    for index in 0..crate::engine::DATABASES {
-        state.engine.db(index).shrink_sparse_tables();
-    }
     state.loading.store(false, std::sync::atomic::Ordering::Relaxed);
     result
 }

@@ -275,34 +275,6 @@ impl Keyspace {
         (held, removed)
     }
 
-    /// Makes room for `keys` more keys spread over the shards, so that loading a
-    /// dataset does not rehash every table several times over as it grows.
-    pub fn reserve(&self, keys: usize) {
-        let per_shard = keys / self.map.shard_count() + 1;
-        for s in 0..self.map.shard_count() {
-            let map = &self.map;
-            map.write(s).reserve(per_shard, |(e, _)| map.rehash(e.key()));
-        }
-    }
-
-    /// Gives back the room of tables less than a quarter full (after a [`reserve`]
-    /// that guessed high). Returns how many tables shrank.
-    ///
-    /// [`reserve`]: Keyspace::reserve
-    pub fn shrink_sparse_tables(&self) -> usize {
-        let mut shrunk = 0;
-        for s in 0..self.map.shard_count() {
-            let map = &self.map;
-            let mut table = map.write(s);
-            if table.buckets() > 64 && table.len() * 4 < table.capacity() {
-                let len = table.len();
-                table.shrink_to(len, |(e, _)| map.rehash(e.key()));
-                shrunk += 1;
-            }
-        }
-        shrunk
-    }
-
     /// Buckets allocated by all the shards' tables (for `MEMORY STATS`).
     pub fn buckets(&self) -> usize {
         (0..self.map.shard_count()).map(|s| self.map.read(s).buckets()).sum()

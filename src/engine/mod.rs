@@ -364,23 +364,6 @@ mod tests {
     }
 
     #[test]
-    fn reserved_room_that_stays_empty_is_given_back() {
-        let db = Keyspace::new();
-        db.reserve(1_000_000);
-        let reserved = db.buckets();
-        assert!(reserved >= 1_000_000, "{reserved}");
-        for i in 0..1000u32 {
-            db.write(&i.to_be_bytes(), 0, |slot| slot.set(b"v", None));
-        }
-        assert_eq!(db.shrink_sparse_tables(), SHARDS);
-        assert!(db.buckets() < reserved / 100, "{} buckets left", db.buckets());
-        for i in 0..1000u32 {
-            assert!(db.read(&i.to_be_bytes(), 0, |e| e.is_some()));
-        }
-        assert_eq!(db.shrink_sparse_tables(), 0, "tables in use are left alone");
-    }
-
-    #[test]
     fn a_table_slot_is_one_pointer() {
         assert_eq!(std::mem::size_of::<(Entry, dashmap::SharedValue<()>)>(), std::mem::size_of::<usize>());
     }
