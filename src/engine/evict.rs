@@ -18,9 +18,11 @@
 //! * Frequency outlives residency: besides the entry's own LFU counter, AHE keeps a
 //!   count-min sketch of recent requests (4 × 65,536 counters, halved every 655,360
 //!   requests, as TinyLFU does), so a key that comes back after eviction is known.
-//! * New keys wait in a small probation queue (the last 256 inserted); the two oldest
-//!   join every round's candidates, so one-hit wonders leave early, as S3-FIFO's
-//!   small queue makes them.
+//! * New keys wait in a small probation queue (the last 256 inserted); each round
+//!   looks at the two oldest. One that the sketch has seen only once (the miss that
+//!   brought it in) is evicted at once, leaving no ghost: a one-hit wonder until it
+//!   comes back, as S3-FIFO's small queue turns them away (a scan passes through
+//!   without displacing anything). One requested again joins the candidates.
 //! * `alpha` adapts online from ghost hits, as ARC adapts its split: the last 65,536
 //!   evicted keys are remembered (as fingerprints) with the signal that condemned
 //!   them — recency if the victim ranked higher on idleness than on infrequency,
@@ -512,15 +514,26 @@ impl Evictor {
             let mut probation = lock(&self.probation);
             (0..2).filter_map(|_| probation.pop_front()).collect()
         };
-        for (db, key) in on_probation {
+        let mut on_probation = on_probation.into_iter();
+        while let Some((db, key)) = on_probation.next() {
             let found = engine.db(db).read_quiet(&key, now_ms, |entry| {
                 entry
                     .filter(|e| !settings.policy.volatile() || e.expire_at_ms().is_some())
                     .map(|e| (e.meta(), e.expire_at_ms()))
             });
-            if let Some((meta, expire_at)) = found {
-                candidates.push(Candidate { db, key, meta, expire_at, score: 0.0, on_probation: true });
+            let Some((meta, expire_at)) = found else { continue };
+            let candidate = Candidate { db, key, meta, expire_at, score: 0.0, on_probation: true };
+            // Requested once (the miss that brought it in) and not since: a one-hit
+            // wonder until shown otherwise, evicted before anything established, as
+            // S3-FIFO's small queue does. A key that comes back has a count of two.
+            if self.sketch.estimate(self.fingerprint(db, &candidate.key)) <= 1 {
+                let mut probation = lock(&self.probation);
+                for rest in on_probation.rev() {
+                    probation.push_front(rest);
+                }
+                return Some((candidate, None));
             }
+            candidates.push(candidate);
         }
         {
             let pool = lock(&self.pool);
@@ -610,11 +623,12 @@ mod tests {
     fn a_ghost_hit_counts_for_more_when_its_signal_left_fewer_ghosts() {
         let evictor = Evictor::default();
         evictor.set_policy(Policy::AllKeysAhe);
-        // Frequency condemned 900 keys, recency 100.
-        for i in 0..1000u32 {
-            let signal = if i < 900 { Signal::Frequency } else { Signal::Recency };
-            evictor.remember(0, &i.to_be_bytes(), signal);
-        }
+        // Frequency condemned 900 keys, recency 100 (counted, then two real ghosts:
+        // many real ones would collide in the direct-mapped table now and then).
+        evictor.condemned[0].store(99, Ordering::Relaxed);
+        evictor.condemned[1].store(899, Ordering::Relaxed);
+        evictor.remember(0, &0u32.to_be_bytes(), Signal::Frequency);
+        evictor.remember(0, &950u32.to_be_bytes(), Signal::Recency);
         let before = evictor.alpha();
         evictor.on_miss(0, &0u32.to_be_bytes()); // a frequency ghost: towards recency, one step
         let after_frequency_hit = evictor.alpha();
@@ -629,6 +643,49 @@ mod tests {
         let settled = evictor.alpha();
         evictor.on_miss(0, b"never evicted");
         assert_eq!(evictor.alpha(), settled);
+    }
+
+    #[test]
+    fn a_new_key_requested_once_is_evicted_first_and_leaves_no_ghost() {
+        let engine = KvEngine::new();
+        let evictor = &engine.evictor;
+        let settings = Settings { maxmemory: 1, policy: Policy::AllKeysAhe, samples: 5 };
+        let db = engine.db(0);
+        for i in 0..50u32 {
+            db.write(format!("old:{i}").as_bytes(), 0, |slot| slot.set(b"v", None));
+        }
+        evictor.set_policy(Policy::AllKeysAhe);
+        for i in 0..50u32 {
+            for _ in 0..5 {
+                db.read(format!("old:{i}").as_bytes(), 1_000, |_| ());
+            }
+        }
+        // Pure recency: by score alone, the newest key would be the last to go.
+        evictor.alpha.store(0.98f64.to_bits(), Ordering::Relaxed);
+        // A cache-aside newcomer: a missed GET, then the SET, much later.
+        db.read(b"once", 100_000, |_| ());
+        db.write(b"once", 100_000, |slot| slot.set(b"v", None));
+        let (victim, signal) = evictor.choose(&engine, settings, 100_500).unwrap();
+        assert_eq!((&victim.key[..], victim.on_probation, signal), (&b"once"[..], true, None));
+    }
+
+    #[test]
+    fn a_new_key_requested_again_is_not_turned_away() {
+        let engine = KvEngine::new();
+        let evictor = &engine.evictor;
+        let settings = Settings { maxmemory: 1, policy: Policy::AllKeysAhe, samples: 5 };
+        let db = engine.db(0);
+        // Enough keys that every shard has some to sample.
+        for i in 0..5_000u32 {
+            db.write(format!("old:{i}").as_bytes(), 0, |slot| slot.set(b"v", None));
+        }
+        evictor.set_policy(Policy::AllKeysAhe);
+        evictor.alpha.store(0.98f64.to_bits(), Ordering::Relaxed);
+        db.read(b"twice", 100_000, |_| ());
+        db.write(b"twice", 100_000, |slot| slot.set(b"v", None));
+        db.read(b"twice", 100_001, |_| ());
+        let (victim, _) = evictor.choose(&engine, settings, 100_500).unwrap();
+        assert_ne!(&victim.key[..], b"twice", "the most recent key, requested twice, went first");
     }
 
     #[test]
