@@ -77,8 +77,7 @@ impl ServerState {
 
     /// Before a write: evicts as the policy says until memory is within
     /// `maxmemory`, or reports that it cannot (invariant 7).
-    pub fn make_room(&self, now_ms: u64) -> Result<(), OutOfMemory> {
-        let config = self.config.load();
+    pub fn make_room(&self, config: &Config, now_ms: u64) -> Result<(), OutOfMemory> {
         if config.maxmemory == 0
             || crate::memory::used_memory() <= config.maxmemory
             || self.loading.load(std::sync::atomic::Ordering::Relaxed)

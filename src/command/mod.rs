@@ -27,6 +27,7 @@ pub use error::{CommandError, CommandResult};
 pub use table::COMMANDS;
 
 use crate::clients::ClientInfo;
+use crate::config::Config;
 use crate::engine::Keyspace;
 use crate::protocol::ReplyWriter;
 use crate::state::ServerState;
@@ -258,16 +259,16 @@ fn check(ctx: &Context<'_>, args: &[Bytes]) -> Result<&'static CommandSpec, Comm
 fn run(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]) -> CommandResult {
     if ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed) {
         // Replaying the AOF: no timing, no slow log.
-        return run_checked(ctx, spec, args);
+        return run_checked(ctx, spec, args, &ctx.state.config.load());
     }
+    let config = ctx.state.config.load();
     let started = std::time::Instant::now();
-    let result = run_checked(ctx, spec, args);
+    let result = run_checked(ctx, spec, args, &config);
     let usec = started.elapsed().as_micros() as u64;
     // The table is a static slice, so a spec's position is its index.
     let index = (spec as *const CommandSpec as usize - COMMANDS.as_ptr() as usize)
         / std::mem::size_of::<CommandSpec>();
     ctx.session.command_stats.record(index, usec, result.is_err());
-    let config = ctx.state.config.load();
     let threshold = config.slowlog_log_slower_than;
     if threshold >= 0 && usec >= threshold as u64 {
         let client = &ctx.session.client;
@@ -277,8 +278,13 @@ fn run(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]) -> Com
     result
 }
 
-/// `run` without the bookkeeping.
-fn run_checked(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]) -> CommandResult {
+/// `run` without the bookkeeping; `config` is the one `run` loaded for this command.
+fn run_checked(
+    ctx: &mut Context<'_>,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    config: &Config,
+) -> CommandResult {
     if spec.is_write() {
         if let Some(aof) = ctx.state.aof.get() {
             if let Some(error) = aof.status().failure() {
@@ -288,7 +294,7 @@ fn run_checked(ctx: &mut Context<'_>, spec: &'static CommandSpec, args: &[Bytes]
             }
         }
         ctx.session.wrote = true;
-        if ctx.state.make_room(ctx.now_ms).is_err() && spec.flags & flags::DENYOOM != 0 {
+        if ctx.state.make_room(config, ctx.now_ms).is_err() && spec.flags & flags::DENYOOM != 0 {
             return Err(CommandError::Other(
                 "OOM command not allowed when used memory > 'maxmemory'.".into(),
             ));

@@ -17,8 +17,9 @@ fn allocation(ptr: *const u8, len: usize) -> usize {
     if len == 0 {
         return 0;
     }
-    // SAFETY: `ptr` is the start of a live boxed slice of `len > 0` bytes, which
-    // jemalloc (the global allocator) handed out.
+    // SAFETY: `ptr` is the start of a live allocation of `len > 0` bytes (an entry's
+    // block, read under its shard lock), which jemalloc, the global allocator,
+    // handed out.
     unsafe { tikv_jemallocator::usable_size(ptr) }
 }
 
@@ -98,7 +99,7 @@ pub fn memory(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         }
         let key = &args[2];
         let usage = ctx.db().read_quiet(key, ctx.now_ms, |entry| {
-            entry.map(|e: &Entry| ENTRY_OVERHEAD + usable_for_len(e.allocated_len()))
+            entry.map(|e: &Entry| ENTRY_OVERHEAD + allocation(e.block(), e.allocated_len()))
         });
         match usage {
             Some(bytes) => ctx.out.integer(bytes as i64),
@@ -133,10 +134,4 @@ pub fn memory(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "MEMORY" });
     }
     Ok(())
-}
-
-/// The size class jemalloc uses for an allocation of `len` bytes.
-fn usable_for_len(len: usize) -> usize {
-    let probe = vec![0u8; len].into_boxed_slice();
-    allocation(probe.as_ptr(), probe.len())
 }

@@ -220,6 +220,12 @@ impl Entry {
     pub fn allocated_len(&self) -> usize {
         layout(self.key_len(), self.value().len(), self.has_expiry_word()).size()
     }
+
+    /// The start of the entry's allocation, for asking the allocator its real size
+    /// (`MEMORY USAGE`).
+    pub fn block(&self) -> *const u8 {
+        self.header.as_ptr().cast()
+    }
 }
 
 /// The allocation for an entry of these sizes.

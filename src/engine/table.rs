@@ -92,9 +92,10 @@ fn compact(table: &mut Table, rehash: &impl Fn(&[u8]) -> u64) {
     *table = fresh;
 }
 
-/// Removes `key`, returning its entry.
-#[inline]
-pub fn remove(table: &mut Table, hash: u64, key: &[u8]) -> Option<Entry> {
+/// Removes `key`, returning its entry (the server removes through a `Slot`'s
+/// [`Found`] position; this is for tests).
+#[cfg(test)]
+fn remove(table: &mut Table, hash: u64, key: &[u8]) -> Option<Entry> {
     table.remove_entry(hash, |(e, _)| e.key() == key).map(|(e, _)| e)
 }
 

@@ -46,46 +46,46 @@ fn a_ghost_hit_counts_for_more_when_its_signal_left_fewer_ghosts() {
     assert_eq!(evictor.alpha(), settled);
 }
 
+const AHE: Settings = Settings { maxmemory: 1, policy: Policy::AllKeysAhe, samples: 5 };
+
+/// An engine holding `old` keys written before AHE was chosen (so none is on
+/// probation), with alpha at pure recency: by score alone, the newest key would be
+/// the last to go.
+fn recency_ahe_with_old_keys(old: u32) -> KvEngine {
+    let engine = KvEngine::new();
+    for i in 0..old {
+        engine.db(0).write(format!("old:{i}").as_bytes(), 0, |slot| slot.set(b"v", None));
+    }
+    engine.evictor.set_policy(Policy::AllKeysAhe);
+    engine.evictor.alpha.store(0.98f64.to_bits(), Ordering::Relaxed);
+    engine
+}
+
 #[test]
 fn a_new_key_requested_once_is_evicted_first_and_leaves_no_ghost() {
-    let engine = KvEngine::new();
-    let evictor = &engine.evictor;
-    let settings = Settings { maxmemory: 1, policy: Policy::AllKeysAhe, samples: 5 };
+    let engine = recency_ahe_with_old_keys(50);
     let db = engine.db(0);
-    for i in 0..50u32 {
-        db.write(format!("old:{i}").as_bytes(), 0, |slot| slot.set(b"v", None));
-    }
-    evictor.set_policy(Policy::AllKeysAhe);
     for i in 0..50u32 {
         for _ in 0..5 {
             db.read(format!("old:{i}").as_bytes(), 1_000, |_| ());
         }
     }
-    // Pure recency: by score alone, the newest key would be the last to go.
-    evictor.alpha.store(0.98f64.to_bits(), Ordering::Relaxed);
     // A cache-aside newcomer: a missed GET, then the SET, much later.
     db.read(b"once", 100_000, |_| ());
     db.write(b"once", 100_000, |slot| slot.set(b"v", None));
-    let (victim, signal) = evictor.choose(&engine, settings, 100_500).unwrap();
+    let (victim, signal) = engine.evictor.choose(&engine, AHE, 100_500).unwrap();
     assert_eq!((&victim.key[..], victim.on_probation, signal), (&b"once"[..], true, None));
 }
 
 #[test]
 fn a_new_key_requested_again_is_not_turned_away() {
-    let engine = KvEngine::new();
-    let evictor = &engine.evictor;
-    let settings = Settings { maxmemory: 1, policy: Policy::AllKeysAhe, samples: 5 };
-    let db = engine.db(0);
     // Enough keys that every shard has some to sample.
-    for i in 0..5_000u32 {
-        db.write(format!("old:{i}").as_bytes(), 0, |slot| slot.set(b"v", None));
-    }
-    evictor.set_policy(Policy::AllKeysAhe);
-    evictor.alpha.store(0.98f64.to_bits(), Ordering::Relaxed);
+    let engine = recency_ahe_with_old_keys(5_000);
+    let db = engine.db(0);
     db.read(b"twice", 100_000, |_| ());
     db.write(b"twice", 100_000, |slot| slot.set(b"v", None));
     db.read(b"twice", 100_001, |_| ());
-    let (victim, _) = evictor.choose(&engine, settings, 100_500).unwrap();
+    let (victim, _) = engine.evictor.choose(&engine, AHE, 100_500).unwrap();
     assert_ne!(&victim.key[..], b"twice", "the most recent key, requested twice, went first");
 }
 
