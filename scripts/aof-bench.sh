@@ -40,59 +40,10 @@ fi
 FERRUM=$PWD/target/release/ferrum-kv
 [ -x "$FERRUM" ] || { echo "$FERRUM missing: cargo build --release" >&2; exit 1; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/aof-bench.XXXXXX")
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. scripts/lib.sh
+bench_tmp aof-bench
 
-NOTES=()   # anything odd, printed at the end
-note() { NOTES+=("$*"); echo "  note: $*" >&2; }
-log() { echo "$*" >&2; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 now_ns() { date +%s%N; }
-
-# Start a server in the background: start NAME LOGFILE CMD... ; sets SERVER_PID.
-start() {
-    local name=$1 logfile=$2; shift 2
-    "$@" >"$logfile" 2>&1 &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-}
-# Wait (at most 10 s) until the server on port $1 (pid $2) answers PING.
-wait_ready() {
-    local i
-    for i in $(seq 1000); do
-        [ "$(timeout 5 redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0
-        kill -0 "$2" 2>/dev/null || { log "server (pid $2) exited during start-up"; return 1; }
-        sleep 0.01
-    done
-    log "server on port $1 did not answer PING within 10 s"; return 1
-}
-# Stop pid $1: SIGTERM, at most 20 s, then SIGKILL.
-stop() {
-    local pid=$1 i
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 200); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    local keep=() p
-    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-    PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # The server command lines (ports and paths filled in per run).
 ferrum_cmd() { # PORT MODE(always|everysec|none) [AOF]
@@ -120,7 +71,7 @@ bench_one() { # SERVER(ferrum|redis) MODE ROUND
     else
         mapfile -t cmd < <(redis_cmd "$port" "$mode" "$TMP/redis")
     fi
-    start "$server" "$TMP/$server.log" "${cmd[@]}" --loglevel warning
+    start "$server" "${cmd[@]}" --loglevel warning
     wait_ready "$port" "$SERVER_PID" || { cat "$TMP/$server.log" >&2; exit 1; }
     # The server really runs with the intended persistence settings.
     local enabled fsync
@@ -185,7 +136,7 @@ replay_one() { # SERVER ROUND
              --appendfsync everysec --dir "$TMP/redis" --daemonize no)
     fi
     t0=$(now_ns)
-    start "$server" "$TMP/$server-replay.log" "${cmd[@]}"
+    start "$server-replay" "${cmd[@]}"
     # At most 300 s: FerrumKV accepts only after loading (a redis-cli connecting
     # earlier waits in the backlog); Redis answers -LOADING until it is done.
     for i in $(seq 30000); do

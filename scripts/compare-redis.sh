@@ -56,18 +56,8 @@ for tool in redis-server redis-cli redis-benchmark python3 timeout getconf; do
     command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install redis-server redis-tools)" >&2; exit 1; }
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/compare-redis.XXXXXX")
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. scripts/lib.sh
+bench_tmp compare-redis
 
 # The binary is copied so that someone else's `cargo build` cannot swap it mid-run.
 if [ -n "${REPORT_FROM:-}" ]; then
@@ -82,46 +72,6 @@ FERRUM=$TMP/ferrum-kv
 read -r -a FERRUM_EXTRA <<<"${FERRUM_ARGS:-}"
 CLK_TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
-
-NOTES=()
-note() { NOTES+=("$*"); echo "  note: $*" >&2; }
-log() { echo "$*" >&2; }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-# start NAME CMD...: runs a server in the background, sets SERVER_PID.
-start() {
-    local name=$1; shift
-    "$@" >"$TMP/$name.log" 2>&1 &
-    SERVER_PID=$!
-    PIDS+=("$SERVER_PID")
-}
-# wait_ready PORT PID: at most 10 s until the server answers PING.
-wait_ready() {
-    local i
-    for i in $(seq 1000); do
-        [ "$(timeout 5 redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0
-        kill -0 "$2" 2>/dev/null || { log "server (pid $2) exited during start-up"; return 1; }
-        sleep 0.01
-    done
-    log "server on port $1 did not answer PING within 10 s"; return 1
-}
-# stop PID: SIGTERM, at most 20 s, then SIGKILL.
-stop() {
-    local pid=$1 i p keep=()
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 200); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        note "pid $pid did not exit within 20 s of SIGTERM: killed"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-    for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-    PIDS=("${keep[@]+"${keep[@]}"}")
-}
 
 # CPU ticks (utime + stime) of a process; the fields after the ")" that ends comm
 # start at field 3, so utime (14) and stime (15) are the 12th and 13th of them.
@@ -145,7 +95,6 @@ wait_quiet() {
     done
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 minimum() { printf '%s\n' "$@" | sort -g | head -1; }
 maximum() { printf '%s\n' "$@" | sort -g | tail -1; }
 

@@ -25,18 +25,8 @@ for tool in redis-server redis-cli python3 timeout; do
     command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install redis-server redis-tools)" >&2; exit 1; }
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/memory-per-key.XXXXXX")
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]+"${PIDS[@]}"}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. scripts/lib.sh
+bench_tmp memory-per-key
 
 if [ -n "${FERRUM_BIN:-}" ]; then
     cp "$FERRUM_BIN" "$TMP/ferrum-kv"
@@ -46,7 +36,6 @@ else
 fi
 read -r -a FERRUM_EXTRA <<<"${FERRUM_ARGS:-}"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 used_memory() { timeout 10 redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
 
@@ -66,14 +55,9 @@ declare -A RSS_GROWTH USED_GROWTH RSS_BEFORE RSS_AFTER
 measure() { # NAME CMD...  (the command gets --port appended by the caller)
     local name=$1; shift
     local port=$1; shift
-    "$@" >"$TMP/$name.log" 2>&1 &
-    local pid=$! i
-    PIDS+=("$pid")
-    for i in $(seq 1000); do
-        [ "$(timeout 5 redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
-        kill -0 "$pid" 2>/dev/null || { cat "$TMP/$name.log" >&2; echo "$name exited during start-up" >&2; exit 1; }
-        sleep 0.01
-    done
+    start "$name" "$@"
+    local pid=$SERVER_PID i
+    wait_ready "$port" "$pid" || { cat "$TMP/$name.log" >&2; echo "$name did not start" >&2; exit 1; }
     sleep "$SETTLE"
     local r0 u0 r1 u1 out keys
     r0=$(rss_kb "$pid") u0=$(used_memory "$port")
