@@ -36,7 +36,7 @@ fn single_thread(c: &mut Criterion) {
     group.bench_function("get", |b| {
         b.iter(|| {
             i = (i + 7919) % KEYS;
-            db.read(&keys[i], 0, |e| e.map(|e| e.value().len()))
+            db.read(&keys[i], 0, |e| e.map(|e| e.string().map_or(0, <[u8]>::len)))
         })
     });
     group.bench_function("set", |b| {
@@ -82,7 +82,7 @@ fn two_thread(c: &mut Criterion) {
     group.bench_function("get", |b| {
         b.iter(|| {
             two_threads(&db, &keys, |db, key| {
-                std::hint::black_box(db.read(key, 0, |e| e.map(|e| e.value().len())));
+                std::hint::black_box(db.read(key, 0, |e| e.map(|e| e.string().map_or(0, <[u8]>::len))));
             })
         })
     });

@@ -7,7 +7,9 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
+
+use crate::clock::unix_secs;
 
 use dashmap::DashMap;
 
@@ -34,6 +36,68 @@ pub struct ClientInfo {
     pub names: Mutex<ClientNames>,
     /// Set by `CLIENT KILL`; the connection closes when notified.
     pub killed: tokio::sync::Notify,
+    /// Whether the client waits (`WAIT`, blocking commands), and how another client
+    /// ended the wait (`CLIENT UNBLOCK`).
+    pub waiting: Waiting,
+}
+
+/// How `CLIENT UNBLOCK` ends a wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unblock {
+    /// As if it had timed out (`CLIENT UNBLOCK id` / `… TIMEOUT`).
+    Timeout,
+    /// With `-UNBLOCKED client unblocked via CLIENT UNBLOCK` (`… ERROR`).
+    Error,
+}
+
+/// A client's wait, seen from other clients.
+#[derive(Debug, Default)]
+pub struct Waiting {
+    blocked: std::sync::atomic::AtomicBool,
+    ended: Mutex<Option<Unblock>>,
+    wake: tokio::sync::Notify,
+}
+
+impl Waiting {
+    /// The client starts waiting.
+    pub fn begin(&self) {
+        *lock(&self.ended) = None;
+        self.blocked.store(true, Ordering::SeqCst);
+    }
+
+    /// The client stops waiting; returns how it was ended early, if it was.
+    pub fn end(&self) -> Option<Unblock> {
+        self.blocked.store(false, Ordering::SeqCst);
+        lock(&self.ended).take()
+    }
+
+    /// Whether the client is waiting.
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.load(Ordering::SeqCst)
+    }
+
+    /// Ends the wait of a waiting client (`CLIENT UNBLOCK`); false if it is not waiting.
+    pub fn unblock(&self, how: Unblock) -> bool {
+        let mut ended = lock(&self.ended);
+        if !self.is_blocked() || ended.is_some() {
+            return false;
+        }
+        *ended = Some(how);
+        drop(ended);
+        self.wake.notify_one();
+        true
+    }
+
+    /// Whether another client ended the current wait.
+    pub fn was_unblocked(&self) -> bool {
+        lock(&self.ended).is_some()
+    }
+
+    /// Resolves when another client ends the wait (check [`Waiting::was_unblocked`]:
+    /// a wake-up can be left over from an earlier wait).
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
 }
 
 /// The names a client gives itself.
@@ -45,11 +109,6 @@ pub struct ClientNames {
     pub lib_name: String,
     /// `CLIENT SETINFO LIB-VER`.
     pub lib_ver: String,
-}
-
-/// Current Unix time in whole seconds.
-pub fn unix_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 impl ClientInfo {
@@ -65,6 +124,7 @@ impl ClientInfo {
             resp: AtomicU8::new(2),
             names: Mutex::new(ClientNames::default()),
             killed: tokio::sync::Notify::new(),
+            waiting: Waiting::default(),
         }
     }
 
@@ -74,7 +134,7 @@ impl ClientInfo {
         let age = self.connected_at.elapsed().as_secs();
         let idle = unix_secs().saturating_sub(self.last_active_secs.load(Ordering::Relaxed));
         format!(
-            "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 \
+            "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 \
              multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
              tot-mem=0 events=r cmd=client user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -83,6 +143,7 @@ impl ClientInfo {
             names.name,
             age,
             idle,
+            if self.waiting.is_blocked() { "b" } else { "N" },
             self.db.load(Ordering::Relaxed),
             self.resp.load(Ordering::Relaxed),
             names.lib_name,
@@ -128,6 +189,16 @@ impl ClientRegistry {
             }
         }
         killed
+    }
+
+    /// The client with id `id`, if connected.
+    pub fn get(&self, id: u64) -> Option<Arc<ClientInfo>> {
+        self.clients.get(&id).map(|c| c.value().clone())
+    }
+
+    /// How many clients are waiting (`INFO clients` `blocked_clients`).
+    pub fn blocked(&self) -> usize {
+        self.clients.iter().filter(|c| c.waiting.is_blocked()).count()
     }
 
     /// How many clients are connected.

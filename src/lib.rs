@@ -10,17 +10,20 @@
 
 pub mod aof;
 pub mod clients;
+pub mod clock;
 pub mod command;
 pub mod config;
 pub mod engine;
 pub mod glob;
 pub mod memory;
+pub mod number;
 pub mod protocol;
 pub mod server;
 pub mod slowlog;
 pub mod state;
 pub mod stats;
 pub mod sync;
+pub mod watch;
 
 pub use config::{Cli, Config};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::Parser;
 use ferrum_kv::config::IoRuntime;
 use ferrum_kv::server::Workers;
-use ferrum_kv::{aof, server, Cli, Config, ServerState};
+use ferrum_kv::{server, Cli, Config, ServerState};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -70,7 +70,7 @@ async fn serve(config: Config, threads: usize, workers: &Workers) -> ExitCode {
     );
     let state = Arc::new(ServerState::new(config));
     let loader = state.clone();
-    match tokio::task::spawn_blocking(move || aof::replay::load_and_open(&loader)).await {
+    match tokio::task::spawn_blocking(move || server::loading::load_and_open(&loader)).await {
         Ok(Ok(_)) => {}
         Ok(Err(e)) => {
             log::error!("{e}");
@@ -81,8 +81,7 @@ async fn serve(config: Config, threads: usize, workers: &Workers) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    tokio::spawn(aof::rewrite::run_automatic(state.clone()));
-    tokio::spawn(active_expiry(state.clone()));
+    tokio::spawn(server::cron::run(state.clone()));
     let requested = state.clone();
     let stop = async move {
         tokio::select! {
@@ -91,42 +90,9 @@ async fn serve(config: Config, threads: usize, workers: &Workers) -> ExitCode {
         }
     };
     server::run(listener, state.clone(), workers, stop).await;
-    if let Some(aof) = state.aof.get() {
-        aof.close();
-    }
+    state.close_aof();
     log::info!("bye");
     ExitCode::SUCCESS
-}
-
-/// Ten times a second: a cycle of active expiry, bounded to 25 ms as in Redis, so
-/// keys with a TTL do not pile up when nobody touches them; and a sample of the
-/// command counter for `instantaneous_ops_per_sec`. Every ten seconds, one line of
-/// health figures at debug level.
-async fn active_expiry(state: Arc<ServerState>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
-    let mut cursors = [0; ferrum_kv::engine::DATABASES];
-    let mut ticks: u64 = 0;
-    loop {
-        tick.tick().await;
-        ticks += 1;
-        if ticks % 100 == 0 {
-            log::debug!(
-                "clients {}, keys {}, used_memory {}, {} ops/s, {} commands, {} expired, {} evicted",
-                state.clients.len(),
-                state.engine.total_keys(),
-                ferrum_kv::memory::used_memory(),
-                state.stats.ops_rate.per_second(),
-                state.stats.total_commands_processed.get(),
-                state.engine.expired_keys(),
-                state.engine.evictor.evicted_keys(),
-            );
-        }
-        let now = ferrum_kv::command::unix_millis();
-        let budget = std::time::Duration::from_millis(25);
-        state.engine.active_expire_cycle(&mut cursors, now, budget);
-        let commands = state.stats.total_commands_processed.get();
-        state.stats.ops_rate.sample(commands);
-    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -9,7 +9,6 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 
-use crate::command::COMMANDS;
 use crate::sync::lock;
 
 /// Calls and total microseconds of one command.
@@ -19,72 +18,96 @@ pub struct CommandCounter {
     pub calls: AtomicU64,
     /// Microseconds it took in all.
     pub usec: AtomicU64,
-    /// Times it replied with an error.
+    /// Times it replied with an error while running.
     pub failed: AtomicU64,
+    /// Times it was refused before running (arity, `-NOAUTH`, `-OOM` …).
+    pub rejected: AtomicU64,
 }
 
-/// The shared table, one counter per entry of [`COMMANDS`].
+/// The shared table: one counter per command and subcommand of the command table,
+/// by id, each shown under the name `names` gives it.
 #[derive(Debug)]
 pub struct CommandStats {
     counters: Box<[CommandCounter]>,
+    names: Box<[String]>,
 }
 
-impl Default for CommandStats {
-    fn default() -> Self {
-        CommandStats { counters: COMMANDS.iter().map(|_| CommandCounter::default()).collect() }
+impl CommandStats {
+    /// A table of zeroed counters for commands named `names` (by id).
+    pub fn new(names: impl IntoIterator<Item = String>) -> Self {
+        let names: Box<[String]> = names.into_iter().collect();
+        CommandStats { counters: names.iter().map(|_| CommandCounter::default()).collect(), names }
     }
 }
 
-/// A connection's counts since the last batch: (command index, calls, usec, failed).
+/// One command's counts in a batch: (calls, usec, failed, rejected).
+type Counts = (u64, u64, u64, u64);
+
+/// A connection's counts since the last batch, by command id.
 #[derive(Debug, Default)]
 pub struct LocalCommandStats {
-    entries: Vec<(usize, u64, u64, u64)>,
+    entries: Vec<(usize, Counts)>,
 }
 
 impl LocalCommandStats {
-    /// Counts one run of command `index` that took `usec`.
-    #[inline]
-    pub fn record(&mut self, index: usize, usec: u64, failed: bool) {
-        match self.entries.iter_mut().find(|e| e.0 == index) {
-            Some(entry) => {
-                entry.1 += 1;
-                entry.2 += usec;
-                entry.3 += failed as u64;
+    fn counts(&mut self, id: usize) -> &mut Counts {
+        let at = match self.entries.iter().position(|e| e.0 == id) {
+            Some(at) => at,
+            None => {
+                self.entries.push((id, (0, 0, 0, 0)));
+                self.entries.len() - 1
             }
-            None => self.entries.push((index, 1, usec, failed as u64)),
-        }
+        };
+        &mut self.entries[at].1
+    }
+
+    /// Counts one run of command `id` that took `usec`.
+    #[inline]
+    pub fn record(&mut self, id: usize, usec: u64, failed: bool) {
+        let counts = self.counts(id);
+        counts.0 += 1;
+        counts.1 += usec;
+        counts.2 += failed as u64;
+    }
+
+    /// Counts one refusal of command `id` before it ran.
+    pub fn record_rejected(&mut self, id: usize) {
+        self.counts(id).3 += 1;
     }
 }
 
 impl CommandStats {
     /// Adds a connection's counts and clears them.
     pub fn absorb(&self, local: &mut LocalCommandStats) {
-        for (index, calls, usec, failed) in local.entries.drain(..) {
-            if let Some(counter) = self.counters.get(index) {
+        for (id, (calls, usec, failed, rejected)) in local.entries.drain(..) {
+            if let Some(counter) = self.counters.get(id) {
                 counter.calls.fetch_add(calls, Ordering::Relaxed);
                 counter.usec.fetch_add(usec, Ordering::Relaxed);
                 if failed > 0 {
                     counter.failed.fetch_add(failed, Ordering::Relaxed);
                 }
+                if rejected > 0 {
+                    counter.rejected.fetch_add(rejected, Ordering::Relaxed);
+                }
             }
         }
     }
 
-    /// `cmdstat_<name>:calls=…,usec=…,usec_per_call=…,rejected_calls=0,failed_calls=…`
-    /// lines for every command that ran.
+    /// `cmdstat_<name>:calls=…,usec=…,usec_per_call=…,rejected_calls=…,failed_calls=…`
+    /// lines for every command that ran or was refused.
     pub fn info_lines(&self) -> String {
         let mut text = String::new();
-        for (spec, counter) in COMMANDS.iter().zip(self.counters.iter()) {
+        for (name, counter) in self.names.iter().zip(self.counters.iter()) {
             let calls = counter.calls.load(Ordering::Relaxed);
-            if calls == 0 {
+            let failed = counter.failed.load(Ordering::Relaxed);
+            let rejected = counter.rejected.load(Ordering::Relaxed);
+            if calls == 0 && failed == 0 && rejected == 0 {
                 continue;
             }
             let usec = counter.usec.load(Ordering::Relaxed);
+            let per_call = if calls == 0 { 0.0 } else { usec as f64 / calls as f64 };
             text.push_str(&format!(
-                "cmdstat_{}:calls={calls},usec={usec},usec_per_call={:.2},rejected_calls=0,failed_calls={}\r\n",
-                spec.name,
-                usec as f64 / calls as f64,
-                counter.failed.load(Ordering::Relaxed)
+                "cmdstat_{name}:calls={calls},usec={usec},usec_per_call={per_call:.2},rejected_calls={rejected},failed_calls={failed}\r\n",
             ));
         }
         text
@@ -96,6 +119,7 @@ impl CommandStats {
             counter.calls.store(0, Ordering::Relaxed);
             counter.usec.store(0, Ordering::Relaxed);
             counter.failed.store(0, Ordering::Relaxed);
+            counter.rejected.store(0, Ordering::Relaxed);
         }
     }
 }
@@ -144,7 +168,7 @@ impl SlowLog {
         }
         let entry = SlowEntry {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
-            time: crate::clients::unix_secs(),
+            time: crate::clock::unix_secs(),
             usec,
             args: shown,
             addr,

@@ -54,6 +54,46 @@ pub struct Stats {
     pub total_net_output_bytes: Counter,
     /// Recent command rate.
     pub ops_rate: OpsRate,
+    /// Error replies by their first word (`INFO errorstats`).
+    pub errors: ErrorStats,
+}
+
+/// How many error replies of each kind were sent (`errorstat_ERR:count=3`), and
+/// in all (`total_error_replies`). Errors are rare, so one lock is enough.
+#[derive(Debug, Default)]
+pub struct ErrorStats {
+    counts: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+/// Redis tracks at most this many distinct error prefixes.
+const MAX_ERROR_KINDS: usize = 128;
+
+impl ErrorStats {
+    /// Counts one error reply whose line is `line` (code first: `ERR …`).
+    pub fn count(&self, line: &str) {
+        let prefix = line.split(' ').next().unwrap_or("ERR");
+        let mut counts = crate::sync::lock(&self.counts);
+        if let Some(count) = counts.get_mut(prefix) {
+            *count += 1;
+        } else if counts.len() < MAX_ERROR_KINDS {
+            counts.insert(prefix.to_string(), 1);
+        }
+    }
+
+    /// Every prefix with its count, in name order.
+    pub fn all(&self) -> Vec<(String, u64)> {
+        crate::sync::lock(&self.counts).iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+
+    /// Error replies in all.
+    pub fn total(&self) -> u64 {
+        crate::sync::lock(&self.counts).values().sum()
+    }
+
+    /// Forgets every count (`CONFIG RESETSTAT`).
+    pub fn reset(&self) {
+        crate::sync::lock(&self.counts).clear();
+    }
 }
 
 /// Samples of the command counter, one per tick, for `instantaneous_ops_per_sec`
@@ -124,5 +164,6 @@ impl Stats {
         ] {
             counter.reset();
         }
+        self.errors.reset();
     }
 }

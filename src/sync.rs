@@ -1,10 +1,9 @@
 //! The concurrency facade: every primitive that concurrency-critical code uses comes
 //! from here, so the loom model checks in `loom-tests/` exercise the project's own code.
 //!
-//! In normal builds the names are std's (and the keyspace shards are DashMap's).
-//! Under `--cfg ferrum_loom` they are loom's, and the keyspace map is a small
-//! loom-aware stand-in with the same shard-level interface: DashMap's own locks are
-//! not instrumented by loom, so the model checker could not see races through them.
+//! In normal builds the names are std's. Under `--cfg ferrum_loom` they are loom's
+//! (with loom's `RwLock`, which the engine's shard map uses in its loom stand-in for
+//! DashMap, whose own locks loom cannot see).
 
 #[cfg(not(ferrum_loom))]
 pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -14,7 +13,7 @@ pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 #[cfg(ferrum_loom)]
 pub use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[cfg(ferrum_loom)]
-pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// Locks a std mutex (for state outside the loom models: names, status text),
 /// recovering the data if a panicking thread poisoned it.
@@ -26,120 +25,5 @@ pub fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
-pub use shard_map::{ShardReadGuard, ShardWriteGuard, ShardedMap};
-
-#[cfg(not(ferrum_loom))]
-mod shard_map {
-
-    use dashmap::DashMap;
-
-    use crate::engine::table::Table;
-    use crate::engine::Entry;
-
-    /// Shared read access to one shard's table.
-    pub type ShardReadGuard<'a> = dashmap::RwLockReadGuard<'a, Table>;
-    /// Exclusive access to one shard's table.
-    pub type ShardWriteGuard<'a> = dashmap::RwLockWriteGuard<'a, Table>;
-
-    /// A DashMap used shard by shard: the engine locks the shards it needs (in
-    /// ascending order for multi-key commands) and works on their tables directly.
-    pub struct ShardedMap {
-        /// Entries hash and compare by their key bytes, so the map is keyed by bytes
-        /// while each slot is a single pointer.
-        map: DashMap<Entry, (), ahash::RandomState>,
-    }
-
-    impl ShardedMap {
-        /// An empty map with `shards` lock stripes (a power of two) and a hash seed
-        /// chosen at random for this process, so clients cannot flood one bucket.
-        pub fn new(shards: usize) -> Self {
-            ShardedMap { map: DashMap::with_hasher_and_shard_amount(ahash::RandomState::new(), shards) }
-        }
-
-        /// The hash of `key` and the index of the shard that holds it.
-        #[inline]
-        pub fn locate(&self, key: &[u8]) -> (u64, usize) {
-            let hash = self.map.hasher().hash_one(key);
-            (hash, self.map.determine_shard(hash as usize))
-        }
-
-        /// The hash a stored key rehashes to (used when a table grows).
-        #[inline]
-        pub fn rehash(&self, key: &[u8]) -> u64 {
-            self.map.hasher().hash_one(key)
-        }
-
-        /// How many shards there are.
-        pub fn shard_count(&self) -> usize {
-            self.map.shards().len()
-        }
-
-        /// Read-locks shard `index`.
-        #[inline]
-        pub fn read(&self, index: usize) -> ShardReadGuard<'_> {
-            self.map.shards()[index].read()
-        }
-
-        /// Write-locks shard `index`.
-        #[inline]
-        pub fn write(&self, index: usize) -> ShardWriteGuard<'_> {
-            self.map.shards()[index].write()
-        }
-    }
-}
-
-#[cfg(ferrum_loom)]
-mod shard_map {
-
-    use loom::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-    use crate::engine::table::Table;
-
-    /// Shared read access to one shard's table.
-    pub type ShardReadGuard<'a> = RwLockReadGuard<'a, Table>;
-    /// Exclusive access to one shard's table.
-    pub type ShardWriteGuard<'a> = RwLockWriteGuard<'a, Table>;
-
-    /// The loom stand-in for the DashMap shards: same interface, loom locks.
-    pub struct ShardedMap {
-        shards: Box<[RwLock<Table>]>,
-        hasher: ahash::RandomState,
-    }
-
-    impl ShardedMap {
-        /// An empty map with `shards` lock stripes.
-        pub fn new(shards: usize) -> Self {
-            let shards = (0..shards.max(1)).map(|_| RwLock::new(Table::new())).collect();
-            ShardedMap { shards, hasher: ahash::RandomState::with_seeds(1, 2, 3, 4) }
-        }
-
-        /// The hash of `key` and the index of the shard that holds it.
-        pub fn locate(&self, key: &[u8]) -> (u64, usize) {
-            let hash = self.hasher.hash_one(key);
-            (hash, (hash as usize) % self.shards.len())
-        }
-
-        /// The hash a stored key rehashes to.
-        pub fn rehash(&self, key: &[u8]) -> u64 {
-            self.hasher.hash_one(key)
-        }
-
-        /// How many shards there are.
-        pub fn shard_count(&self) -> usize {
-            self.shards.len()
-        }
-
-        /// Read-locks shard `index`.
-        pub fn read(&self, index: usize) -> ShardReadGuard<'_> {
-            self.shards[index].read().unwrap_or_else(|p| p.into_inner())
-        }
-
-        /// Write-locks shard `index`.
-        pub fn write(&self, index: usize) -> ShardWriteGuard<'_> {
-            self.shards[index].write().unwrap_or_else(|p| p.into_inner())
-        }
     }
 }

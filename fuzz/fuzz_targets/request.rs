@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use bytes::BytesMut;
-use ferrum_kv::command::{execute, Context, Session};
+use ferrum_kv::command::{execute, Context, Outcome, Session};
 use ferrum_kv::protocol::{Limits, Protocol, ReplyWriter, RequestParser};
 use ferrum_kv::{Config, ServerState};
 use libfuzzer_sys::fuzz_target;
@@ -49,10 +49,10 @@ fuzz_target!(|data: &[u8]| {
                     continue;
                 }
                 let mut ctx = Context { state, session: &mut session, out: &mut out, now_ms: 1_000 };
-                execute(&mut ctx, args);
-                if let Some(queued) = ctx.session.ready_transaction.take() {
+                if let Outcome::RunExclusive(queued) = execute(&mut ctx, args) {
                     ferrum_kv::command::transaction::run_transaction(&mut ctx, queued);
                 }
+                // A wait (WAIT, later the blocking commands) is not waited out here.
                 out.clear();
             }
         }

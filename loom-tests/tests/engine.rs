@@ -8,7 +8,7 @@
 
 use std::sync::{Arc as StdArc, Mutex as StdMutex};
 
-use ferrum_kv::engine::{ChangeLog, Entry, Keyspace};
+use ferrum_kv::engine::{Change, ChangeHook, Entry, Hooks, Keyspace};
 use loom::sync::Arc;
 use loom::thread;
 
@@ -16,7 +16,7 @@ use loom::thread;
 const SHARDS: usize = 2;
 
 fn value(db: &Keyspace, key: &[u8]) -> Option<Vec<u8>> {
-    db.read(key, 0, |e| e.map(|e| e.value().to_vec()))
+    db.read(key, 0, |e| e.map(|e| e.string().expect("a string").to_vec()))
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn lazy_expiry_racing_a_write_never_removes_the_fresh_value() {
             thread::spawn(move || db.write(b"k", 200, |slot| slot.set(b"fresh", None)))
         };
         // A reader at t=200 opens the slot: lazy expiry removes the old value.
-        db.write(b"k", 200, |slot| slot.get().map(|e| e.value().to_vec()));
+        db.write(b"k", 200, |slot| slot.get().map(|e| e.string().map(<[u8]>::to_vec)));
         writer.join().unwrap();
         assert_eq!(value(&db, b"k"), Some(b"fresh".to_vec()));
         assert!(db.read(b"k", 200, |e| e.is_some_and(|e| e.expire_at_ms().is_none())));
@@ -126,13 +126,15 @@ fn expiry_racing_persist_keeps_the_key() {
     });
 }
 
-/// Records every logged change, in the order the AOF would receive them.
+/// Records the effect of every change, in the order the AOF would receive them.
 #[derive(Default)]
 struct RecordingLog(StdMutex<Vec<Vec<Vec<u8>>>>);
 
-impl ChangeLog for RecordingLog {
-    fn append(&self, _db: usize, args: &[&[u8]]) {
-        self.0.lock().unwrap().push(args.iter().map(|a| a.to_vec()).collect());
+impl ChangeHook for RecordingLog {
+    fn on_change(&self, change: &Change<'_>) {
+        if !change.effect.is_empty() {
+            self.0.lock().unwrap().push(change.effect.iter().map(|a| a.to_vec()).collect());
+        }
     }
 }
 
@@ -140,9 +142,9 @@ impl ChangeLog for RecordingLog {
 fn log_order_equals_apply_order_for_two_writers_on_one_key() {
     loom::model(|| {
         let log = StdArc::new(RecordingLog::default());
-        let shared = StdArc::new(std::sync::OnceLock::new());
-        let _ = shared.set(log.clone() as StdArc<dyn ChangeLog>);
-        let db = Arc::new(Keyspace::with_log(SHARDS, 0, shared));
+        let hooks = Hooks::default();
+        hooks.changes.add(log.clone());
+        let db = Arc::new(Keyspace::with_hooks(SHARDS, 0, hooks));
         let other = {
             let db = db.clone();
             thread::spawn(move || db.set_many(&[(b"k", b"A")], 0, &[b"SET", b"k", b"A"]))

@@ -21,7 +21,7 @@ use crossbeam_channel::{unbounded, Sender};
 use tokio::sync::oneshot;
 
 use crate::config::FsyncPolicy;
-use crate::engine::ChangeLog;
+use crate::engine::{Change, ChangeHook};
 use crate::sync::lock;
 use commit::{Durability, GroupCommit};
 use file::AofStorage;
@@ -193,12 +193,79 @@ impl Aof {
     }
 }
 
-impl ChangeLog for Aof {
-    fn append(&self, db: usize, args: &[&[u8]]) {
-        let mut record = Vec::with_capacity(16 + args.iter().map(|a| a.len() + 16).sum::<usize>());
-        encode_command(&mut record, args);
-        let seq = self.commit.issue();
-        self.send(Message::Record { seq, db, record });
+/// The records of the group (`EXEC`, a script) this thread is running, and the AOF
+/// they are for.
+struct OpenGroup {
+    aof: *const Aof,
+    records: Vec<(usize, Vec<u8>)>,
+}
+
+thread_local! {
+    static GROUP: std::cell::RefCell<Option<OpenGroup>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Aof {
+    /// Sends one record, or keeps it for the group this thread has open.
+    fn log(&self, db: usize, record: Vec<u8>) {
+        let me = self as *const Aof;
+        let record = GROUP.with(|group| match group.borrow_mut().as_mut() {
+            Some(open) if open.aof == me => {
+                open.records.push((db, record));
+                None
+            }
+            _ => Some(record),
+        });
+        if let Some(record) = record {
+            let seq = self.commit.issue();
+            self.send(Message::Record { seq, db, record });
+        }
+    }
+}
+
+impl ChangeHook for Aof {
+    /// Encodes the change's effect as a RESP2 record (nothing for a change without
+    /// one) and sends it, in the order changes reach it (invariant 1).
+    fn on_change(&self, change: &Change<'_>) {
+        if change.effect.is_empty() {
+            return;
+        }
+        let mut record = Vec::with_capacity(16 + change.effect.iter().map(|a| a.len() + 16).sum::<usize>());
+        encode_command(&mut record, change.effect);
+        self.log(change.db, record);
+    }
+
+    fn begin_group(&self) {
+        GROUP.with(|group| *group.borrow_mut() = Some(OpenGroup { aof: self, records: Vec::new() }));
+    }
+
+    /// Sends the group's records as one message: alone if there is one, between
+    /// `MULTI` and `EXEC` if there are several, so the file never holds half of it
+    /// (a cut-off group is dropped at boot) and no other record falls inside.
+    fn end_group(&self) {
+        let me = self as *const Aof;
+        let Some(open) = GROUP.with(|group| group.borrow_mut().take_if(|open| open.aof == me)) else {
+            return;
+        };
+        let mut records = open.records;
+        match records.len() {
+            0 => {}
+            1 => {
+                let (db, record) = records.pop().expect("one record");
+                let seq = self.commit.issue();
+                self.send(Message::Record { seq, db, record });
+            }
+            _ => {
+                let (first_db, last_db) = (records[0].0, records[records.len() - 1].0);
+                let mut multi = Vec::new();
+                encode_command(&mut multi, &[b"MULTI"]);
+                let mut exec = Vec::new();
+                encode_command(&mut exec, &[b"EXEC"]);
+                records.insert(0, (first_db, multi));
+                records.push((last_db, exec));
+                let seq = self.commit.issue();
+                self.send(Message::Group { seq, records });
+            }
+        }
     }
 }
 

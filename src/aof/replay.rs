@@ -1,9 +1,12 @@
-//! Rebuilding the dataset from the AOF at boot, through the same parser and command
-//! table that serve clients (no second implementation of any command).
+//! Reading the AOF back at boot: the file is parsed by the same request parser that
+//! serves clients, and each record is handed to the caller, which runs it through
+//! the same command table (no second implementation of any command; see
+//! `server::loading`).
 //!
-//! Nothing expires while loading (as in Redis): a key whose absolute expiry has
-//! passed is dropped after the load, by the ordinary lazy and active expiry, so a
-//! command logged while the key was alive replays against the same state.
+//! Nothing expires while loading (as in Redis, the caller runs with the `loading`
+//! flag): a key whose absolute expiry has passed is dropped after the load, by the
+//! ordinary lazy and active expiry, so a command logged while the key was alive
+//! replays against the same state.
 //!
 //! A record cut off at the end of the file (a crash mid-write) is truncated away,
 //! and the offset is logged — unless `aof-load-truncated no`, which refuses to start.
@@ -13,15 +16,11 @@
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
-use crate::command::transaction::run_transaction;
-use crate::command::{execute, Context, Session};
-use crate::protocol::{Protocol, ReplyWriter, RequestParser};
-use crate::state::ServerState;
+use crate::protocol::RequestParser;
 
 /// What a replay found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -48,8 +47,14 @@ impl std::error::Error for ReplayError {}
 
 const CHUNK: usize = 1 << 20;
 
-/// Replays the AOF at `path` into `state`; a missing file is an empty dataset.
-pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<ReplayReport, ReplayError> {
+/// Runs one record (a command's arguments) against the dataset; `Err` carries the
+/// error reply, which stops the load.
+pub type Apply<'a> = dyn FnMut(&[Bytes]) -> Result<(), String> + 'a;
+
+/// Reads the AOF at `path`, handing every complete record to `apply` in file order;
+/// a missing file is an empty dataset. A transaction whose `EXEC` never reached the
+/// file, and a torn last record, are cut off (see the module documentation).
+pub fn replay(path: &Path, load_truncated: bool, apply: &mut Apply<'_>) -> Result<ReplayReport, ReplayError> {
     let io = |e: std::io::Error| ReplayError(format!("cannot read AOF {}: {e}", path.display()));
     let mut file = match File::open(path) {
         Ok(file) => file,
@@ -57,23 +62,17 @@ pub fn replay(path: &Path, state: &ServerState, load_truncated: bool) -> Result<
         Err(e) => return Err(io(e)),
     };
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
-    state.loading.store(true, std::sync::atomic::Ordering::Relaxed);
-    let result = replay_file(path, &mut file, total, state, load_truncated);
-    state.loading.store(false, std::sync::atomic::Ordering::Relaxed);
-    result
+    replay_file(path, &mut file, total, load_truncated, apply)
 }
 
 fn replay_file(
     path: &Path,
     file: &mut File,
     total: u64,
-    state: &ServerState,
     load_truncated: bool,
+    apply: &mut Apply<'_>,
 ) -> Result<ReplayReport, ReplayError> {
     let io = |e: std::io::Error| ReplayError(format!("cannot read AOF {}: {e}", path.display()));
-    let client = state.clients.register_detached();
-    let mut session = Session::new(client);
-    let mut out = ReplyWriter::new(Protocol::Resp2);
     let mut parser = RequestParser::default();
     let mut buf = BytesMut::with_capacity(CHUNK);
     let mut report = ReplayReport::default();
@@ -121,22 +120,16 @@ fn replay_file(
             let record_end = read_total - buf.len() as u64;
             if args[0].eq_ignore_ascii_case(b"MULTI") {
                 multi_started = Some((report.bytes, report.records));
-            }
-            let mut ctx = Context { state, session: &mut session, out: &mut out, now_ms: 0 };
-            execute(&mut ctx, args);
-            if let Some(queued) = ctx.session.ready_transaction.take() {
-                run_transaction(&mut ctx, queued);
+            } else if args[0].eq_ignore_ascii_case(b"EXEC") {
                 multi_started = None;
             }
-            if out.as_bytes().first() == Some(&b'-') {
-                let reply = String::from_utf8_lossy(out.as_bytes()).trim_end().to_string();
+            if let Err(reply) = apply(args) {
                 return Err(ReplayError(format!(
                     "AOF {}: the record at offset {} failed: {reply}",
                     path.display(),
                     report.bytes
                 )));
             }
-            out.clear();
             report.records += 1;
             report.bytes = record_end;
             // Look at the clock every 4096 records, not every record.
@@ -154,7 +147,7 @@ fn replay_file(
             break;
         }
     }
-    if let Some((offset, records)) = multi_started.filter(|_| session.multi.is_some()) {
+    if let Some((offset, records)) = multi_started {
         // A transaction whose EXEC never reached the file: drop all of it.
         report.bytes = offset;
         report.records = records;
@@ -223,16 +216,4 @@ fn truncate_tail(
     log::warn!("AOF {}: {why}; truncated the file at offset {}", path.display(), report.bytes);
     report.truncated_at = Some(report.bytes);
     Ok(())
-}
-
-/// Convenience for `main`: replay, then start logging to the same file.
-pub fn load_and_open(state: &Arc<ServerState>) -> Result<Option<ReplayReport>, ReplayError> {
-    let config = state.config.load();
-    let Some(path) = config.aof_path.clone() else { return Ok(None) };
-    let report = replay(&path, state, config.aof_load_truncated)?;
-    let aof = super::Aof::open(&path, config.appendfsync)
-        .map_err(|e| ReplayError(format!("cannot open AOF {}: {e}", path.display())))?;
-    state.engine.install_log(aof.clone());
-    let _ = state.aof.set(aof);
-    Ok(Some(report))
 }

@@ -5,8 +5,11 @@
 //!    thread: every change before the marker is in the copy, every change after it
 //!    will be kept aside by the AOF thread as the "tail" (and still written to the
 //!    old file, which stays complete).
-//! 2. A background thread writes the copy as `SET … [PXAT …]` records to a temp file
-//!    and fsyncs it; writers are not blocked meanwhile.
+//! 2. A background thread writes the copy to a temp file and fsyncs it: a string as
+//!    `SET key value [PXAT t]`, a collection as the commands its type gives
+//!    ([`crate::engine::Collection::rewrite`]) then `PEXPIREAT` if it has a TTL.
+//!    Collections are shared with the live dataset copy-on-write, so the copy costs
+//!    one reference per key, and writers are not blocked meanwhile.
 //! 3. The AOF thread appends the tail, fsyncs, renames the temp file over the AOF and
 //!    fsyncs the directory. A crash before the rename leaves the old, complete file;
 //!    after it, the new, complete one.
@@ -18,7 +21,7 @@ use std::sync::atomic::Ordering;
 
 use super::writer::Message;
 use super::{encode_command, Aof};
-use crate::engine::{KvEngine, SnapshotEntry};
+use crate::engine::{KvEngine, SnapshotEntry, Value};
 
 /// Why a rewrite could not start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,17 +81,25 @@ fn write_snapshot(temp: &Path, snapshot: &[SnapshotEntry]) -> std::io::Result<()
     let mut record = Vec::with_capacity(256);
     let mut current_db = None;
     let mut number = itoa::Buffer::new();
-    for (db, key, value, expire_at) in snapshot {
+    for (db, entry) in snapshot {
         record.clear();
         if current_db != Some(*db) {
             encode_command(&mut record, &[b"SELECT", number.format(*db).as_bytes()]);
             current_db = Some(*db);
         }
-        match expire_at {
-            Some(at) => {
-                encode_command(&mut record, &[b"SET", key, value, b"PXAT", number.format(*at).as_bytes()])
+        let key = entry.key();
+        let at = entry.expire_at_ms().map(|at| number.format(at).to_string());
+        match (entry.value(), &at) {
+            (Value::String(value), Some(at)) => {
+                encode_command(&mut record, &[b"SET", key, value, b"PXAT", at.as_bytes()])
             }
-            None => encode_command(&mut record, &[b"SET", key, value]),
+            (Value::String(value), None) => encode_command(&mut record, &[b"SET", key, value]),
+            (Value::Collection(collection), _) => {
+                collection.rewrite(key, &mut |command| encode_command(&mut record, command));
+                if let Some(at) = &at {
+                    encode_command(&mut record, &[b"PEXPIREAT", key, at.as_bytes()]);
+                }
+            }
         }
         out.write_all(&record)?;
     }
@@ -110,21 +121,4 @@ pub fn is_due(aof: &Aof, percentage: u64, min_size: u64) -> bool {
     let current = status.current_size.load(Ordering::Relaxed);
     let base = status.base_size.load(Ordering::Relaxed).max(1);
     percentage > 0 && current >= min_size && (current - base.min(current)) * 100 / base >= percentage
-}
-
-/// Checks once a second whether an automatic rewrite is due and starts it.
-pub async fn run_automatic(state: std::sync::Arc<crate::state::ServerState>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-    loop {
-        tick.tick().await;
-        let Some(aof) = state.aof.get() else { return };
-        let config = state.config.load();
-        if is_due(aof, config.auto_aof_rewrite_percentage, config.auto_aof_rewrite_min_size) {
-            if aof.status().failure().is_some() {
-                log::warn!("AOF is failing: trying a rewrite to recover");
-                tokio::time::sleep(std::time::Duration::from_secs(4)).await;
-            }
-            let _ = start(aof, &state.engine, crate::command::unix_millis());
-        }
-    }
 }

@@ -7,13 +7,32 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 
 use super::file::{AofFile, AofStorage, DiskStorage};
-use super::replay::replay;
+use super::replay::ReplayReport;
 use super::*;
 use crate::command::{execute, Context, Session};
 use crate::config::{Config, FsyncPolicy};
-use crate::engine::Entry;
+use crate::engine::{Change, Entry, Scope};
 use crate::protocol::{Protocol, ReplyWriter};
 use crate::state::ServerState;
+
+/// Replays the AOF at `path` into `state` through the server's loader.
+fn replay(
+    path: &Path,
+    state: &ServerState,
+    load_truncated: bool,
+) -> Result<ReplayReport, super::replay::ReplayError> {
+    crate::server::loading::load(state, path, load_truncated)
+}
+
+/// Hands `aof` one change as the engine would.
+fn append(aof: &Aof, db: usize, effect: &[&[u8]]) {
+    aof.on_change(&Change { db, effect, keys: &[], scope: Scope::Keys });
+}
+
+/// The string at `key` (for comparing with `Some(b"…")`).
+fn string(e: Option<&Entry>) -> Option<&[u8]> {
+    e.and_then(|e| e.string().ok())
+}
 
 /// What the next append or sync does.
 const OK: u8 = 0;
@@ -69,7 +88,7 @@ fn run(state: &ServerState, args: &[&str]) -> String {
     let mut out = ReplyWriter::new(Protocol::Resp2);
     let args: Vec<bytes::Bytes> = args.iter().map(|a| bytes::Bytes::copy_from_slice(a.as_bytes())).collect();
     let mut ctx =
-        Context { state, session: &mut session, out: &mut out, now_ms: crate::command::unix_millis() };
+        Context { state, session: &mut session, out: &mut out, now_ms: crate::clock::unix_millis() };
     execute(&mut ctx, &args);
     String::from_utf8_lossy(out.as_bytes()).into_owned()
 }
@@ -101,16 +120,16 @@ fn acknowledged_writes_reach_the_file_and_failures_are_never_acknowledged() {
         let mode = Arc::new(AtomicU8::new(OK));
         let aof = Aof::open_with(&path, FsyncPolicy::Always, Arc::new(FaultyStorage { mode: mode.clone() }))
             .unwrap();
-        aof.append(0, &[b"SET", b"a", b"1"]);
+        append(&aof, 0, &[b"SET", b"a", b"1"]);
         assert_eq!(block_on(aof.barrier()).unwrap(), Ok(()));
         mode.store(fault, Ordering::SeqCst);
-        aof.append(0, &[b"SET", b"b", b"2"]);
+        append(&aof, 0, &[b"SET", b"b", b"2"]);
         let outcome = block_on(aof.barrier()).unwrap();
         assert!(outcome.is_err(), "fault {fault} was acknowledged");
         assert!(aof.status().failure().is_some());
         // Recovery of the disk does not make later writes acknowledged (fsyncgate).
         mode.store(OK, Ordering::SeqCst);
-        aof.append(0, &[b"SET", b"c", b"3"]);
+        append(&aof, 0, &[b"SET", b"c", b"3"]);
         assert!(block_on(aof.barrier()).unwrap().is_err());
         aof.close();
         let bytes = std::fs::read(&path).unwrap();
@@ -131,8 +150,7 @@ fn misconf_refuses_writes_until_a_rewrite_recovers() {
     let state = state();
     let aof =
         Aof::open_with(&path, FsyncPolicy::Always, Arc::new(FaultyStorage { mode: mode.clone() })).unwrap();
-    state.engine.install_log(aof.clone());
-    let _ = state.aof.set(aof.clone());
+    state.install_aof(aof.clone());
     assert_eq!(run(&state, &["SET", "k", "1"]), "+OK\r\n");
     mode.store(APPEND_EIO, Ordering::SeqCst);
     assert_eq!(run(&state, &["SET", "k", "2"]), "+OK\r\n");
@@ -190,12 +208,12 @@ fn truncation_at_every_byte_of_the_last_three_records_recovers_the_complete_ones
         assert_eq!(report.truncated_at.is_some(), boundary != cut);
         // An append after recovery survives the next restart.
         let aof = Aof::open(&path, FsyncPolicy::Always).unwrap();
-        aof.append(5, &[b"SET", b"after", b"yes"]);
+        append(&aof, 5, &[b"SET", b"after", b"yes"]);
         assert_eq!(block_on(aof.barrier()).unwrap(), Ok(()));
         aof.close();
         let again = self::state();
         assert_eq!(replay(&path, &again, false).unwrap().records, complete + 2, "cut at {cut}");
-        assert!(again.engine.db(5).read(b"after", 0, |e| e.map(Entry::value) == Some(b"yes")));
+        assert!(again.engine.db(5).read(b"after", 0, |e| string(e) == Some(b"yes")));
     }
 }
 
@@ -271,10 +289,10 @@ fn replay_restores_every_database_and_absolute_expiries() {
     let state = state();
     replay(&path, &state, true).unwrap();
     let db0 = state.engine.db(0);
-    assert!(db0.read(b"a", 0, |e| e.map(Entry::value) == Some(b"2")));
-    assert!(db0.read(b"bin", 0, |e| e.map(Entry::value) == Some(b"x\r\n\0y")));
+    assert!(db0.read(b"a", 0, |e| string(e) == Some(b"2")));
+    assert!(db0.read(b"bin", 0, |e| string(e) == Some(b"x\r\n\0y")));
     let db2 = state.engine.db(2);
-    assert!(db2.read(b"s", 0, |e| e.map(Entry::value) == Some(b"hello")));
+    assert!(db2.read(b"s", 0, |e| string(e) == Some(b"hello")));
     assert_eq!(db2.read(b"t", 0, |e| e.and_then(Entry::expire_at_ms)), Some(99_999_999_999_999));
 }
 
@@ -284,7 +302,7 @@ fn relative_expiries_are_logged_as_absolute_times() {
     let path = dir.path().join("x.aof");
     let state = state();
     let aof = Aof::open(&path, FsyncPolicy::Always).unwrap();
-    state.engine.install_log(aof.clone());
+    state.install_aof(aof.clone());
     run(&state, &["SET", "k", "v", "EX", "100"]);
     run(&state, &["SETEX", "s", "100", "v"]);
     run(&state, &["EXPIRE", "k", "200"]);
@@ -303,8 +321,7 @@ fn rewrite_compacts_and_keeps_writes_made_during_it() {
     let path = dir.path().join("w.aof");
     let state = state();
     let aof = Aof::open(&path, FsyncPolicy::Everysec).unwrap();
-    state.engine.install_log(aof.clone());
-    let _ = state.aof.set(aof.clone());
+    state.install_aof(aof.clone());
     for _ in 0..500 {
         run(&state, &["INCR", "counter"]);
     }
@@ -342,10 +359,9 @@ type Dumped = (usize, Vec<u8>, Vec<u8>, Option<u64>);
 fn dump(state: &ServerState) -> Vec<Dumped> {
     let mut all = Vec::new();
     for db in 0..crate::engine::DATABASES {
-        state
-            .engine
-            .db(db)
-            .for_each(0, |k, e| all.push((db, k.to_vec(), e.value().to_vec(), e.expire_at_ms())));
+        state.engine.db(db).for_each(0, |k, e| {
+            all.push((db, k.to_vec(), e.string().map(<[u8]>::to_vec).unwrap_or_default(), e.expire_at_ms()))
+        });
     }
     all.sort();
     all
@@ -416,7 +432,7 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
     let path = dir.path().join("all.aof");
     let live = state();
     let aof = Aof::open(&path, FsyncPolicy::Always).unwrap();
-    live.engine.install_log(aof.clone());
+    live.install_aof(aof.clone());
     let mut session = Session::new(live.clients.register_detached());
     let mut out = ReplyWriter::new(Protocol::Resp2);
     let mut covered = std::collections::HashSet::new();
@@ -434,8 +450,12 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
         out.clear();
     }
     aof.close();
-    for spec in crate::command::COMMANDS.iter().filter(|s| s.is_write() && s.name != "flushall") {
-        assert!(covered.contains(spec.name), "write command {} is not in the replay script", spec.name);
+    for command in crate::command::table().all().filter(|c| c.spec.is_write() && c.spec.name != "flushall") {
+        assert!(
+            covered.contains(command.spec.name),
+            "write command {} is not in the replay script",
+            command.full_name
+        );
     }
     let replayed = state();
     replay(&path, &replayed, false).unwrap();

@@ -34,6 +34,9 @@ pub(super) enum Message {
     /// One change, in database `db`, encoded as RESP; `seq` is its number from
     /// [`GroupCommit::issue`].
     Record { seq: u64, db: usize, record: Vec<u8> },
+    /// Several records written together (`MULTI`, the changes, `EXEC`), each with
+    /// its database, under one sequence number.
+    Group { seq: u64, records: Vec<(usize, Vec<u8>)> },
     /// A rewrite's snapshot was cut here: from now on, also keep records aside.
     RewriteBegin,
     /// The rewriter has written and fsynced the snapshot to `temp` (or failed).
@@ -115,6 +118,7 @@ impl Writer {
             for message in first.into_iter().chain(receiver.try_iter().take(MAX_BATCH)) {
                 match message {
                     Message::Record { seq, db, record } => self.queue(&mut pending, seq, db, &record),
+                    Message::Group { seq, records } => self.queue_group(&mut pending, seq, &records),
                     Message::RewriteBegin => self.tail = Some(RewriteTail { bytes: Vec::new(), db: None }),
                     Message::RewriteDone { temp, result } => {
                         // Apply after this batch is written, so the tail is complete.
@@ -146,6 +150,19 @@ impl Writer {
         if let Some(tail) = &mut self.tail {
             select_if_needed(&mut tail.bytes, &mut tail.db, db);
             tail.bytes.extend_from_slice(record);
+        }
+    }
+
+    /// Adds a group's records to the pending write, under one sequence number.
+    fn queue_group(&mut self, pending: &mut Vec<u8>, seq: u64, records: &[(usize, Vec<u8>)]) {
+        self.arrivals.arrive(seq);
+        for (db, record) in records {
+            select_if_needed(pending, &mut self.db, *db);
+            pending.extend_from_slice(record);
+            if let Some(tail) = &mut self.tail {
+                select_if_needed(&mut tail.bytes, &mut tail.db, *db);
+                tail.bytes.extend_from_slice(record);
+            }
         }
     }
 
@@ -233,7 +250,7 @@ impl Writer {
                 self.status.base_size.store(self.size, Ordering::Relaxed);
                 self.status.last_rewrite_failed.store(false, Ordering::Relaxed);
                 self.status.rewrites.fetch_add(1, Ordering::Relaxed);
-                self.status.last_rewrite_secs.store(crate::clients::unix_secs(), Ordering::Relaxed);
+                self.status.last_rewrite_secs.store(crate::clock::unix_secs(), Ordering::Relaxed);
                 self.status.recover();
                 // The new file holds every record received so far, fsynced.
                 self.written = self.arrivals.through();
@@ -254,8 +271,10 @@ impl Writer {
         let mut pending = Vec::new();
         let receiver = self.receiver.clone();
         for message in receiver.try_iter() {
-            if let Message::Record { seq, db, record } = message {
-                self.queue(&mut pending, seq, db, &record);
+            match message {
+                Message::Record { seq, db, record } => self.queue(&mut pending, seq, db, &record),
+                Message::Group { seq, records } => self.queue_group(&mut pending, seq, &records),
+                _ => {}
             }
         }
         self.write_and_sync(&mut pending);

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::engine::WrongType;
+
 /// A command that could not be carried out. `Display` is the RESP error line
 /// without its leading `-`, word for word as Redis 7 sends it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +49,8 @@ pub enum CommandError {
     WrongPass,
     /// `NOAUTH Authentication required.`
     NoAuth,
+    /// `WRONGTYPE Operation against a key holding the wrong kind of value`
+    WrongType,
     /// Any other line, complete with its code (`ERR …`).
     Other(Cow<'static, str>),
 }
@@ -94,6 +98,7 @@ impl fmt::Display for CommandError {
                 f.write_str("WRONGPASS invalid username-password pair or user is disabled.")
             }
             CommandError::NoAuth => f.write_str("NOAUTH Authentication required."),
+            CommandError::WrongType => WrongType.fmt(f),
             CommandError::Other(line) => f.write_str(line),
         }
     }
@@ -101,5 +106,12 @@ impl fmt::Display for CommandError {
 
 impl std::error::Error for CommandError {}
 
-/// What every handler returns: the reply was written, or this error is the reply.
-pub type CommandResult = Result<(), CommandError>;
+impl From<WrongType> for CommandError {
+    fn from(_: WrongType) -> Self {
+        CommandError::WrongType
+    }
+}
+
+/// What every handler returns: what the connection does next (the reply is
+/// written), or this error is the reply.
+pub type CommandResult = Result<super::Outcome, CommandError>;

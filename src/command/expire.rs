@@ -1,11 +1,29 @@
 //! Key lifetimes: `EXPIRE`, `PEXPIRE`, `EXPIREAT`, `PEXPIREAT` (with `NX | XX | GT |
-//! LT`), `PERSIST`, `TTL`, `PTTL`, `EXPIRETIME`, `PEXPIRETIME`, as in `expire.c`.
+//! LT`), `PERSIST`, `TTL`, `PTTL`, `EXPIRETIME`, `PEXPIRETIME`, as in `expire.c`: a
+//! TTL is recorded as the absolute `PEXPIREAT` that replays it, and a time already
+//! past deletes the key (recorded as `DEL`).
 
-use bytes::Bytes;
+use super::args;
+use super::spec::{CommandSpec, KeySpec};
+use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
+use crate::engine::{events, Entry};
 
-use super::args::{self, is};
-use super::{CommandError, CommandResult, Context};
-use crate::engine::Entry;
+const KEYSPACE: &[&str] = &["keyspace"];
+const RW: &[KeySpec] = &[KeySpec::one(1, &["RW", "update"])];
+const RO: &[KeySpec] = &[KeySpec::one(1, &["RO", "access"])];
+
+/// The expiry family.
+pub static SPECS: &[CommandSpec] = &[
+    CommandSpec::new("expire", -3, WRITE | FAST, expire).keys(RW).categories(KEYSPACE),
+    CommandSpec::new("pexpire", -3, WRITE | FAST, pexpire).keys(RW).categories(KEYSPACE),
+    CommandSpec::new("expireat", -3, WRITE | FAST, expireat).keys(RW).categories(KEYSPACE),
+    CommandSpec::new("pexpireat", -3, WRITE | FAST, pexpireat).keys(RW).categories(KEYSPACE),
+    CommandSpec::new("persist", 2, WRITE | FAST, persist).keys(RW).categories(KEYSPACE),
+    CommandSpec::new("ttl", 2, READONLY | FAST, ttl).keys(RO).categories(KEYSPACE),
+    CommandSpec::new("pttl", 2, READONLY | FAST, pttl).keys(RO).categories(KEYSPACE),
+    CommandSpec::new("expiretime", 2, READONLY | FAST, expiretime).keys(RO).categories(KEYSPACE),
+    CommandSpec::new("pexpiretime", 2, READONLY | FAST, pexpiretime).keys(RO).categories(KEYSPACE),
+];
 
 /// Which of `NX`, `XX`, `GT`, `LT` was given.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -16,19 +34,32 @@ struct Condition {
     lt: bool,
 }
 
-fn parse_condition(options: &[Bytes]) -> Result<Condition, CommandError> {
+impl Condition {
+    /// Whether a key whose TTL is `current` (`None`: no TTL, an infinite one) takes
+    /// the new expiry `at`.
+    fn allows(self, current: Option<i64>, at: i64) -> bool {
+        match current {
+            Some(current) => {
+                let blocked = self.nx || (self.gt && at <= current) || (self.lt && at >= current);
+                !blocked
+            }
+            // No TTL is an infinite one: GT never beats it, LT always does.
+            None => !self.xx && !self.gt,
+        }
+    }
+}
+
+/// Reads the options after the time, with Redis's errors (they are checked before
+/// the time is).
+fn parse_condition(args: &mut Args<'_>) -> Result<Condition, CommandError> {
     let mut c = Condition::default();
-    for option in options {
-        if is(option, "NX") {
-            c.nx = true;
-        } else if is(option, "XX") {
-            c.xx = true;
-        } else if is(option, "GT") {
-            c.gt = true;
-        } else if is(option, "LT") {
-            c.lt = true;
-        } else {
-            return Err(CommandError::err(format!("Unsupported option {}", args::text(option))));
+    while let Some(option) = args.peek() {
+        match args.one_of(&["NX", "XX", "GT", "LT"]) {
+            Some(0) => c.nx = true,
+            Some(1) => c.xx = true,
+            Some(2) => c.gt = true,
+            Some(_) => c.lt = true,
+            None => return Err(CommandError::err(format!("Unsupported option {}", args::text(option)))),
         }
     }
     if c.nx && (c.xx || c.gt || c.lt) {
@@ -43,88 +74,88 @@ fn parse_condition(options: &[Bytes]) -> Result<Condition, CommandError> {
 /// The four `EXPIRE` commands: `in_seconds` for the unit, `absolute` for `…AT`.
 fn expire_generic(
     ctx: &mut Context<'_>,
-    args: &[Bytes],
+    args: &mut Args<'_>,
     in_seconds: bool,
     absolute: bool,
     name: &'static str,
 ) -> CommandResult {
-    let when = args::int(&args[2])?;
-    let condition = parse_condition(&args[3..])?;
+    let key = args.next_bytes()?;
+    let time = args.next_bytes()?;
+    let condition = parse_condition(args)?;
+    let when = args::int(time)?;
     let invalid = || CommandError::InvalidExpireTime(name);
-    let mut at = if in_seconds { when.checked_mul(1000).ok_or_else(invalid)? } else { when };
-    if !absolute {
-        at = at.checked_add(ctx.now_ms as i64).ok_or_else(invalid)?;
+    let mut at = when;
+    if in_seconds {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
+            return Err(invalid());
+        }
+        at = when * 1000;
     }
+    let base = if absolute { 0 } else { ctx.now_ms as i64 };
+    at = at.checked_add(base).ok_or_else(invalid)?;
     let now = ctx.now_ms;
-    let db = ctx.db();
-    let changed = db.write(&args[1], now, |slot| {
+    let changed = ctx.db().write(key, now, |slot| {
         let Some(entry) = slot.get() else { return false };
-        let current = entry.expire_at_ms().map(|t| t as i64);
-        let applies = match current {
-            Some(current) => {
-                let blocked =
-                    condition.nx || (condition.gt && at <= current) || (condition.lt && at >= current);
-                !blocked
-            }
-            // A key without TTL lives forever: GT never beats that, LT always does.
-            None => !condition.xx && !condition.gt,
-        };
-        if !applies {
+        if !condition.allows(entry.expire_at_ms().map(|t| t as i64), at) {
             return false;
         }
         if at <= now as i64 {
             slot.remove();
-            slot.log(&[b"DEL", slot.key()]);
+            slot.record(events::DEL, &[b"DEL", key]);
         } else if let Some(entry) = slot.get_mut() {
             entry.set_expire_at_ms(Some(at as u64));
-            slot.log(&[b"PEXPIREAT", slot.key(), itoa::Buffer::new().format(at).as_bytes()]);
+            let at = itoa::Buffer::new().format(at).to_owned();
+            slot.record(events::EXPIRE, &[b"PEXPIREAT", key, at.as_bytes()]);
         }
         true
     });
     ctx.out.integer(changed as i64);
-    Ok(())
+    REPLIED
 }
 
 /// `EXPIRE key seconds [NX | XX | GT | LT]`.
-pub fn expire(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn expire(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     expire_generic(ctx, args, true, false, "expire")
 }
 
 /// `PEXPIRE key milliseconds [NX | XX | GT | LT]`.
-pub fn pexpire(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn pexpire(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     expire_generic(ctx, args, false, false, "pexpire")
 }
 
 /// `EXPIREAT key unix-seconds [NX | XX | GT | LT]`.
-pub fn expireat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn expireat(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     expire_generic(ctx, args, true, true, "expireat")
 }
 
 /// `PEXPIREAT key unix-milliseconds [NX | XX | GT | LT]`.
-pub fn pexpireat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn pexpireat(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     expire_generic(ctx, args, false, true, "pexpireat")
 }
 
 /// `PERSIST key`: 1 if a TTL was removed, 0 otherwise.
-pub fn persist(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let db = ctx.db();
-    let removed = db.write(&args[1], ctx.now_ms, |slot| match slot.get_mut() {
-        Some(entry) if entry.expire_at_ms().is_some() => {
-            entry.set_expire_at_ms(None);
-            slot.log(&[b"PERSIST", slot.key()]);
-            true
+pub fn persist(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let removed = ctx.db().write(key, ctx.now_ms, |slot| {
+        if slot.get().and_then(Entry::expire_at_ms).is_none() {
+            return false;
         }
-        _ => false,
+        if let Some(entry) = slot.get_mut() {
+            entry.set_expire_at_ms(None);
+        }
+        slot.record(events::PERSIST, &[b"PERSIST", key]);
+        true
     });
     ctx.out.integer(removed as i64);
-    Ok(())
+    REPLIED
 }
 
 /// The TTL family: -2 for a missing key, -1 for no TTL, else the remaining time
 /// (`absolute`: the expiry itself) in ms or rounded seconds.
-fn ttl_generic(ctx: &mut Context<'_>, args: &[Bytes], in_ms: bool, absolute: bool) -> CommandResult {
+fn ttl_generic(ctx: &mut Context<'_>, args: &mut Args<'_>, in_ms: bool, absolute: bool) -> CommandResult {
+    let key = args.next_bytes()?;
     let now = ctx.now_ms as i64;
-    let reply = ctx.db().read(&args[1], ctx.now_ms, |entry| match entry.map(Entry::expire_at_ms) {
+    let reply = ctx.db().read(key, ctx.now_ms, |entry| match entry.map(Entry::expire_at_ms) {
         None => -2,
         Some(None) => -1,
         Some(Some(at)) => {
@@ -137,25 +168,25 @@ fn ttl_generic(ctx: &mut Context<'_>, args: &[Bytes], in_ms: bool, absolute: boo
         }
     });
     ctx.out.integer(reply);
-    Ok(())
+    REPLIED
 }
 
 /// `TTL key`.
-pub fn ttl(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn ttl(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     ttl_generic(ctx, args, false, false)
 }
 
 /// `PTTL key`.
-pub fn pttl(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn pttl(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     ttl_generic(ctx, args, true, false)
 }
 
 /// `EXPIRETIME key`.
-pub fn expiretime(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn expiretime(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     ttl_generic(ctx, args, false, true)
 }
 
 /// `PEXPIRETIME key`.
-pub fn pexpiretime(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn pexpiretime(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     ttl_generic(ctx, args, true, true)
 }

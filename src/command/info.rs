@@ -1,38 +1,45 @@
-//! `INFO [section …]`: `field:value` lines in `# Section` blocks, as Redis writes them.
+//! `INFO [section …]`: `field:value` lines in `# Section` blocks, as Redis 7.0 writes
+//! them. Several sections may be asked for at once; `default` (or no argument) is
+//! every section but `commandstats` and `latencystats`, `all` and `everything` add
+//! them; each section is written once however often it is named.
 
 use std::fmt::Write;
 
-use bytes::Bytes;
-
-use super::{CommandResult, Context};
-use crate::command::server::REDIS_VERSION;
+use super::server::REDIS_VERSION;
+use super::spec::CommandSpec;
+use super::{flags::*, Args, CommandResult, Context, REPLIED};
 use crate::engine::DATABASES;
 use crate::memory;
 
-/// The sections in the order `INFO` prints them.
-const SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cpu",
-    "commandstats",
-    "keyspace",
+/// The `INFO` command.
+pub static SPECS: &[CommandSpec] =
+    &[CommandSpec::new("info", -1, LOADING | STALE, info).categories(&["dangerous"])];
+
+/// Every section, in the order `INFO` prints them, and whether `default` has it.
+const SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("commandstats", false),
+    ("errorstats", true),
+    ("cluster", true),
+    ("keyspace", true),
 ];
 
-/// `INFO [section …]`: a bulk string (verbatim in RESP3) of the asked sections;
-/// `default`, `all` and `everything` mean all of them.
-pub fn info(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+/// `INFO [section …]`: a bulk string (verbatim in RESP3) of the asked sections.
+pub fn info(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let wanted: Vec<String> =
-        args[1..].iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+        args.rest().iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
     let everything = wanted.iter().any(|w| matches!(w.as_str(), "all" | "everything"));
     let default = wanted.is_empty() || wanted.iter().any(|w| w == "default");
     let mut text = String::new();
-    for section in SECTIONS {
-        let chosen =
-            everything || (default && *section != "commandstats") || wanted.iter().any(|w| w == section);
+    for (section, in_default) in SECTIONS {
+        let chosen = everything || (default && *in_default) || wanted.iter().any(|w| w == section);
         if !chosen {
             continue;
         }
@@ -42,7 +49,7 @@ pub fn info(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         write_section(ctx, section, &mut text);
     }
     ctx.out.verbatim("txt", text.as_bytes());
-    Ok(())
+    REPLIED
 }
 
 fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
@@ -53,27 +60,37 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
         "server" => {
             text.push_str("# Server\r\n");
             line(text, "redis_version", &REDIS_VERSION);
+            line(text, "redis_git_sha1", &"00000000");
+            line(text, "redis_git_dirty", &0);
             line(text, "ferrum_version", &env!("CARGO_PKG_VERSION"));
             line(text, "redis_mode", &"standalone");
             line(text, "os", &std::env::consts::OS);
             line(text, "arch_bits", &(usize::BITS));
+            line(text, "multiplexing_api", &"epoll");
             line(text, "process_id", &std::process::id());
+            line(text, "process_supervised", &"no");
             line(text, "run_id", &state.run_id);
             line(text, "tcp_port", &config.addr.port());
+            line(text, "server_time_usec", &(crate::clock::unix_millis() * 1000));
             line(text, "uptime_in_seconds", &state.started.elapsed().as_secs());
             line(text, "uptime_in_days", &(state.started.elapsed().as_secs() / 86_400));
+            line(text, "hz", &state.hz());
+            line(text, "configured_hz", &state.hz());
+            line(text, "lru_clock", &((crate::clock::unix_millis() / 1000) & 0xFF_FFFF));
+            let executable = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default();
+            line(text, "executable", &executable);
+            let file = config.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            line(text, "config_file", &file);
             line(text, "io_threads_active", &config.io_threads);
-            line(
-                text,
-                "config_file",
-                &config.config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-            );
         }
         "clients" => {
             text.push_str("# Clients\r\n");
             line(text, "connected_clients", &state.clients.len());
+            line(text, "cluster_connections", &0);
             line(text, "maxclients", &config.maxclients);
-            line(text, "blocked_clients", &0);
+            line(text, "blocked_clients", &state.clients.blocked());
+            line(text, "tracking_clients", &0);
+            line(text, "clients_in_timeout_table", &state.clients.blocked());
         }
         "memory" => {
             text.push_str("# Memory\r\n");
@@ -94,58 +111,63 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "maxmemory_policy", &config.maxmemory_policy.name());
             line(text, "mem_fragmentation_ratio", &format!("{:.2}", rss as f64 / used.max(1) as f64));
             line(text, "mem_allocator", &"jemalloc-5.3.0");
+            line(text, "lazyfree_pending_objects", &0);
             line(text, "ahe_alpha", &format!("{:.3}", state.engine.evictor.alpha()));
         }
-        "persistence" => {
-            text.push_str("# Persistence\r\n");
-            line(text, "loading", &(state.loading.load(std::sync::atomic::Ordering::Relaxed) as u8));
-            line(text, "rdb_changes_since_last_save", &0);
-            let aof = state.aof.get().map(|a| a.status());
-            line(text, "aof_enabled", &(aof.is_some() as u8));
-            let flag = |f: &std::sync::atomic::AtomicBool| f.load(std::sync::atomic::Ordering::Relaxed);
-            let size = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
-            line(text, "aof_rewrite_in_progress", &aof.map_or(0, |a| flag(&a.rewrite_in_progress) as u8));
-            line(text, "aof_rewrites", &aof.map_or(0, |a| size(&a.rewrites)));
-            let ok_err = |bad: bool| if bad { "err" } else { "ok" };
-            line(
-                text,
-                "aof_last_bgrewrite_status",
-                &ok_err(aof.is_some_and(|a| flag(&a.last_rewrite_failed))),
-            );
-            line(text, "aof_last_write_status", &ok_err(aof.is_some_and(|a| a.failure().is_some())));
-            if let Some(aof) = aof {
-                line(text, "aof_current_size", &size(&aof.current_size));
-                line(text, "aof_base_size", &size(&aof.base_size));
-                line(text, "aof_fsync_policy", &aof.policy().name());
-            }
-        }
+        "persistence" => persistence(ctx, text),
         "stats" => {
             text.push_str("# Stats\r\n");
             line(text, "total_connections_received", &stats.total_connections_received.get());
             line(text, "total_commands_processed", &stats.total_commands_processed.get());
             line(text, "instantaneous_ops_per_sec", &stats.ops_rate.per_second());
-            line(text, "rejected_connections", &stats.rejected_connections.get());
             line(text, "total_net_input_bytes", &stats.total_net_input_bytes.get());
             line(text, "total_net_output_bytes", &stats.total_net_output_bytes.get());
+            line(text, "rejected_connections", &stats.rejected_connections.get());
             line(text, "expired_keys", &state.engine.expired_keys());
             line(text, "evicted_keys", &state.engine.evictor.evicted_keys());
             line(text, "keyspace_hits", &stats.keyspace_hits.get());
             line(text, "keyspace_misses", &stats.keyspace_misses.get());
+            line(text, "pubsub_channels", &0);
+            line(text, "pubsub_patterns", &0);
+            line(text, "total_forks", &0);
+            line(text, "total_error_replies", &stats.errors.total());
         }
         "replication" => {
             text.push_str("# Replication\r\n");
             line(text, "role", &"master");
             line(text, "connected_slaves", &0);
+            line(text, "master_failover_state", &"no-failover");
+            line(text, "master_replid", &state.run_id);
+            line(text, "master_replid2", &"0000000000000000000000000000000000000000");
+            line(text, "master_repl_offset", &0);
+            line(text, "second_repl_offset", &-1);
+            line(text, "repl_backlog_active", &0);
+            line(text, "repl_backlog_size", &1_048_576);
+            line(text, "repl_backlog_first_byte_offset", &0);
+            line(text, "repl_backlog_histlen", &0);
         }
         "cpu" => {
             text.push_str("# CPU\r\n");
             let (user, system) = cpu_seconds();
             line(text, "used_cpu_sys", &format!("{system:.6}"));
             line(text, "used_cpu_user", &format!("{user:.6}"));
+            line(text, "used_cpu_sys_children", &"0.000000");
+            line(text, "used_cpu_user_children", &"0.000000");
         }
+        "modules" => text.push_str("# Modules\r\n"),
         "commandstats" => {
             text.push_str("# Commandstats\r\n");
             text.push_str(&state.command_stats.info_lines());
+        }
+        "errorstats" => {
+            text.push_str("# Errorstats\r\n");
+            for (prefix, count) in stats.errors.all() {
+                let _ = write!(text, "errorstat_{prefix}:count={count}\r\n");
+            }
+        }
+        "cluster" => {
+            text.push_str("# Cluster\r\n");
+            line(text, "cluster_enabled", &0);
         }
         "keyspace" => {
             text.push_str("# Keyspace\r\n");
@@ -153,14 +175,42 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
                 let db = state.engine.db(index);
                 let keys = db.len();
                 if keys > 0 {
-                    let _ = {
-                        let (expires, avg_ttl) = db.expiry_summary(ctx.now_ms);
-                        write!(text, "db{index}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n")
-                    };
+                    let (expires, avg_ttl) = (db.expires_count(), db.avg_ttl());
+                    let _ = write!(text, "db{index}:keys={keys},expires={expires},avg_ttl={avg_ttl}\r\n");
                 }
             }
         }
         _ => {}
+    }
+}
+
+/// The `# Persistence` section.
+fn persistence(ctx: &Context<'_>, text: &mut String) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let state = ctx.state;
+    text.push_str("# Persistence\r\n");
+    line(text, "loading", &(state.loading.load(Relaxed) as u8));
+    line(text, "async_loading", &0);
+    line(text, "rdb_changes_since_last_save", &0);
+    line(text, "rdb_bgsave_in_progress", &0);
+    line(text, "rdb_last_save_time", &state.last_save.load(Relaxed));
+    line(text, "rdb_last_bgsave_status", &"ok");
+    line(text, "rdb_saves", &0);
+    let aof = state.aof();
+    let status = aof.as_ref().map(|a| a.status());
+    line(text, "aof_enabled", &(status.is_some() as u8));
+    let flag = |f: &std::sync::atomic::AtomicBool| f.load(Relaxed);
+    let size = |n: &std::sync::atomic::AtomicU64| n.load(Relaxed);
+    line(text, "aof_rewrite_in_progress", &status.map_or(0, |a| flag(&a.rewrite_in_progress) as u8));
+    line(text, "aof_rewrite_scheduled", &0);
+    line(text, "aof_rewrites", &status.map_or(0, |a| size(&a.rewrites)));
+    let ok_err = |bad: bool| if bad { "err" } else { "ok" };
+    line(text, "aof_last_bgrewrite_status", &ok_err(status.is_some_and(|a| flag(&a.last_rewrite_failed))));
+    line(text, "aof_last_write_status", &ok_err(status.is_some_and(|a| a.failure().is_some())));
+    if let Some(status) = status {
+        line(text, "aof_current_size", &size(&status.current_size));
+        line(text, "aof_base_size", &size(&status.base_size));
+        line(text, "aof_fsync_policy", &status.policy().name());
     }
 }
 

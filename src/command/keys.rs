@@ -1,203 +1,253 @@
-//! Keyspace commands: `DEL`, `EXISTS`, `TYPE`, `DBSIZE`, `FLUSHDB`, `FLUSHALL`,
-//! `SELECT`, `MOVE`, `SWAPDB`, `RENAME`, `RENAMENX`, `COPY`, `TOUCH`, `RANDOMKEY`,
-//! `KEYS`, `SCAN`.
+//! Keyspace commands: `DEL`, `UNLINK`, `EXISTS`, `TYPE`, `DBSIZE`, `FLUSHDB`,
+//! `FLUSHALL`, `SELECT`, `MOVE`, `SWAPDB`, `RENAME`, `RENAMENX`, `COPY`, `TOUCH`,
+//! `RANDOMKEY`, `KEYS`, `SCAN`. Every one works on keys of any type.
 
-use bytes::Bytes;
-
-use super::args::{self, is};
-use super::{CommandError, CommandResult, Context};
-use crate::engine::Transfer;
+use super::args::{self, as_slices, is};
+use super::spec::{CommandSpec, KeySpec};
+use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
+use crate::engine::{events, Kind, Transfer, Transferred};
 use crate::glob::glob_match;
 
+const KEYSPACE: &[&str] = &["keyspace"];
+const DANGEROUS: &[&str] = &["keyspace", "dangerous"];
+const RO: &[&str] = &["RO", "access"];
+const RM: &[&str] = &["RM", "delete"];
+
+/// The keyspace family.
+pub static SPECS: &[CommandSpec] = &[
+    CommandSpec::new("del", -2, WRITE, del).keys(&[KeySpec::all_from(1, 1, RM)]).categories(KEYSPACE),
+    CommandSpec::new("unlink", -2, WRITE | FAST, del)
+        .keys(&[KeySpec::all_from(1, 1, RM)])
+        .categories(KEYSPACE),
+    CommandSpec::new("exists", -2, READONLY | FAST, exists)
+        .keys(&[KeySpec::all_from(1, 1, &["RO"])])
+        .categories(KEYSPACE),
+    CommandSpec::new("type", 2, READONLY | FAST, type_of)
+        .keys(&[KeySpec::one(1, &["RO"])])
+        .categories(KEYSPACE),
+    CommandSpec::new("dbsize", 1, READONLY | FAST, dbsize).categories(KEYSPACE),
+    CommandSpec::new("flushdb", -1, WRITE, flushdb).categories(DANGEROUS),
+    CommandSpec::new("flushall", -1, WRITE, flushall).categories(DANGEROUS),
+    CommandSpec::new("select", 2, LOADING | STALE | FAST, select).categories(&["connection"]),
+    CommandSpec::new("move", 3, WRITE | FAST, move_key)
+        .keys(&[KeySpec::one(1, &["RW", "access", "delete"])])
+        .categories(KEYSPACE),
+    CommandSpec::new("swapdb", 3, WRITE | FAST, swapdb).categories(DANGEROUS),
+    CommandSpec::new("rename", 3, WRITE, rename)
+        .keys(&[KeySpec::one(1, &["RW", "access", "delete"]), KeySpec::one(2, &["OW", "update"])])
+        .categories(KEYSPACE),
+    CommandSpec::new("renamenx", 3, WRITE | FAST, renamenx)
+        .keys(&[KeySpec::one(1, &["RW", "access", "delete"]), KeySpec::one(2, &["OW", "insert"])])
+        .categories(KEYSPACE),
+    CommandSpec::new("copy", -3, WRITE | DENYOOM, copy)
+        .keys(&[KeySpec::one(1, RO), KeySpec::one(2, &["OW", "update"])])
+        .categories(KEYSPACE),
+    CommandSpec::new("touch", -2, READONLY | FAST, touch)
+        .keys(&[KeySpec::all_from(1, 1, &["RO"])])
+        .categories(KEYSPACE),
+    CommandSpec::new("randomkey", 1, READONLY, randomkey).categories(KEYSPACE),
+    CommandSpec::new("keys", 2, READONLY, keys).categories(DANGEROUS),
+    CommandSpec::new("scan", -2, READONLY, scan).categories(KEYSPACE),
+];
+
 /// `DEL key [key …]` (and `UNLINK`): how many of the keys existed; all go at once.
-pub fn del(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let keys = &args[1..];
-    let db = ctx.db();
-    let removed = db.write_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
-        let mut record: Vec<&[u8]> = vec![b"DEL"];
+pub fn del(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let keys = args.rest();
+    let removed = ctx.db().write_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
+        let mut effect: Vec<&[u8]> = vec![b"DEL"];
         for key in keys {
             if view.with_slot(key, |slot| slot.remove().is_some()).unwrap_or(false) {
-                record.push(key);
+                effect.push(key);
             }
         }
-        if record.len() > 1 {
-            view.log(&record);
+        if effect.len() > 1 {
+            view.record(&effect, &effect[1..], events::DEL);
         }
-        record.len() as i64 - 1
+        effect.len() as i64 - 1
     });
     ctx.out.integer(removed);
-    Ok(())
+    REPLIED
 }
 
 /// `EXISTS key [key …]`: how many of the keys exist (a repeated key counts again).
-pub fn exists(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let keys = &args[1..];
-    let db = ctx.db();
-    let count = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
+pub fn exists(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let keys = args.rest();
+    let count = ctx.db().read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
         keys.iter().filter(|k| view.get(k).is_some()).count()
     });
     ctx.out.integer(count as i64);
-    Ok(())
+    REPLIED
 }
 
-/// `TYPE key`: `string`, or `none` for a missing key.
-pub fn type_of(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let exists = ctx.db().read(&args[1], ctx.now_ms, |e| e.is_some());
-    ctx.out.simple(if exists { "string" } else { "none" });
-    Ok(())
+/// `TYPE key`: `string`, `list`, `set`, `zset`, `hash`, `stream`, or `none`.
+pub fn type_of(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let kind = ctx.db().kind_of(args.next_bytes()?, ctx.now_ms);
+    ctx.out.simple(kind.map_or("none", Kind::name));
+    REPLIED
 }
 
 /// `DBSIZE`: keys in the selected database.
-pub fn dbsize(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+pub fn dbsize(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     let len = ctx.db().len();
     ctx.out.integer(len as i64);
-    Ok(())
+    REPLIED
 }
 
 /// Checks the optional `ASYNC`/`SYNC` of `FLUSHDB`/`FLUSHALL` (both flush at once here).
-fn flush_mode(args: &[Bytes]) -> CommandResult {
-    match args {
-        [_] => Ok(()),
-        [_, mode] if is(mode, "ASYNC") || is(mode, "SYNC") => Ok(()),
-        _ => Err(CommandError::Syntax),
-    }
+fn flush_mode(args: &mut Args<'_>) -> Result<(), CommandError> {
+    let _ = args.one_of(&["ASYNC", "SYNC"]);
+    args.finish()
 }
 
 /// `FLUSHDB [ASYNC | SYNC]`: empties the selected database.
-pub fn flushdb(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn flushdb(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     flush_mode(args)?;
     ctx.db().clear(&[b"FLUSHDB"]);
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `FLUSHALL [ASYNC | SYNC]`: empties every database.
-pub fn flushall(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn flushall(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     flush_mode(args)?;
     ctx.state.engine.flush_all();
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `SELECT index`: switches the connection's database.
-pub fn select(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let index = args::db_index(&args[1])?;
+pub fn select(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let index = args::db_index(args.next_bytes()?)?;
     ctx.session.db = index;
     ctx.session.client.db.store(index, std::sync::atomic::Ordering::Relaxed);
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `MOVE key db`: moves the key (with its TTL) to another database; 1 if moved, 0 if
 /// it was missing here or already present there.
-pub fn move_key(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let target = args::db_index(&args[2])?;
+pub fn move_key(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let target_arg = args.next_bytes()?;
+    let target = args::db_index(target_arg)?;
     if target == ctx.session.db {
         return Err(CommandError::SameObject);
     }
-    let moved = ctx.state.engine.move_key(ctx.session.db, target, &args[1], ctx.now_ms);
-    ctx.out.integer(moved as i64);
-    Ok(())
+    let plan = Transfer {
+        from: ctx.session.db,
+        source: key,
+        to: target,
+        target: key,
+        keep_source: false,
+        replace: false,
+        events: (Some(events::MOVE_FROM), events::MOVE_TO),
+    };
+    let target_text = target.to_string();
+    let done = ctx.state.engine.transfer(plan, ctx.now_ms, &[b"MOVE", key, target_text.as_bytes()]);
+    ctx.out.integer((done == Transferred::Done) as i64);
+    REPLIED
 }
 
 /// `SWAPDB index1 index2`: exchanges two databases for every client.
-pub fn swapdb(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let first = args::int32(&args[1]).map_err(|_| CommandError::err("invalid first DB index"))?;
-    let second = args::int32(&args[2]).map_err(|_| CommandError::err("invalid second DB index"))?;
+pub fn swapdb(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let first = args::int32(args.next_bytes()?).map_err(|_| CommandError::err("invalid first DB index"))?;
+    let second = args::int32(args.next_bytes()?).map_err(|_| CommandError::err("invalid second DB index"))?;
     let range = 0..crate::engine::DATABASES as i32;
     if !range.contains(&first) || !range.contains(&second) {
         return Err(CommandError::DbIndexOutOfRange);
     }
     ctx.state.engine.swap(first as usize, second as usize);
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `RENAME key newkey` (`ERR no such key` when missing); `RENAMENX` replies 1, or 0
 /// when `newkey` exists. The TTL moves with the value.
-fn rename_generic(ctx: &mut Context<'_>, args: &[Bytes], replace: bool) -> CommandResult {
-    let db = ctx.session.db;
-    let record = crate::command::string::as_slices(args);
-    let done =
-        ctx.state.engine.transfer(db, db, &args[1], &args[2], Transfer::Move, replace, ctx.now_ms, &record);
-    match done {
-        None => return Err(CommandError::err("no such key")),
-        Some(done) if replace => {
-            debug_assert!(done);
-            ctx.out.ok()
-        }
-        Some(done) => ctx.out.integer(done as i64),
+fn rename_generic(ctx: &mut Context<'_>, args: &mut Args<'_>, replace: bool) -> CommandResult {
+    let (source, target) = (args.next_bytes()?, args.next_bytes()?);
+    let plan = Transfer {
+        from: ctx.session.db,
+        source,
+        to: ctx.session.db,
+        target,
+        keep_source: false,
+        replace,
+        events: (Some(events::RENAME_FROM), events::RENAME_TO),
+    };
+    match ctx.state.engine.transfer(plan, ctx.now_ms, &as_slices(args.all())) {
+        Transferred::NoSource => return Err(CommandError::err("no such key")),
+        Transferred::Done if replace => ctx.out.ok(),
+        done => ctx.out.integer((done == Transferred::Done) as i64),
     }
-    Ok(())
+    REPLIED
 }
 
 /// `RENAME key newkey`.
-pub fn rename(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn rename(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     rename_generic(ctx, args, true)
 }
 
 /// `RENAMENX key newkey`.
-pub fn renamenx(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn renamenx(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     rename_generic(ctx, args, false)
 }
 
-/// `COPY source destination [DB index] [REPLACE]`: 1 if copied, 0 if not.
-pub fn copy(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+/// `COPY source destination [DB index] [REPLACE]`: 1 if copied, 0 if not. A
+/// collection is shared until either key changes it.
+pub fn copy(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let (source, target) = (args.next_bytes()?, args.next_bytes()?);
     let mut target_db = ctx.session.db;
     let mut replace = false;
-    let mut i = 3;
-    while i < args.len() {
-        if is(&args[i], "REPLACE") {
+    while !args.is_done() {
+        if args.flag("REPLACE") {
             replace = true;
-        } else if is(&args[i], "DB") && i + 1 < args.len() {
-            target_db = args::db_index(&args[i + 1])?;
-            i += 1;
+        } else if args.remaining() >= 2 && args.flag("DB") {
+            target_db = args::db_index(args.next_bytes()?)?;
         } else {
             return Err(CommandError::Syntax);
         }
-        i += 1;
     }
-    if target_db == ctx.session.db && args[1] == args[2] {
+    if target_db == ctx.session.db && source == target {
         return Err(CommandError::SameObject);
     }
-    let target = target_db.to_string();
-    let mut record: Vec<&[u8]> = vec![b"COPY", &args[1], &args[2], b"DB", target.as_bytes()];
+    let target_text = target_db.to_string();
+    let mut effect: Vec<&[u8]> = vec![b"COPY", source, target, b"DB", target_text.as_bytes()];
     if replace {
-        record.push(b"REPLACE");
+        effect.push(b"REPLACE");
     }
-    let done = ctx.state.engine.transfer(
-        ctx.session.db,
-        target_db,
-        &args[1],
-        &args[2],
-        Transfer::Copy,
+    let plan = Transfer {
+        from: ctx.session.db,
+        source,
+        to: target_db,
+        target,
+        keep_source: true,
         replace,
-        ctx.now_ms,
-        &record,
-    );
-    ctx.out.integer(done.unwrap_or(false) as i64);
-    Ok(())
+        events: (None, events::COPY_TO),
+    };
+    let done = ctx.state.engine.transfer(plan, ctx.now_ms, &effect);
+    ctx.out.integer((done == Transferred::Done) as i64);
+    REPLIED
 }
 
 /// `TOUCH key [key …]`: how many exist; each counts as an access.
-pub fn touch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn touch(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let db = ctx.db();
-    let found = args[1..].iter().filter(|key| db.read(key, ctx.now_ms, |e| e.is_some())).count();
+    let found = args.rest().iter().filter(|key| db.read(key, ctx.now_ms, |e| e.is_some())).count();
     ctx.out.integer(found as i64);
-    Ok(())
+    REPLIED
 }
 
 /// `RANDOMKEY`: a random key, or null when the database is empty.
-pub fn randomkey(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+pub fn randomkey(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     let key = ctx.db().random_key(ctx.now_ms);
     ctx.out.bulk_or_null(key.as_deref());
-    Ok(())
+    REPLIED
 }
 
 /// `KEYS pattern`: every key matching the glob pattern (work bounded by pattern
 /// length × key length per key, see [`crate::glob`]).
-pub fn keys(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let pattern = &args[1];
+pub fn keys(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let pattern = args.next_bytes()?;
     let mut found: Vec<Box<[u8]>> = Vec::new();
     let match_all = pattern[..] == b"*"[..];
     ctx.db().for_each(ctx.now_ms, |key, _| {
@@ -209,7 +259,7 @@ pub fn keys(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     for key in &found {
         ctx.out.bulk(key);
     }
-    Ok(())
+    REPLIED
 }
 
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`.
@@ -217,31 +267,33 @@ pub fn keys(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
 /// The cursor is a shard number: each call returns whole shards, read under their
 /// lock, until about `COUNT` keys are gathered, so every key present for the whole
 /// scan is returned at least once however the tables resize; the last call returns
-/// cursor 0.
-pub fn scan(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let cursor = std::str::from_utf8(&args[1])
+/// cursor 0. `TYPE` matches the names `TYPE` replies, ignoring case; an unknown
+/// name matches nothing, as in Redis 7.0.
+pub fn scan(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let cursor = std::str::from_utf8(args.next_bytes()?)
         .ok()
         .and_then(|c| c.parse::<u64>().ok())
         .ok_or_else(|| CommandError::err("invalid cursor"))?;
     let mut pattern: Option<&[u8]> = None;
     let mut count = 10usize;
-    let mut type_ok = true;
-    let mut i = 2;
-    while i < args.len() {
-        let Some(value) = args.get(i + 1) else { return Err(CommandError::Syntax) };
-        if is(&args[i], "MATCH") {
-            pattern = Some(value);
-        } else if is(&args[i], "COUNT") {
-            count = match args::int(value)? {
+    let mut kind: Option<Option<Kind>> = None;
+    while !args.is_done() {
+        let option = args.next_bytes()?;
+        if args.is_done() {
+            return Err(CommandError::Syntax);
+        }
+        if is(option, "MATCH") {
+            pattern = Some(args.next_bytes()?);
+        } else if is(option, "COUNT") {
+            count = match args.next_i64()? {
                 n if n >= 1 => n as usize,
                 _ => return Err(CommandError::Syntax),
             };
-        } else if is(&args[i], "TYPE") {
-            type_ok = is(value, "string");
+        } else if is(option, "TYPE") {
+            kind = Some(Kind::from_name(args.next_bytes()?));
         } else {
             return Err(CommandError::Syntax);
         }
-        i += 2;
     }
     let db = ctx.db();
     let shards = db.shard_count() as u64;
@@ -249,9 +301,10 @@ pub fn scan(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     let mut found: Vec<Box<[u8]>> = Vec::new();
     let mut scanned = 0;
     while shard < shards && scanned < count {
-        db.for_each_in_shard(shard as usize, ctx.now_ms, |key, _| {
+        db.for_each_in_shard(shard as usize, ctx.now_ms, |key, entry| {
             scanned += 1;
-            if type_ok && pattern.is_none_or(|p| glob_match(p, key)) {
+            let kind_ok = kind.is_none_or(|wanted| wanted == Some(entry.kind()));
+            if kind_ok && pattern.is_none_or(|p| glob_match(p, key)) {
                 found.push(key.into());
             }
         });
@@ -264,5 +317,5 @@ pub fn scan(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     for key in &found {
         ctx.out.bulk(key);
     }
-    Ok(())
+    REPLIED
 }

@@ -1,12 +1,35 @@
 //! Introspection of stored values: `OBJECT FREQ | IDLETIME | ENCODING | REFCOUNT` and
 //! `MEMORY USAGE | STATS | DOCTOR`. None of them counts as an access to the key.
 
-use bytes::Bytes;
+use super::spec::{CommandSpec, KeySpec};
+use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
+use crate::engine::{access, Entry, Value};
+use crate::number::parse_i64;
 
-use super::args::{self, is};
-use super::{help, subcommand_arity, CommandError, CommandResult, Context};
-use crate::engine::{access, Entry};
-use crate::protocol::parser::parse_i64;
+const KEY: &[KeySpec] = &[KeySpec::one(2, &["RO"])];
+
+/// The introspection family.
+pub static SPECS: &[CommandSpec] = &[
+    CommandSpec::new("object", -2, 0, object_help).subcommands(OBJECT),
+    CommandSpec::new("memory", -2, 0, memory_help).subcommands(MEMORY),
+];
+
+/// The subcommands of `OBJECT`.
+static OBJECT: &[CommandSpec] = &[
+    CommandSpec::new("encoding", 3, READONLY, object_encoding).keys(KEY).categories(&["keyspace"]),
+    CommandSpec::new("freq", 3, READONLY, object_freq).keys(KEY).categories(&["keyspace"]),
+    CommandSpec::new("idletime", 3, READONLY, object_idletime).keys(KEY).categories(&["keyspace"]),
+    CommandSpec::new("refcount", 3, READONLY, object_refcount).keys(KEY).categories(&["keyspace"]),
+    CommandSpec::new("help", 2, LOADING | STALE, object_help).categories(&["keyspace"]),
+];
+
+/// The subcommands of `MEMORY`.
+static MEMORY: &[CommandSpec] = &[
+    CommandSpec::new("usage", -3, READONLY, memory_usage).keys(KEY),
+    CommandSpec::new("stats", 2, 0, memory_stats),
+    CommandSpec::new("doctor", 2, 0, memory_doctor),
+    CommandSpec::new("help", 2, LOADING | STALE, memory_help),
+];
 
 /// Per-key overhead of the table: the slot (one pointer to the entry) and its
 /// control byte.
@@ -23,115 +46,166 @@ fn allocation(ptr: *const u8, len: usize) -> usize {
     unsafe { tikv_jemallocator::usable_size(ptr) }
 }
 
-/// Redis's encoding name for a string value.
-fn encoding(value: &[u8]) -> &'static str {
-    if value.len() <= 20 && parse_i64(value).is_some() {
-        "int"
-    } else if value.len() <= 44 {
-        "embstr"
-    } else {
-        "raw"
+/// The encoding `OBJECT ENCODING` reports: for a string `int`, `embstr` or `raw` as
+/// Redis chooses them (by content, and `raw` once changed in place, whatever the
+/// content); for a collection, its own.
+pub fn encoding(entry: &Entry) -> &'static str {
+    match entry.value() {
+        Value::Collection(collection) => collection.encoding(),
+        Value::String(_) if entry.is_raw() => "raw",
+        Value::String(value) if value.len() <= 20 && parse_i64(value).is_some() => "int",
+        Value::String(value) if value.len() <= 44 => "embstr",
+        Value::String(_) => "raw",
     }
 }
 
-/// `OBJECT FREQ | IDLETIME | ENCODING | REFCOUNT key`, or `OBJECT HELP`.
-pub fn object(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let sub = &args[1];
-    if is(sub, "HELP") {
-        let lines = [
+/// The key's metadata word and encoding, without counting an access; `None` when
+/// the key is missing (the reply is then a null).
+fn inspect(ctx: &Context<'_>, args: &mut Args<'_>) -> Result<Option<(u64, &'static str)>, CommandError> {
+    let key = args.next_bytes()?;
+    Ok(ctx.db().read_quiet(key, ctx.now_ms, |e| e.map(|e| (e.meta(), encoding(e)))))
+}
+
+/// `OBJECT ENCODING key`.
+fn object_encoding(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    match inspect(ctx, args)? {
+        Some((_, encoding)) => ctx.out.bulk(encoding.as_bytes()),
+        None => ctx.out.null(),
+    }
+    REPLIED
+}
+
+/// `OBJECT FREQ key`: the decayed LFU counter (only under an LFU policy).
+fn object_freq(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let Some((meta, _)) = inspect(ctx, args)? else {
+        ctx.out.null();
+        return REPLIED;
+    };
+    if !ctx.state.config.load().maxmemory_policy.is_lfu() {
+        return Err(CommandError::err(
+            "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
+             switching between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
+    }
+    ctx.out.integer(access::frequency(meta, ctx.now_ms, ctx.state.engine.evictor.lfu()) as i64);
+    REPLIED
+}
+
+/// `OBJECT IDLETIME key`: seconds since the last access (not under an LFU policy).
+fn object_idletime(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let Some((meta, _)) = inspect(ctx, args)? else {
+        ctx.out.null();
+        return REPLIED;
+    };
+    if ctx.state.config.load().maxmemory_policy.is_lfu() {
+        return Err(CommandError::err(
+            "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching \
+             between policies at runtime LRU and LFU data will take some time to adjust.",
+        ));
+    }
+    ctx.out.integer((access::idle_ms(meta, ctx.now_ms) / 1000) as i64);
+    REPLIED
+}
+
+/// `OBJECT REFCOUNT key`: 1 (values are not shared between keys).
+fn object_refcount(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    match inspect(ctx, args)? {
+        Some(_) => ctx.out.integer(1),
+        None => ctx.out.null(),
+    }
+    REPLIED
+}
+
+/// `OBJECT HELP`.
+fn object_help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    super::help(
+        ctx,
+        &[
             "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
             "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
             "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
             "REFCOUNT <key>",
-        ];
-        help(ctx, &lines);
-        return Ok(());
-    }
-    if args.len() != 3 {
-        return Err(subcommand_arity("object", sub));
-    }
-    let policy = ctx.state.config.load().maxmemory_policy;
-    let now = ctx.now_ms;
-    let meta_and_value = ctx.db().read_quiet(&args[2], now, |e| e.map(|e| (e.meta(), encoding(e.value()))));
-    let Some((meta, encoding)) = meta_and_value else {
-        ctx.out.null();
-        return Ok(());
-    };
-    if is(sub, "FREQ") {
-        if !policy.is_lfu() {
-            return Err(CommandError::err(
-                "An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
-                 switching between policies at runtime LRU and LFU data will take some time to adjust.",
-            ));
-        }
-        ctx.out.integer(access::frequency(meta, now) as i64);
-    } else if is(sub, "IDLETIME") {
-        if policy.is_lfu() {
-            return Err(CommandError::err(
-                "An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching \
-                 between policies at runtime LRU and LFU data will take some time to adjust.",
-            ));
-        }
-        ctx.out.integer((access::idle_ms(meta, now) / 1000) as i64);
-    } else if is(sub, "ENCODING") {
-        ctx.out.bulk(encoding.as_bytes());
-    } else if is(sub, "REFCOUNT") {
-        ctx.out.integer(1);
-    } else {
-        return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "OBJECT" });
-    }
-    Ok(())
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+            "HELP",
+            "    Print this help.",
+        ],
+    )
 }
 
-/// `MEMORY USAGE key [SAMPLES n]` (bytes the key takes, allocator size classes
-/// included), `MEMORY STATS`, `MEMORY DOCTOR`, `MEMORY HELP`.
-pub fn memory(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let sub = &args[1];
-    if is(sub, "USAGE") {
-        match args.len() {
-            3 => {}
-            5 if is(&args[3], "SAMPLES") => {
-                args::int(&args[4])?;
-            }
-            n if n < 3 => return Err(subcommand_arity("memory", sub)),
-            _ => return Err(CommandError::Syntax),
+/// `MEMORY USAGE key [SAMPLES n]`: bytes the key takes, allocator size classes
+/// included: its entry, and a collection's structure.
+fn memory_usage(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    if args.remaining() > 0 {
+        if !(args.remaining() == 2 && args.flag("SAMPLES")) {
+            return Err(CommandError::Syntax);
         }
-        let key = &args[2];
-        let usage = ctx.db().read_quiet(key, ctx.now_ms, |entry| {
-            entry.map(|e: &Entry| ENTRY_OVERHEAD + allocation(e.block(), e.allocated_len()))
-        });
-        match usage {
-            Some(bytes) => ctx.out.integer(bytes as i64),
-            None => ctx.out.null(),
-        }
-    } else if is(sub, "STATS") {
-        let used = crate::memory::used_memory();
-        let keys = ctx.state.engine.total_keys();
-        let buckets: usize = (0..crate::engine::DATABASES).map(|db| ctx.state.engine.db(db).buckets()).sum();
-        ctx.out.map(5);
-        ctx.out.bulk(b"keys.table-buckets");
-        ctx.out.integer(buckets as i64);
-        ctx.out.bulk(b"peak.allocated");
-        ctx.out.integer(crate::memory::peak_memory() as i64);
-        ctx.out.bulk(b"total.allocated");
-        ctx.out.integer(used as i64);
-        ctx.out.bulk(b"keys.count");
-        ctx.out.integer(keys as i64);
-        ctx.out.bulk(b"keys.bytes-per-key");
-        ctx.out.integer(used.checked_div(keys as u64).unwrap_or(0) as i64);
-    } else if is(sub, "DOCTOR") {
-        ctx.out.verbatim("txt", b"Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.");
-    } else if is(sub, "HELP") {
-        let lines = [
+        args.next_i64()?;
+    }
+    let usage = ctx.db().read_quiet(key, ctx.now_ms, |entry| {
+        entry.map(|e: &Entry| {
+            let heap = e.collection().map_or(0, |c| c.heap_bytes());
+            ENTRY_OVERHEAD + allocation(e.block(), e.allocated_len()) + heap
+        })
+    });
+    match usage {
+        Some(bytes) => ctx.out.integer(bytes as i64),
+        None => ctx.out.null(),
+    }
+    REPLIED
+}
+
+/// `MEMORY STATS`: a few of Redis's fields, measured.
+fn memory_stats(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    let used = crate::memory::used_memory();
+    let keys = ctx.state.engine.total_keys();
+    let buckets: usize = (0..crate::engine::DATABASES).map(|db| ctx.state.engine.db(db).buckets()).sum();
+    ctx.out.map(5);
+    ctx.out.bulk(b"keys.table-buckets");
+    ctx.out.integer(buckets as i64);
+    ctx.out.bulk(b"peak.allocated");
+    ctx.out.integer(crate::memory::peak_memory() as i64);
+    ctx.out.bulk(b"total.allocated");
+    ctx.out.integer(used as i64);
+    ctx.out.bulk(b"keys.count");
+    ctx.out.integer(keys as i64);
+    ctx.out.bulk(b"keys.bytes-per-key");
+    ctx.out.integer(used.checked_div(keys as u64).unwrap_or(0) as i64);
+    REPLIED
+}
+
+/// `MEMORY DOCTOR`.
+fn memory_doctor(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    ctx.out.verbatim(
+        "txt",
+        b"Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.",
+    );
+    REPLIED
+}
+
+/// `MEMORY HELP`.
+fn memory_help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    super::help(
+        ctx,
+        &[
             "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "DOCTOR",
+            "    Return memory problems reports.",
             "STATS",
+            "    Return information about the memory usage of the server.",
             "USAGE <key> [SAMPLES <count>]",
-        ];
-        help(ctx, &lines);
-    } else {
-        return Err(CommandError::UnknownSubcommand { sub: args::text(sub), command: "MEMORY" });
-    }
-    Ok(())
+            "    Return memory in bytes used by <key> and its value. Nested values are",
+            "    sampled up to <count> times (default: 5, 0 means sample all).",
+            "HELP",
+            "    Print this help.",
+        ],
+    )
 }

@@ -1,17 +1,66 @@
 //! The string family: `SET`, `GET`, `MSET`, `INCR`, `APPEND`, `SETRANGE` and friends,
-//! with Redis 7's replies and error texts (see `t_string.c`).
+//! with Redis 7's replies and error texts (see `t_string.c`). A key holding another
+//! type gets `WRONGTYPE` from every command that reads it as a string; `SET`,
+//! `SETEX` and `MSET` replace whatever the key held.
 
 use bytes::Bytes;
-
-use super::args::{self, is};
-use super::{CommandError, CommandResult, Context};
-use crate::engine::{CounterError, Entry, Slot};
 use rust_decimal::Decimal;
 
+use super::args::{self, as_slices};
+use super::spec::{CommandSpec, KeySpec};
+use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
+use crate::engine::{events, CounterError, Slot};
 use crate::protocol::reply::format_double;
 
 /// Largest string a value may grow to (`proto-max-bulk-len`, 512 MB).
 pub const MAX_STRING: u64 = 512 * 1024 * 1024;
+
+const RO: &[&str] = &["RO", "access"];
+const RW: &[&str] = &["RW", "access", "update"];
+const OW: &[&str] = &["OW", "update"];
+const ONE_RO: &[KeySpec] = &[KeySpec::one(1, RO)];
+const ONE_RW: &[KeySpec] = &[KeySpec::one(1, RW)];
+const ONE_OW: &[KeySpec] = &[KeySpec::one(1, OW)];
+const STRING: &[&str] = &["string"];
+
+/// The string family.
+pub static SPECS: &[CommandSpec] = &[
+    CommandSpec::new("get", 2, READONLY | FAST, get).keys(ONE_RO).categories(STRING),
+    CommandSpec::new("set", -3, WRITE | DENYOOM, set).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("setnx", 3, WRITE | DENYOOM | FAST, setnx)
+        .keys(&[KeySpec::one(1, &["OW", "insert"])])
+        .categories(STRING),
+    CommandSpec::new("setex", 4, WRITE | DENYOOM, setex).keys(ONE_OW).categories(STRING),
+    CommandSpec::new("psetex", 4, WRITE | DENYOOM, psetex).keys(ONE_OW).categories(STRING),
+    CommandSpec::new("getset", 3, WRITE | DENYOOM | FAST, getset).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("getdel", 2, WRITE | FAST, getdel)
+        .keys(&[KeySpec::one(1, &["RW", "access", "delete"])])
+        .categories(STRING),
+    CommandSpec::new("getex", -2, WRITE | FAST, getex).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("mset", -3, WRITE | DENYOOM, mset)
+        .keys(&[KeySpec::all_from(1, 2, OW)])
+        .categories(STRING),
+    CommandSpec::new("msetnx", -3, WRITE | DENYOOM, msetnx)
+        .keys(&[KeySpec::all_from(1, 2, &["OW", "insert"])])
+        .categories(STRING),
+    CommandSpec::new("mget", -2, READONLY | FAST, mget)
+        .keys(&[KeySpec::all_from(1, 1, RO)])
+        .categories(STRING),
+    CommandSpec::new("strlen", 2, READONLY | FAST, strlen).keys(ONE_RO).categories(STRING),
+    CommandSpec::new("append", 3, WRITE | DENYOOM | FAST, append)
+        .keys(&[KeySpec::one(1, &["RW", "insert"])])
+        .categories(STRING),
+    CommandSpec::new("getrange", 4, READONLY, getrange).keys(ONE_RO).categories(STRING),
+    CommandSpec::new("substr", 4, READONLY, getrange).keys(ONE_RO).categories(STRING),
+    CommandSpec::new("setrange", 4, WRITE | DENYOOM, setrange)
+        .keys(&[KeySpec::one(1, &["RW", "update"])])
+        .categories(STRING),
+    CommandSpec::new("incr", 2, WRITE | DENYOOM | FAST, incr).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("decr", 2, WRITE | DENYOOM | FAST, decr).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("incrby", 3, WRITE | DENYOOM | FAST, incrby).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("decrby", 3, WRITE | DENYOOM | FAST, decrby).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("incrbyfloat", 3, WRITE | DENYOOM | FAST, incrbyfloat).keys(ONE_RW).categories(STRING),
+];
 
 /// When a write applies, depending on whether the key exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,113 +94,100 @@ impl ExpiryArg<'_> {
     fn same_kind(&self, other: &ExpiryArg<'_>) -> bool {
         (self.in_seconds, self.absolute) == (other.in_seconds, other.absolute)
     }
-}
 
-/// Turns `EX`/`PX`/`EXAT`/`PXAT` and its value into an absolute Unix time in ms,
-/// with Redis's errors: not a number, not positive, or overflowing.
-fn expiry_at(arg: ExpiryArg<'_>, now_ms: u64, command: &'static str) -> Result<u64, CommandError> {
-    let value = args::int(arg.value)?;
-    if value <= 0 {
-        return Err(CommandError::InvalidExpireTime(command));
+    /// Turns the option into an absolute Unix time in ms, with Redis's errors: not
+    /// a number, not positive, or overflowing.
+    fn at(self, now_ms: u64, command: &'static str) -> Result<u64, CommandError> {
+        let value = args::int(self.value)?;
+        let invalid = || CommandError::InvalidExpireTime(command);
+        if value <= 0 {
+            return Err(invalid());
+        }
+        let ms = if self.in_seconds { value.checked_mul(1000).ok_or_else(invalid)? } else { value };
+        let at = if self.absolute { ms } else { ms.checked_add(now_ms as i64).ok_or_else(invalid)? };
+        Ok(at as u64)
     }
-    let invalid = || CommandError::InvalidExpireTime(command);
-    let ms = if arg.in_seconds { value.checked_mul(1000).ok_or_else(invalid)? } else { value };
-    let at = if arg.absolute { ms } else { ms.checked_add(now_ms as i64).ok_or_else(invalid)? };
-    Ok(at as u64)
 }
 
-/// Reads an expiry keyword at `args[i]` (with its value at `i + 1`), if it is one.
-fn expiry_keyword(args: &[Bytes], i: usize) -> Option<Result<ExpiryArg<'_>, CommandError>> {
-    let word = &args[i];
-    let (in_seconds, absolute) = if is(word, "EX") {
-        (true, false)
-    } else if is(word, "PX") {
-        (false, false)
-    } else if is(word, "EXAT") {
-        (true, true)
-    } else if is(word, "PXAT") {
-        (false, true)
-    } else {
-        return None;
+/// Reads an expiry keyword (`EX`, `PX`, `EXAT`, `PXAT`) and its value, if the next
+/// argument is one; a keyword without a value is `ERR syntax error`.
+fn expiry_option<'a>(args: &mut Args<'a>) -> Option<Result<ExpiryArg<'a>, CommandError>> {
+    let (in_seconds, absolute) = match args.one_of(&["EX", "PX", "EXAT", "PXAT"])? {
+        0 => (true, false),
+        1 => (false, false),
+        2 => (true, true),
+        _ => (false, true),
     };
-    Some(match args.get(i + 1) {
-        Some(value) => Ok(ExpiryArg { value, in_seconds, absolute }),
-        None => Err(CommandError::Syntax),
-    })
+    Some(args.next_bytes().map(|value| ExpiryArg { value, in_seconds, absolute }))
 }
 
-/// Stores `value` under the key in `slot`'s place, applying `ttl`, and logs it as
-/// the `SET` that replays it (with an absolute `PXAT`).
+/// Stores the string `value` under the slot's key, applying `ttl`, and records it
+/// as the `SET` that replays it (with an absolute `PXAT`).
 fn store(slot: &mut Slot<'_>, value: &[u8], ttl: TtlChange) {
-    let mut at_text = itoa::Buffer::new();
     let expire_at_ms = match ttl {
-        TtlChange::Clear => {
-            slot.log(&[b"SET", slot.key(), value]);
-            None
-        }
-        TtlChange::Keep => {
-            slot.log(&[b"SET", slot.key(), value, b"KEEPTTL"]);
-            slot.get().and_then(|e| e.expire_at_ms())
-        }
-        TtlChange::At(at) => {
-            slot.log(&[b"SET", slot.key(), value, b"PXAT", at_text.format(at).as_bytes()]);
-            Some(at)
-        }
+        TtlChange::Clear => None,
+        TtlChange::Keep => slot.get().and_then(|e| e.expire_at_ms()),
+        TtlChange::At(at) => Some(at),
     };
     slot.set(value, expire_at_ms);
+    let key = slot.key();
+    match ttl {
+        TtlChange::Clear => slot.record(events::SET, &[b"SET", key, value]),
+        TtlChange::Keep => slot.record(events::SET, &[b"SET", key, value, b"KEEPTTL"]),
+        TtlChange::At(at) => {
+            let at = itoa::Buffer::new().format(at).to_owned();
+            slot.record(events::SET, &[b"SET", key, value, b"PXAT", at.as_bytes()]);
+            slot.notify(events::EXPIRE);
+        }
+    }
 }
 
 /// ```text
 /// SET key value [NX | XX] [GET] [EX seconds | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]
 /// ```
 /// `+OK`, or a null when `NX`/`XX` stopped it; with `GET`, the old value (or null).
-pub fn set(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let (key, value) = (args.next_bytes()?, args.next_bytes()?);
     let mut condition = Condition::Always;
-    let mut get = false;
-    let mut keep_ttl = false;
-    let mut expiry = None;
-    let mut i = 3;
-    while i < args.len() {
-        let word = &args[i];
-        if is(word, "NX") && condition != Condition::IfPresent {
+    let (mut get, mut keep_ttl) = (false, false);
+    let mut expiry: Option<ExpiryArg<'_>> = None;
+    while !args.is_done() {
+        if condition != Condition::IfPresent && args.flag("NX") {
             condition = Condition::IfAbsent;
-        } else if is(word, "XX") && condition != Condition::IfAbsent {
+        } else if condition != Condition::IfAbsent && args.flag("XX") {
             condition = Condition::IfPresent;
-        } else if is(word, "GET") {
+        } else if args.flag("GET") {
             get = true;
-        } else if is(word, "KEEPTTL") && expiry.is_none() {
+        } else if expiry.is_none() && args.flag("KEEPTTL") {
             keep_ttl = true;
-        } else if let Some(arg) = expiry_keyword(args, i) {
-            let arg = arg?;
+        } else if let Some(option) = expiry_option(args) {
+            let option = option?;
             // Redis lets the same option repeat (the last wins), not two different ones.
-            if keep_ttl || expiry.is_some_and(|e: ExpiryArg<'_>| !e.same_kind(&arg)) {
+            if keep_ttl || expiry.is_some_and(|e| !e.same_kind(&option)) {
                 return Err(CommandError::Syntax);
             }
-            expiry = Some(arg);
-            i += 1;
+            expiry = Some(option);
         } else {
             return Err(CommandError::Syntax);
         }
-        i += 1;
     }
     let ttl = match expiry {
-        Some(arg) => TtlChange::At(expiry_at(arg, ctx.now_ms, "set")?),
+        Some(option) => TtlChange::At(option.at(ctx.now_ms, "set")?),
         None if keep_ttl => TtlChange::Keep,
         None => TtlChange::Clear,
     };
-    let (key, value) = (&args[1], &args[2]);
     let db = ctx.db();
     let out = &mut *ctx.out;
     db.write(key, ctx.now_ms, |slot| {
+        if get {
+            out.bulk_or_null(slot.string()?);
+        }
         let exists = slot.get().is_some();
         let applies = match condition {
             Condition::Always => true,
             Condition::IfAbsent => !exists,
             Condition::IfPresent => exists,
         };
-        if get {
-            out.bulk_or_null(slot.get().map(Entry::value));
-        }
         if applies {
             store(slot, value, ttl);
             if !get {
@@ -160,198 +196,210 @@ pub fn set(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         } else if !get {
             out.null();
         }
-    });
-    Ok(())
+        REPLIED
+    })
 }
 
-/// `SETNX key value`: 1 if the key was set, 0 if it existed.
-pub fn setnx(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let set = ctx.db().set_if_absent(&args[1], &args[2], ctx.now_ms);
+/// `SETNX key value`: 1 if the key was set, 0 if it existed (whatever its type).
+pub fn setnx(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let (key, value) = (args.next_bytes()?, args.next_bytes()?);
+    let set = ctx.db().set_if_absent(key, value, ctx.now_ms);
     ctx.out.integer(set as i64);
-    Ok(())
+    REPLIED
 }
 
 /// `SETEX key seconds value` and `PSETEX key milliseconds value`.
 fn set_with_expiry(
     ctx: &mut Context<'_>,
-    args: &[Bytes],
+    args: &mut Args<'_>,
     in_seconds: bool,
     name: &'static str,
 ) -> CommandResult {
-    let arg = ExpiryArg { value: &args[2], in_seconds, absolute: false };
-    let at = expiry_at(arg, ctx.now_ms, name)?;
-    let db = ctx.db();
-    db.write(&args[1], ctx.now_ms, |slot| store(slot, &args[3], TtlChange::At(at)));
+    let (key, time, value) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
+    let at = ExpiryArg { value: time, in_seconds, absolute: false }.at(ctx.now_ms, name)?;
+    ctx.db().write(key, ctx.now_ms, |slot| store(slot, value, TtlChange::At(at)));
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `SETEX key seconds value`.
-pub fn setex(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn setex(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     set_with_expiry(ctx, args, true, "setex")
 }
 
 /// `PSETEX key milliseconds value`.
-pub fn psetex(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn psetex(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     set_with_expiry(ctx, args, false, "psetex")
 }
 
 /// `GET key`: the value, or null.
-pub fn get(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn get(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
     let db = ctx.db();
     let out = &mut *ctx.out;
-    let hit = db.read(&args[1], ctx.now_ms, |entry| {
-        out.bulk_or_null(entry.map(Entry::value));
-        entry.is_some()
-    });
+    let hit = db.read(key, ctx.now_ms, |entry| {
+        let value = entry.map(|e| e.string()).transpose()?;
+        out.bulk_or_null(value);
+        Ok::<_, CommandError>(value.is_some())
+    })?;
     ctx.count_lookup(hit);
-    Ok(())
+    REPLIED
 }
 
 /// `GETSET key value`: sets the value (clearing any TTL) and returns the old one.
-pub fn getset(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn getset(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let (key, value) = (args.next_bytes()?, args.next_bytes()?);
     let db = ctx.db();
     let out = &mut *ctx.out;
-    db.write(&args[1], ctx.now_ms, |slot| {
-        out.bulk_or_null(slot.get().map(Entry::value));
-        store(slot, &args[2], TtlChange::Clear);
-    });
-    Ok(())
+    db.write(key, ctx.now_ms, |slot| {
+        out.bulk_or_null(slot.string()?);
+        store(slot, value, TtlChange::Clear);
+        REPLIED
+    })
 }
 
 /// `GETDEL key`: returns the value and deletes the key.
-pub fn getdel(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn getdel(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
     let db = ctx.db();
-    let old = db.write(&args[1], ctx.now_ms, |slot| {
-        let old = slot.remove();
-        if old.is_some() {
-            slot.log(&[b"DEL", slot.key()]);
+    let out = &mut *ctx.out;
+    let hit = db.write(key, ctx.now_ms, |slot| {
+        let found = slot.string()?.is_some();
+        out.bulk_or_null(slot.string()?);
+        if found {
+            slot.remove();
+            slot.record(events::DEL, &[b"DEL", key]);
         }
-        old
-    });
-    ctx.count_lookup(old.is_some());
-    ctx.out.bulk_or_null(old.as_ref().map(Entry::value));
-    Ok(())
+        Ok::<_, CommandError>(found)
+    })?;
+    ctx.count_lookup(hit);
+    REPLIED
 }
 
 /// `GETEX key [EX seconds | PX ms | EXAT unix-s | PXAT unix-ms | PERSIST]`: returns the
-/// value and changes its TTL.
-pub fn getex(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+/// value and changes its TTL. As in Redis, a missing key answers null before the
+/// time is checked, and an absolute time in the past deletes the key.
+pub fn getex(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
     let mut persist = false;
     let mut expiry: Option<ExpiryArg<'_>> = None;
-    let mut i = 2;
-    while i < args.len() {
-        if is(&args[i], "PERSIST") && expiry.is_none() {
+    while !args.is_done() {
+        if expiry.is_none() && args.flag("PERSIST") {
             persist = true;
-        } else if let Some(arg) = expiry_keyword(args, i) {
-            let arg = arg?;
-            if persist || expiry.is_some_and(|e| !e.same_kind(&arg)) {
+        } else if let Some(option) = expiry_option(args) {
+            let option = option?;
+            if persist || expiry.is_some_and(|e| !e.same_kind(&option)) {
                 return Err(CommandError::Syntax);
             }
-            expiry = Some(arg);
-            i += 1;
+            expiry = Some(option);
         } else {
             return Err(CommandError::Syntax);
         }
-        i += 1;
     }
-    let change = match expiry {
-        Some(arg) => Some(TtlChange::At(expiry_at(arg, ctx.now_ms, "getex")?)),
-        None if persist => Some(TtlChange::Clear),
-        None => None,
-    };
-    let db = ctx.db();
+    let (now, db) = (ctx.now_ms, ctx.db());
     let out = &mut *ctx.out;
-    let hit = db.write(&args[1], ctx.now_ms, |slot| {
-        let Some(entry) = slot.get_mut() else {
+    let hit = db.write(key, now, |slot| {
+        let Some(value) = slot.string()? else {
             out.null();
-            return false;
+            return Ok(false);
         };
-        out.bulk(entry.value());
-        match change {
-            Some(TtlChange::Clear) => {
-                let had_ttl = entry.expire_at_ms().is_some();
-                entry.set_expire_at_ms(None);
-                if had_ttl {
-                    slot.log(&[b"PERSIST", slot.key()]);
+        let at = expiry.map(|option| option.at(now, "getex")).transpose()?;
+        out.bulk(value);
+        match at {
+            Some(at) if expiry.is_some_and(|e| e.absolute) && at <= now => {
+                slot.remove();
+                slot.record(events::DEL, &[b"DEL", key]);
+            }
+            Some(at) => {
+                if let Some(entry) = slot.get_mut() {
+                    entry.set_expire_at_ms(Some(at));
                 }
+                let at = itoa::Buffer::new().format(at).to_owned();
+                slot.record(events::EXPIRE, &[b"PEXPIREAT", key, at.as_bytes()]);
             }
-            Some(TtlChange::At(at)) => {
-                entry.set_expire_at_ms(Some(at));
-                slot.log(&[b"PEXPIREAT", slot.key(), itoa::Buffer::new().format(at).as_bytes()]);
+            None if persist && slot.get().and_then(|e| e.expire_at_ms()).is_some() => {
+                if let Some(entry) = slot.get_mut() {
+                    entry.set_expire_at_ms(None);
+                }
+                slot.record(events::PERSIST, &[b"PERSIST", key]);
             }
-            Some(TtlChange::Keep) | None => {}
+            None => {}
         }
-        true
-    });
+        Ok::<_, CommandError>(true)
+    })?;
     ctx.count_lookup(hit);
-    Ok(())
+    REPLIED
+}
+
+/// The `key value` pairs of `MSET`/`MSETNX` (`ERR wrong number of arguments` for an
+/// odd count, as Redis says).
+fn pairs<'a>(args: &Args<'a>, name: &str) -> Result<&'a [Bytes], CommandError> {
+    let pairs = args.rest();
+    if pairs.len() % 2 != 0 {
+        return Err(CommandError::WrongArity(name.into()));
+    }
+    Ok(pairs)
 }
 
 /// `MSET key value [key value …]`: sets all pairs at once; no reader sees half.
-pub fn mset(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let pairs = &args[1..];
-    if pairs.len() % 2 != 0 {
-        return Err(CommandError::WrongArity("mset".into()));
-    }
-    let pairs: Vec<(&[u8], &[u8])> = pairs.chunks_exact(2).map(|p| (&p[0][..], &p[1][..])).collect();
-    ctx.db().set_many(&pairs, ctx.now_ms, &as_slices(args));
+pub fn mset(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let pairs: Vec<(&[u8], &[u8])> =
+        self::pairs(args, "mset")?.chunks_exact(2).map(|p| (&p[0][..], &p[1][..])).collect();
+    ctx.db().set_many(&pairs, ctx.now_ms, &as_slices(args.all()));
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `MSETNX key value [key value …]`: sets all pairs if none of the keys exists (1),
 /// otherwise nothing (0).
-pub fn msetnx(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let pairs = &args[1..];
-    if pairs.len() % 2 != 0 {
-        return Err(CommandError::WrongArity("msetnx".into()));
-    }
-    let db = ctx.db();
-    let keys = pairs.iter().step_by(2).map(|k| &k[..]);
-    let set = db.write_many(keys, ctx.now_ms, |view| {
-        let any_exists =
-            pairs.iter().step_by(2).any(|k| view.with_slot(k, |slot| slot.get().is_some()).unwrap_or(false));
+pub fn msetnx(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let pairs = self::pairs(args, "msetnx")?;
+    let keys: Vec<&[u8]> = pairs.iter().step_by(2).map(|k| &k[..]).collect();
+    let set = ctx.db().write_many(keys.iter().copied(), ctx.now_ms, |view| {
+        let any_exists = keys.iter().any(|k| view.with_slot(k, |slot| slot.get().is_some()).unwrap_or(false));
         if !any_exists {
             for pair in pairs.chunks_exact(2) {
                 view.with_slot(&pair[0], |slot| slot.set(&pair[1], None));
             }
-            let mut record = as_slices(args);
-            record[0] = b"MSET";
-            view.log(&record);
+            let mut effect = as_slices(args.all());
+            effect[0] = b"MSET";
+            view.record(&effect, &keys, events::SET);
         }
         !any_exists
     });
     ctx.out.integer(set as i64);
-    Ok(())
+    REPLIED
 }
 
-/// `MGET key [key …]`: the values (null for missing keys), read consistently.
-pub fn mget(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let keys = &args[1..];
+/// `MGET key [key …]`: the values (null for missing keys and other types), read
+/// consistently.
+pub fn mget(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let keys = args.rest();
     let db = ctx.db();
     let out = &mut *ctx.out;
     let hits = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
         out.array(keys.len());
         let mut hits = 0;
         for key in keys {
-            let entry = view.get(key);
-            hits += entry.is_some() as u64;
-            out.bulk_or_null(entry.map(Entry::value));
+            let value = view.get(key).and_then(|e| e.string().ok());
+            hits += value.is_some() as u64;
+            out.bulk_or_null(value);
         }
         hits
     });
     ctx.session.local_stats.hits += hits;
     ctx.session.local_stats.misses += keys.len() as u64 - hits;
-    Ok(())
+    REPLIED
 }
 
 /// `STRLEN key`: the value's length, 0 for a missing key.
-pub fn strlen(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let db = ctx.db();
-    let len = db.read(&args[1], ctx.now_ms, |e| e.map_or(0, |e| e.value().len()));
+pub fn strlen(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let len = ctx
+        .db()
+        .read(key, ctx.now_ms, |e| e.map(|e| e.string()).transpose().map(|v| v.map_or(0, <[u8]>::len)))?;
     ctx.out.integer(len as i64);
-    Ok(())
+    REPLIED
 }
 
 /// Checks that a string of `len + extra` bytes stays within [`MAX_STRING`].
@@ -359,42 +407,46 @@ fn check_length(len: u64, extra: u64) -> Result<u64, CommandError> {
     len.checked_add(extra).filter(|&total| total <= MAX_STRING).ok_or(CommandError::StringTooLong)
 }
 
-/// `APPEND key value`: appends (creating the key) and returns the new length.
-pub fn append(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let suffix = &args[2];
-    let db = ctx.db();
-    let len = db.write(&args[1], ctx.now_ms, |slot| match slot.get_mut() {
-        Some(entry) => {
-            let total = check_length(entry.value().len() as u64, suffix.len() as u64)? as usize;
-            let mut value = Vec::with_capacity(total);
-            value.extend_from_slice(entry.value());
-            value.extend_from_slice(suffix);
-            entry.set_value(&value);
-            slot.log(&[b"APPEND", slot.key(), suffix]);
-            Ok(total)
-        }
-        None => {
-            slot.set(suffix, None);
-            slot.log(&[b"APPEND", slot.key(), suffix]);
-            Ok(suffix.len())
-        }
+/// `APPEND key value`: appends (creating the key) and returns the new length. An
+/// appended string is `raw`, as in Redis.
+pub fn append(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let (key, suffix) = (args.next_bytes()?, args.next_bytes()?);
+    let len = ctx.db().write(key, ctx.now_ms, |slot| {
+        let total = match slot.string()? {
+            Some(current) => {
+                let total = check_length(current.len() as u64, suffix.len() as u64)? as usize;
+                let mut value = Vec::with_capacity(total);
+                value.extend_from_slice(current);
+                value.extend_from_slice(suffix);
+                let entry = slot.get_mut().expect("present");
+                entry.set_value(&value);
+                entry.mark_raw();
+                total
+            }
+            None => {
+                slot.set(suffix, None);
+                suffix.len()
+            }
+        };
+        slot.record(events::APPEND, &[b"APPEND", key, suffix]);
+        Ok::<_, CommandError>(total)
     })?;
     ctx.out.integer(len as i64);
-    Ok(())
+    REPLIED
 }
 
 /// `GETRANGE key start end` (and `SUBSTR`): the bytes between two inclusive offsets,
 /// negative offsets counting from the end.
-pub fn getrange(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let start = args::int(&args[2])?;
-    let end = args::int(&args[3])?;
+pub fn getrange(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let (start, end) = (args.next_i64()?, args.next_i64()?);
     let db = ctx.db();
     let out = &mut *ctx.out;
-    db.read(&args[1], ctx.now_ms, |entry| {
-        let value = entry.map_or(&[][..], Entry::value);
+    db.read(key, ctx.now_ms, |entry| {
+        let value = entry.map(|e| e.string()).transpose()?.unwrap_or(&[]);
         out.bulk(substring(value, start, end));
-    });
-    Ok(())
+        REPLIED
+    })
 }
 
 /// Redis's `GETRANGE` arithmetic.
@@ -418,84 +470,93 @@ fn substring(value: &[u8], mut start: i64, mut end: i64) -> &[u8] {
 }
 
 /// `SETRANGE key offset value`: overwrites from `offset`, zero-padding as needed;
-/// returns the new length.
-pub fn setrange(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let offset = args::int(&args[2])?;
+/// returns the new length. The string becomes `raw`, as in Redis.
+pub fn setrange(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let offset_arg = args.next_bytes()?;
+    let patch = args.next_bytes()?;
+    let offset = args::int(offset_arg)?;
     if offset < 0 {
         return Err(CommandError::OffsetOutOfRange);
     }
     let offset = offset as u64;
-    let patch = &args[3];
-    let db = ctx.db();
-    let len = db.write(&args[1], ctx.now_ms, |slot| {
-        let current_len = slot.get().map_or(0, |e| e.value().len());
+    let len = ctx.db().write(key, ctx.now_ms, |slot| {
+        let current = slot.string()?;
+        let current_len = current.map_or(0, <[u8]>::len);
         if patch.is_empty() {
             return Ok(current_len);
         }
         let end = check_length(offset, patch.len() as u64)? as usize;
         let offset = offset as usize;
-        let mut value = slot.get().map_or_else(Vec::new, |e| e.value().to_vec());
+        let mut value = current.map_or_else(Vec::new, <[u8]>::to_vec);
         if value.len() < end {
             value.resize(end, 0);
         }
         value[offset..end].copy_from_slice(patch);
-        let new_len = value.len();
         match slot.get_mut() {
             Some(entry) => entry.set_value(&value),
             None => slot.set(&value, None),
         }
-        slot.log(&[b"SETRANGE", slot.key(), &args[2], patch]);
-        Ok(new_len)
+        if let Some(entry) = slot.get_mut() {
+            entry.mark_raw();
+        }
+        slot.record(events::SETRANGE, &[b"SETRANGE", key, offset_arg, patch]);
+        Ok::<_, CommandError>(value.len())
     })?;
     ctx.out.integer(len as i64);
-    Ok(())
+    REPLIED
 }
 
-/// Adds `delta` to the integer at `args[1]`, logging the command as given.
-fn incr_by(ctx: &mut Context<'_>, args: &[Bytes], delta: i64) -> CommandResult {
-    let value = ctx.db().incr_by(&args[1], delta, ctx.now_ms, &as_slices(args)).map_err(|e| match e {
+/// Adds `delta` to the integer at the key, recording the command as given.
+fn incr_by(ctx: &mut Context<'_>, args: &Args<'_>, key: &[u8], delta: i64) -> CommandResult {
+    let value = ctx.db().incr_by(key, delta, ctx.now_ms, &as_slices(args.all())).map_err(|e| match e {
+        CounterError::WrongType => CommandError::WrongType,
         CounterError::NotInteger => CommandError::NotInteger,
         CounterError::Overflow => CommandError::Overflow,
     })?;
     ctx.out.integer(value);
-    Ok(())
+    REPLIED
 }
 
 /// `INCR key`.
-pub fn incr(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    incr_by(ctx, args, 1)
+pub fn incr(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    incr_by(ctx, args, key, 1)
 }
 
 /// `DECR key`.
-pub fn decr(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    incr_by(ctx, args, -1)
+pub fn decr(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    incr_by(ctx, args, key, -1)
 }
 
 /// `INCRBY key increment`.
-pub fn incrby(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let delta = args::int(&args[2])?;
-    incr_by(ctx, args, delta)
+pub fn incrby(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let delta = args.next_i64()?;
+    incr_by(ctx, args, key, delta)
 }
 
 /// `DECRBY key decrement`.
-pub fn decrby(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let delta = args::int(&args[2])?;
-    let delta = delta.checked_neg().ok_or(CommandError::DecrementOverflow)?;
-    incr_by(ctx, args, delta)
+pub fn decrby(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let delta = args.next_i64()?.checked_neg().ok_or(CommandError::DecrementOverflow)?;
+    incr_by(ctx, args, key, delta)
 }
 
 /// `INCRBYFLOAT key increment`: the new value as a bulk string (as Redis replies even
-/// in RESP3), keeping the TTL.
-pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let delta = args::float(&args[2])?;
-    let db = ctx.db();
-    let text = db.write(&args[1], ctx.now_ms, |slot| {
-        let current = match slot.get() {
-            Some(entry) => args::parse_float(entry.value()).ok_or(CommandError::NotFloat)?,
+/// in RESP3), keeping the TTL; logged as the `SET` of its result.
+pub fn incrbyfloat(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let key = args.next_bytes()?;
+    let increment = args.next_bytes()?;
+    let delta = args::float(increment)?;
+    let text = ctx.db().write(key, ctx.now_ms, |slot| {
+        let stored = slot.string()?;
+        let current = match stored {
+            Some(value) => args::parse_float(value).ok_or(CommandError::NotFloat)?,
             None => 0.0,
         };
-        let stored = slot.get().map(|e| e.value().to_vec());
-        let text = match decimal_sum(stored.as_deref().unwrap_or(b"0"), &args[2]) {
+        let text = match decimal_sum(stored.unwrap_or(b"0"), increment) {
             Some(text) => text,
             None => {
                 let next = current + delta;
@@ -510,11 +571,11 @@ pub fn incrbyfloat(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             None => slot.set(text.as_bytes(), None),
         }
         // Logged as the resulting value, so replay cannot drift by rounding.
-        slot.log(&[b"SET", slot.key(), text.as_bytes(), b"KEEPTTL"]);
+        slot.record(events::INCRBYFLOAT, &[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
         Ok(text)
     })?;
     ctx.out.bulk(text.as_bytes());
-    Ok(())
+    REPLIED
 }
 
 /// Adds two decimal numbers exactly and formats the sum as Redis's long-double
@@ -532,11 +593,6 @@ fn decimal_sum(a: &[u8], b: &[u8]) -> Option<String> {
     }
     let sum = parse(a)?.checked_add(parse(b)?)?;
     Some(sum.round_dp(17).normalize().to_string())
-}
-
-/// The arguments as byte slices, for logging a command as it was given.
-pub fn as_slices(args: &[Bytes]) -> Vec<&[u8]> {
-    args.iter().map(|a| &a[..]).collect()
 }
 
 #[cfg(test)]

@@ -1,102 +1,199 @@
-//! The command table: every command the server knows, with its arity, flags and key
-//! positions as Redis 7 declares them (so `COMMAND INFO` and client hints agree).
+//! The command table: every family's specs gathered, each command and subcommand
+//! given a small id (its statistics are kept by id), and a case-insensitive lookup
+//! that neither allocates nor hashes.
 
-use super::flags::{ADMIN, CONNECTION, DENYOOM, FAST, NO_AUTH, READONLY, WRITE};
-use super::{admin, expire, info, keys, object, server, string, transaction, CommandSpec, Handler};
+use std::sync::OnceLock;
 
-const fn spec(
-    name: &'static str,
-    arity: i32,
-    flags: u8,
-    keys: (i32, i32, i32),
-    handler: Handler,
-) -> CommandSpec {
-    CommandSpec { name, arity, flags, first_key: keys.0, last_key: keys.1, key_step: keys.2, handler }
+use super::spec::CommandSpec;
+use super::{admin, expire, info, keys, object, server, string, transaction};
+
+/// Every family's specs, in the order `COMMAND` lists them.
+pub static FAMILIES: &[&[CommandSpec]] = &[
+    string::SPECS,
+    keys::SPECS,
+    expire::SPECS,
+    server::SPECS,
+    info::SPECS,
+    object::SPECS,
+    admin::SPECS,
+    transaction::SPECS,
+];
+
+/// A command or subcommand of the table.
+#[derive(Debug)]
+pub struct Command {
+    /// Its index in the table (its statistics' slot).
+    pub id: usize,
+    /// Its spec.
+    pub spec: &'static CommandSpec,
+    /// Its container, for a subcommand.
+    pub parent: Option<&'static CommandSpec>,
+    /// `name`, or `container|name` for a subcommand (as `INFO commandstats` and
+    /// arity errors write it).
+    pub full_name: String,
 }
 
-/// No key arguments.
-const NONE: (i32, i32, i32) = (0, 0, 0);
-/// One key, the first argument.
-const ONE: (i32, i32, i32) = (1, 1, 1);
-/// Every argument is a key.
-const ALL: (i32, i32, i32) = (1, -1, 1);
-/// Key, value pairs.
-const PAIRS: (i32, i32, i32) = (1, -1, 2);
+/// Longest command name we look up; longer ones are unknown.
+const MAX_NAME: usize = 32;
 
-/// Every command, by name.
-pub static COMMANDS: &[CommandSpec] = &[
-    // Strings.
-    spec("get", 2, READONLY | FAST, ONE, string::get),
-    spec("set", -3, WRITE | DENYOOM, ONE, string::set),
-    spec("setnx", 3, WRITE | DENYOOM | FAST, ONE, string::setnx),
-    spec("setex", 4, WRITE | DENYOOM, ONE, string::setex),
-    spec("psetex", 4, WRITE | DENYOOM, ONE, string::psetex),
-    spec("getset", 3, WRITE | DENYOOM | FAST, ONE, string::getset),
-    spec("getdel", 2, WRITE | FAST, ONE, string::getdel),
-    spec("getex", -2, WRITE | FAST, ONE, string::getex),
-    spec("mset", -3, WRITE | DENYOOM, PAIRS, string::mset),
-    spec("msetnx", -3, WRITE | DENYOOM, PAIRS, string::msetnx),
-    spec("mget", -2, READONLY | FAST, ALL, string::mget),
-    spec("strlen", 2, READONLY | FAST, ONE, string::strlen),
-    spec("append", 3, WRITE | DENYOOM | FAST, ONE, string::append),
-    spec("getrange", 4, READONLY, ONE, string::getrange),
-    spec("substr", 4, READONLY, ONE, string::getrange),
-    spec("setrange", 4, WRITE | DENYOOM, ONE, string::setrange),
-    spec("incr", 2, WRITE | DENYOOM | FAST, ONE, string::incr),
-    spec("decr", 2, WRITE | DENYOOM | FAST, ONE, string::decr),
-    spec("incrby", 3, WRITE | DENYOOM | FAST, ONE, string::incrby),
-    spec("decrby", 3, WRITE | DENYOOM | FAST, ONE, string::decrby),
-    spec("incrbyfloat", 3, WRITE | DENYOOM | FAST, ONE, string::incrbyfloat),
-    // Keys and databases.
-    spec("del", -2, WRITE, ALL, keys::del),
-    spec("unlink", -2, WRITE | FAST, ALL, keys::del),
-    spec("exists", -2, READONLY | FAST, ALL, keys::exists),
-    spec("type", 2, READONLY | FAST, ONE, keys::type_of),
-    spec("dbsize", 1, READONLY | FAST, NONE, keys::dbsize),
-    spec("flushdb", -1, WRITE, NONE, keys::flushdb),
-    spec("flushall", -1, WRITE, NONE, keys::flushall),
-    spec("select", 2, FAST | CONNECTION, NONE, keys::select),
-    spec("move", 3, WRITE | FAST, ONE, keys::move_key),
-    spec("swapdb", 3, WRITE | FAST, NONE, keys::swapdb),
-    spec("rename", 3, WRITE, (1, 2, 1), keys::rename),
-    spec("renamenx", 3, WRITE | FAST, (1, 2, 1), keys::renamenx),
-    spec("copy", -3, WRITE | DENYOOM, (1, 2, 1), keys::copy),
-    spec("touch", -2, READONLY | FAST, ALL, keys::touch),
-    spec("randomkey", 1, READONLY, NONE, keys::randomkey),
-    spec("keys", 2, READONLY, NONE, keys::keys),
-    spec("scan", -2, READONLY, NONE, keys::scan),
-    // Expiry.
-    spec("expire", -3, WRITE | FAST, ONE, expire::expire),
-    spec("pexpire", -3, WRITE | FAST, ONE, expire::pexpire),
-    spec("expireat", -3, WRITE | FAST, ONE, expire::expireat),
-    spec("pexpireat", -3, WRITE | FAST, ONE, expire::pexpireat),
-    spec("persist", 2, WRITE | FAST, ONE, expire::persist),
-    spec("ttl", 2, READONLY | FAST, ONE, expire::ttl),
-    spec("pttl", 2, READONLY | FAST, ONE, expire::pttl),
-    spec("expiretime", 2, READONLY | FAST, ONE, expire::expiretime),
-    spec("pexpiretime", 2, READONLY | FAST, ONE, expire::pexpiretime),
-    // Connection and server.
-    spec("ping", -1, FAST | CONNECTION, NONE, server::ping),
-    spec("echo", 2, FAST | CONNECTION, NONE, server::echo),
-    spec("quit", -1, FAST | NO_AUTH | CONNECTION, NONE, server::quit),
-    spec("auth", -2, FAST | NO_AUTH | CONNECTION, NONE, server::auth),
-    spec("hello", -1, FAST | NO_AUTH | CONNECTION, NONE, server::hello),
-    spec("client", -2, CONNECTION, NONE, server::client),
-    spec("command", -1, CONNECTION, NONE, server::command),
-    spec("config", -2, ADMIN, NONE, server::config),
-    spec("info", -1, CONNECTION, NONE, info::info),
-    spec("time", 1, FAST, NONE, server::time),
-    spec("bgrewriteaof", 1, ADMIN, NONE, server::bgrewriteaof),
-    spec("object", -2, READONLY, (2, 2, 1), object::object),
-    spec("slowlog", -2, ADMIN, NONE, admin::slowlog),
-    spec("shutdown", -1, ADMIN, NONE, admin::shutdown),
-    spec("lastsave", 1, FAST, NONE, admin::lastsave),
-    spec("debug", -2, ADMIN, NONE, admin::debug),
-    spec("memory", -2, READONLY, NONE, object::memory),
-    // Transactions.
-    spec("multi", 1, FAST, NONE, transaction::multi),
-    spec("exec", 1, 0, NONE, transaction::exec),
-    spec("discard", 1, FAST, NONE, transaction::discard),
-    spec("watch", -2, FAST, ALL, transaction::watch),
-    spec("unwatch", 1, FAST, NONE, transaction::unwatch),
-];
+/// The gathered table.
+pub struct CommandTable {
+    commands: Vec<Command>,
+    /// Top-level command ids by name length and first letter.
+    buckets: Vec<Vec<usize>>,
+    /// For each command id, the ids of its subcommands.
+    subcommands: Vec<Vec<usize>>,
+}
+
+fn bucket(len: usize, first: u8) -> usize {
+    len * 32 + (first.to_ascii_lowercase() & 31) as usize
+}
+
+impl CommandTable {
+    fn build(families: &[&'static [CommandSpec]]) -> CommandTable {
+        let mut table = CommandTable {
+            commands: Vec::new(),
+            buckets: vec![Vec::new(); (MAX_NAME + 1) * 32],
+            subcommands: Vec::new(),
+        };
+        for spec in families.iter().flat_map(|family| family.iter()) {
+            assert!(spec.name.len() <= MAX_NAME && !spec.name.is_empty(), "command name {:?}", spec.name);
+            assert!(table.find(spec.name.as_bytes()).is_none(), "command {} declared twice", spec.name);
+            let id = table.push(spec, None, spec.name.to_string());
+            table.buckets[bucket(spec.name.len(), spec.name.as_bytes()[0])].push(id);
+            for sub in spec.subcommands {
+                let sub_id = table.push(sub, Some(spec), format!("{}|{}", spec.name, sub.name));
+                table.subcommands[id].push(sub_id);
+            }
+        }
+        table
+    }
+
+    fn push(
+        &mut self,
+        spec: &'static CommandSpec,
+        parent: Option<&'static CommandSpec>,
+        full_name: String,
+    ) -> usize {
+        let id = self.commands.len();
+        self.commands.push(Command { id, spec, parent, full_name });
+        self.subcommands.push(Vec::new());
+        id
+    }
+
+    fn find(&self, name: &[u8]) -> Option<&Command> {
+        let (&first, _) = name.split_first()?;
+        if name.len() > MAX_NAME {
+            return None;
+        }
+        self.buckets[bucket(name.len(), first)]
+            .iter()
+            .map(|&id| &self.commands[id])
+            .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    /// The top-level command called `name` (any case).
+    #[inline]
+    pub fn lookup(&self, name: &[u8]) -> Option<&Command> {
+        self.find(name)
+    }
+
+    /// The subcommand `name` (any case) of `parent`.
+    pub fn subcommand(&self, parent: &Command, name: &[u8]) -> Option<&Command> {
+        self.subcommands[parent.id]
+            .iter()
+            .map(|&id| &self.commands[id])
+            .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    /// The subcommands of `parent`, in declaration order.
+    pub fn subcommands_of(&self, parent: &Command) -> impl Iterator<Item = &Command> {
+        self.subcommands[parent.id].iter().map(|&id| &self.commands[id])
+    }
+
+    /// The command with id `id`.
+    pub fn get(&self, id: usize) -> Option<&Command> {
+        self.commands.get(id)
+    }
+
+    /// Every top-level command, in table order.
+    pub fn top_level(&self) -> impl Iterator<Item = &Command> {
+        self.commands.iter().filter(|c| c.parent.is_none())
+    }
+
+    /// Every command and subcommand, by id.
+    pub fn all(&self) -> impl Iterator<Item = &Command> {
+        self.commands.iter()
+    }
+
+    /// How many commands and subcommands there are (the size of a statistics table).
+    pub fn len(&self) -> usize {
+        self.commands.len()
+    }
+
+    /// Whether the table is empty (it never is).
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+}
+
+/// The server's command table, built on first use.
+pub fn table() -> &'static CommandTable {
+    static TABLE: OnceLock<CommandTable> = OnceLock::new();
+    TABLE.get_or_init(|| CommandTable::build(FAMILIES))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_ignores_case_and_finds_subcommands() {
+        let table = table();
+        let get = table.lookup(b"GeT").expect("GET");
+        assert_eq!((get.spec.name, get.full_name.as_str()), ("get", "get"));
+        assert!(table.lookup(b"nosuchcommand").is_none());
+        assert!(table.lookup(b"").is_none());
+        assert!(table.lookup(&[b'a'; 40]).is_none());
+        let config = table.lookup(b"config").expect("CONFIG");
+        let sub = table.subcommand(config, b"get").expect("CONFIG GET");
+        assert_eq!(sub.full_name, "config|get");
+        assert_eq!(table.get(sub.id).map(|c| c.id), Some(sub.id));
+        assert!(table.subcommand(config, b"frobnicate").is_none());
+    }
+
+    #[test]
+    fn ids_are_dense_and_names_unique() {
+        let table = table();
+        for (index, command) in table.all().enumerate() {
+            assert_eq!(command.id, index);
+            assert!(
+                command.spec.name.chars().all(|c| !c.is_ascii_uppercase()),
+                "{} is lower case",
+                command.spec.name
+            );
+        }
+        let mut names: Vec<&str> = table.all().map(|c| c.full_name.as_str()).collect();
+        let total = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), total);
+    }
+
+    #[test]
+    fn every_container_has_a_help_and_every_write_has_keys_or_a_reason() {
+        let table = table();
+        for command in table.top_level() {
+            if !command.spec.subcommands.is_empty() {
+                assert!(table.subcommand(command, b"help").is_some(), "{} HELP", command.spec.name);
+            }
+        }
+        // Writes without key specs change whole databases.
+        let keyless: Vec<&str> = table
+            .all()
+            .filter(|c| c.spec.is_write() && c.spec.keys.is_empty())
+            .map(|c| c.full_name.as_str())
+            .collect();
+        assert_eq!(keyless, ["flushdb", "flushall", "swapdb"]);
+    }
+}

@@ -1,40 +1,61 @@
-//! Transactions: `MULTI`, `EXEC`, `DISCARD`, `WATCH`, `UNWATCH`, with Redis's
+//! Transactions: `MULTI`, `EXEC`, `DISCARD`, `WATCH`, `UNWATCH`, with Redis 7.0's
 //! semantics: commands after `MULTI` are checked and queued (`+QUEUED`); a queueing
-//! error makes `EXEC` answer `EXECABORT`; `EXEC` runs the queue with no other client's
-//! command in between and replies with all their replies, or with a null array when
-//! a watched key changed since `WATCH`.
+//! error (unknown command, wrong arity, `-OOM`, a command not allowed inside a
+//! transaction) makes `EXEC` answer `EXECABORT`; `EXEC` runs the queue with no other
+//! client's command in between and replies with all their replies, or with a null
+//! array when a watched key changed (or expired) since `WATCH`.
 //!
 //! Exclusivity: connections run each batch holding the server's transaction gate for
-//! reading; `EXEC` only marks the queue as ready, and the connection then takes the
-//! gate for writing and calls [`run_transaction`].
+//! reading; `EXEC` returns [`Outcome::RunExclusive`], and the connection takes the
+//! gate for writing and calls [`run_transaction`]. The queue's changes form one
+//! group ([`crate::engine::KvEngine::group`]), which the AOF logs as one
+//! `MULTI … EXEC`.
 
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 
-use super::{dispatch, CommandError, CommandResult, Context};
+use super::spec::{CommandSpec, KeySpec};
+use super::{flags::*, Args, CommandError, CommandResult, Context, Outcome, TimeoutReply, REPLIED};
+
+/// The transaction family.
+pub static SPECS: &[CommandSpec] = &[
+    CommandSpec::new("multi", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, multi)
+        .categories(&["transaction"]),
+    CommandSpec::new("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, exec).categories(&["transaction"]),
+    CommandSpec::new("discard", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, discard)
+        .categories(&["transaction"]),
+    CommandSpec::new("watch", -2, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, watch)
+        .categories(&["transaction"])
+        .keys(&[KeySpec::all_from(1, 1, &["RO"])]),
+    CommandSpec::new("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, unwatch)
+        .categories(&["transaction"]),
+];
 
 /// A transaction being queued after `MULTI`.
 #[derive(Debug, Default)]
 pub struct Transaction {
     /// The queued commands, in order.
     pub queued: Vec<Vec<Bytes>>,
-    /// A command failed to queue (unknown, wrong arity): `EXEC` must abort.
+    /// A command failed to queue: `EXEC` must abort.
     pub failed: bool,
+    /// The union of the queued commands' flags (`EXEC` is refused over `maxmemory`
+    /// when one of them is `denyoom`, and under `-MISCONF` when one writes).
+    pub flags: super::Flags,
 }
 
 /// `MULTI`: starts queueing.
-pub fn multi(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+pub fn multi(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     if ctx.session.multi.is_some() {
         return Err(CommandError::err("MULTI calls can not be nested"));
     }
     ctx.session.multi = Some(Transaction::default());
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `EXEC`: hands the queue to the connection, which runs it exclusively.
-pub fn exec(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+pub fn exec(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     let Some(transaction) = ctx.session.multi.take() else {
         return Err(CommandError::err("EXEC without MULTI"));
     };
@@ -44,80 +65,102 @@ pub fn exec(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
             "EXECABORT Transaction discarded because of previous errors.".into(),
         ));
     }
-    ctx.session.ready_transaction = Some(transaction.queued);
-    Ok(())
+    Ok(Outcome::RunExclusive(transaction.queued))
 }
 
 /// `DISCARD`: drops the queue and every watch.
-pub fn discard(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+pub fn discard(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     if ctx.session.multi.take().is_none() {
         return Err(CommandError::err("DISCARD without MULTI"));
     }
     unwatch_all(ctx);
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `WATCH key [key …]`: `EXEC` will fail if any of them changes first.
-pub fn watch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+pub fn watch(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if ctx.session.multi.is_some() {
         return Err(CommandError::err("WATCH inside MULTI is not allowed"));
     }
-    let db = ctx.db().index();
-    for key in &args[1..] {
-        ctx.state.engine.watch.watch(db, key, ctx.session.client.id, &ctx.session.watch_dirty);
-        ctx.session.watched.push((db, Box::from(&key[..])));
+    let db = ctx.db();
+    let index = db.index();
+    for key in args.rest() {
+        if ctx.session.watched.iter().any(|(d, k)| *d == index && **k == key[..]) {
+            continue;
+        }
+        let expired = db.holds_expired(key, ctx.now_ms);
+        ctx.state.watches.watch(index, key, ctx.session.client.id, &ctx.session.watch_dirty, expired);
+        ctx.session.watched.push((index, Box::from(&key[..])));
     }
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// `UNWATCH`: forgets every watched key.
-pub fn unwatch(ctx: &mut Context<'_>, _args: &[Bytes]) -> CommandResult {
+pub fn unwatch(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     unwatch_all(ctx);
     ctx.out.ok();
-    Ok(())
+    REPLIED
 }
 
 /// Forgets the connection's watches and clears its dirty flag.
 pub fn unwatch_all(ctx: &mut Context<'_>) {
     let watched = std::mem::take(&mut ctx.session.watched);
-    ctx.state.engine.watch.unwatch(ctx.session.client.id, &watched);
+    ctx.state.watches.unwatch(ctx.session.client.id, &watched);
     ctx.session.watch_dirty.store(false, Ordering::SeqCst);
 }
 
-/// Whether `name` is acted on at once inside `MULTI` rather than queued.
-pub fn runs_inside_multi(name: &[u8]) -> bool {
-    ["exec", "discard", "multi", "watch", "quit", "reset"]
-        .iter()
-        .any(|c| name.eq_ignore_ascii_case(c.as_bytes()))
+/// Whether `spec` is acted on at once inside `MULTI` rather than queued.
+pub fn runs_inside_multi(spec: &CommandSpec) -> bool {
+    matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+}
+
+/// Whether `EXEC` must fail for its watches: a watched key changed, or one that was
+/// live when watched has expired since (even if nothing removed it yet).
+fn watch_failed(ctx: &Context<'_>) -> bool {
+    if ctx.session.watch_dirty.load(Ordering::SeqCst) {
+        return true;
+    }
+    let live = ctx.state.watches.watched_live(ctx.session.client.id, &ctx.session.watched);
+    live.iter().any(|(db, key)| ctx.state.engine.db(*db).holds_expired(key, ctx.now_ms))
 }
 
 /// Runs a ready transaction: the caller holds the transaction gate exclusively (or
 /// is the only thread, as during AOF replay). Replies `*-1` (null) if a watched key
-/// changed, otherwise an array of every command's reply; the changes are logged
-/// between `MULTI` and `EXEC` records so a crash never replays half of them.
+/// changed, otherwise an array of every command's reply. The changes form one group,
+/// logged between `MULTI` and `EXEC` records so a crash never replays half of them.
+/// A blocking command inside acts as its non-blocking form.
 pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Vec<Bytes>>) {
-    let dirty = ctx.session.watch_dirty.load(Ordering::SeqCst);
+    let failed = watch_failed(ctx);
     unwatch_all(ctx);
-    if dirty {
+    if failed {
         ctx.out.null_array();
         return;
     }
-    let writes = queued.iter().any(|args| super::lookup(&args[0]).is_some_and(|spec| spec.is_write()));
-    if writes {
-        ctx.db().log(&[b"MULTI"]);
-    }
     ctx.out.array(queued.len());
-    for args in &queued {
-        ctx.session.local_stats.commands += 1;
-        let start = ctx.out.len();
-        if let Err(error) = dispatch(ctx, args) {
-            ctx.out.truncate(start);
-            ctx.out.error(&error.to_string());
+    let state = ctx.state;
+    state.engine.group(|| {
+        for args in &queued {
+            ctx.session.local_stats.commands += 1;
+            let start = ctx.out.len();
+            match super::dispatch::run_queued(ctx, args) {
+                Ok(Outcome::Block(block)) => write_timeout(ctx, block.on_timeout),
+                Ok(_) => {}
+                Err(error) => {
+                    ctx.out.truncate(start);
+                    ctx.out.error(&error.to_string());
+                }
+            }
         }
-    }
-    if writes {
-        ctx.db().log(&[b"EXEC"]);
+    });
+}
+
+/// Writes what a wait replies when it times out.
+pub fn write_timeout(ctx: &mut Context<'_>, reply: TimeoutReply) {
+    match reply {
+        TimeoutReply::Integer(n) => ctx.out.integer(n),
+        TimeoutReply::NullArray => ctx.out.null_array(),
+        TimeoutReply::Null => ctx.out.null(),
     }
 }

@@ -9,12 +9,24 @@
 //! | 56–63 | write generation: changes on every write, so eviction can tell that a key it sampled has been rewritten since |
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// `lfu-log-factor`: how slowly the LFU counter grows.
-pub static LFU_LOG_FACTOR: AtomicU32 = AtomicU32::new(10);
-/// `lfu-decay-time`: minutes per decrement of an idle key's counter (0: never).
-pub static LFU_DECAY_TIME: AtomicU32 = AtomicU32::new(1);
+/// The LFU tunables of one server (`lfu-log-factor`, `lfu-decay-time`), passed to
+/// every function that reads or grows a counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LfuTuning {
+    /// `lfu-log-factor`: how slowly the counter grows.
+    pub log_factor: u32,
+    /// `lfu-decay-time`: minutes per decrement of an idle key's counter (0: never).
+    pub decay_minutes: u32,
+}
+
+impl Default for LfuTuning {
+    /// Redis's defaults: factor 10, one minute per decrement.
+    fn default() -> Self {
+        LfuTuning { log_factor: 10, decay_minutes: 1 }
+    }
+}
 
 /// A new key's LFU counter, so it is not evicted before it had a chance.
 pub const LFU_INIT: u8 = 5;
@@ -55,20 +67,20 @@ fn pack(access_ms: u64, counter: u8, decayed_min: u64, generation: u8) -> u64 {
 
 /// The LFU counter after decay for the minutes it has been idle (Redis's
 /// `LFUDecrAndReturn`).
-pub fn frequency(meta: u64, now_ms: u64) -> u8 {
-    let decay = LFU_DECAY_TIME.load(Ordering::Relaxed) as u64;
+pub fn frequency(meta: u64, now_ms: u64, lfu: LfuTuning) -> u8 {
+    let decay = lfu.decay_minutes as u64;
     let elapsed = (minutes(now_ms) + 0x10000 - decayed_at(meta)) & 0xFFFF;
     let periods = elapsed.checked_div(decay).unwrap_or(0);
     counter(meta).saturating_sub(periods.min(255) as u8)
 }
 
 /// Redis's `LFULogIncr`: the counter grows with probability 1/((c−5)·factor+1).
-fn log_increment(counter: u8) -> u8 {
+fn log_increment(counter: u8, lfu: LfuTuning) -> u8 {
     if counter == 255 {
         return 255;
     }
     let base = counter.saturating_sub(LFU_INIT) as f64;
-    let factor = LFU_LOG_FACTOR.load(Ordering::Relaxed) as f64;
+    let factor = lfu.log_factor as f64;
     let p = 1.0 / (base * factor + 1.0);
     if random_unit() < p {
         counter + 1
@@ -79,10 +91,10 @@ fn log_increment(counter: u8) -> u8 {
 
 /// The metadata of a value just written; `previous` is the replaced value's, whose
 /// frequency carries over (as Redis keeps it on overwrite).
-pub fn fresh(previous: Option<u64>, now_ms: u64) -> u64 {
+pub fn fresh(previous: Option<u64>, now_ms: u64, lfu: LfuTuning) -> u64 {
     match previous {
         Some(old) => {
-            let count = log_increment(frequency(old, now_ms));
+            let count = log_increment(frequency(old, now_ms, lfu), lfu);
             pack(now_ms, count, minutes(now_ms), generation(old).wrapping_add(1))
         }
         None => pack(now_ms, LFU_INIT, minutes(now_ms), 0),
@@ -90,9 +102,9 @@ pub fn fresh(previous: Option<u64>, now_ms: u64) -> u64 {
 }
 
 /// Records an access: the LRU clock, and one logarithmic LFU increment.
-pub fn touch(meta: &AtomicU64, now_ms: u64) {
+pub fn touch(meta: &AtomicU64, now_ms: u64, lfu: LfuTuning) {
     let old = meta.load(Ordering::Relaxed);
-    let count = log_increment(frequency(old, now_ms));
+    let count = log_increment(frequency(old, now_ms, lfu), lfu);
     meta.store(pack(now_ms, count, minutes(now_ms), generation(old)), Ordering::Relaxed);
 }
 
@@ -109,7 +121,9 @@ pub fn random_u64() -> u64 {
     STATE.with(|state| {
         let mut x = state.get();
         if x == 0 {
-            let seed = &x as *const u64 as u64 ^ super::super::command::unix_millis().rotate_left(17);
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            let nanos = now.map_or(0, |d| d.as_nanos() as u64);
+            let seed = &x as *const u64 as u64 ^ nanos.rotate_left(17);
             x = seed | 1;
         }
         x ^= x >> 12;
@@ -126,12 +140,13 @@ mod tests {
 
     #[test]
     fn new_keys_start_at_lfu_init_and_grow_logarithmically() {
-        let meta = AtomicU64::new(fresh(None, 1_000));
-        assert_eq!(frequency(meta.load(Ordering::Relaxed), 1_000), LFU_INIT);
+        let lfu = LfuTuning::default();
+        let meta = AtomicU64::new(fresh(None, 1_000, lfu));
+        assert_eq!(frequency(meta.load(Ordering::Relaxed), 1_000, lfu), LFU_INIT);
         for _ in 0..100_000 {
-            touch(&meta, 1_000);
+            touch(&meta, 1_000, lfu);
         }
-        let count = frequency(meta.load(Ordering::Relaxed), 1_000);
+        let count = frequency(meta.load(Ordering::Relaxed), 1_000, lfu);
         // Redis documents about 142 after 100K hits with lfu-log-factor 10.
         assert!((120..=170).contains(&count), "after 100k hits the counter is {count}");
     }
@@ -139,15 +154,18 @@ mod tests {
     #[test]
     fn idle_keys_decay_and_age() {
         let meta = pack(0, 20, 0, 0);
-        assert_eq!(frequency(meta, 5 * 60_000), 15);
+        assert_eq!(frequency(meta, 5 * 60_000, LfuTuning::default()), 15);
+        let slow = LfuTuning { decay_minutes: 5, ..LfuTuning::default() };
+        assert_eq!(frequency(meta, 5 * 60_000, slow), 19, "per-server tunables, not statics");
         assert_eq!(idle_ms(meta, 1_234), 1_234);
     }
 
     #[test]
     fn rewrites_change_the_generation() {
-        let first = fresh(None, 10);
-        let second = fresh(Some(first), 10);
+        let lfu = LfuTuning::default();
+        let first = fresh(None, 10, lfu);
+        let second = fresh(Some(first), 10, lfu);
         assert_ne!(first, second);
-        assert!(frequency(second, 10) >= LFU_INIT);
+        assert!(frequency(second, 10, lfu) >= LFU_INIT);
     }
 }

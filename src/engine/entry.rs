@@ -7,12 +7,23 @@
 //! table instead of three. The layout is
 //!
 //! ```text
-//! [ meta: AtomicU64 | key_len: u32 (top bit: has expiry) | value_len: u32 ]
-//! [ expire_at_ms: u64, only if the flag is set ] [ key bytes ] [ value bytes ]
+//! [ meta: AtomicU64 | key_len: u32 | value_len: u32 ]                 header, 16 bytes
+//! [ expire_at_ms: u64 ]                  only if key_len has HAS_EXPIRY
+//! [ Arc<dyn Collection>: 16 bytes ]      only if value_len has COLLECTION
+//! [ key bytes ] [ value bytes ]          value bytes only for a string
 //! ```
 //!
-//! Keys that never had a TTL carry no expiry word. Lengths fit in 31 bits because
-//! the protocol caps every bulk string, and so every key and value, at 512 MB
+//! The header's spare bits carry the value's type (see [`Kind`]):
+//!
+//! | word | bit 31 | bit 30 | bits 0–29 / 0–30 |
+//! |---|---|---|---|
+//! | `key_len` | has an expiry word | raw string (`APPEND`/`SETRANGE` touched it) | key length (bits 0–29) |
+//! | `value_len` | a collection follows | — | string: value length (bits 0–30); collection: the kind's tag (bits 0–2) |
+//!
+//! A string costs nothing for its type (it is the default). A collection's pointer
+//! sits right after the fixed words, so it is 8-aligned and can be borrowed in place.
+//! Keys that never had a TTL carry no expiry word. Lengths fit because the protocol
+//! caps every bulk string, and so every key and value, at 512 MB
 //! (`proto-max-bulk-len`; `APPEND`/`SETRANGE` check the same cap).
 
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
@@ -20,8 +31,10 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::mem::{align_of, size_of};
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 
 use super::access;
+use super::value::{downcast, make_mut, Collection, Kind, Typed, Value, WrongType};
 // std atomics, not the loom facade: the access word is a statistic, and the loom
 // models check the shard locks around it.
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,17 +46,38 @@ struct Header {
     /// [`access`]). Atomic so that reads under a shared shard lock can record
     /// themselves.
     meta: AtomicU64,
-    /// The key's length, with [`HAS_EXPIRY`] set when an expiry word follows.
+    /// The key's length, with [`HAS_EXPIRY`] and [`RAW`].
     key_len: u32,
-    /// The value's length.
+    /// The string's length, or [`COLLECTION`] and the kind's tag.
     value_len: u32,
 }
 
 /// Set in `key_len` when the entry has room for an expiry.
 const HAS_EXPIRY: u32 = 1 << 31;
+/// Set in `key_len` when a string was modified in place (`OBJECT ENCODING` `raw`).
+const RAW: u32 = 1 << 30;
+/// The length bits of `key_len`.
+const KEY_LEN: u32 = RAW - 1;
+/// Set in `value_len` when the value is a collection.
+const COLLECTION: u32 = 1 << 31;
+/// The tag bits of a collection's `value_len`.
+const TAG: u32 = 0b111;
 
-/// The largest key or value an entry can hold (far above the protocol's 512 MB).
-const MAX_LEN: usize = (HAS_EXPIRY - 1) as usize;
+/// The longest key an entry can hold (twice the protocol's 512 MB).
+const MAX_KEY: usize = KEY_LEN as usize;
+/// The longest string value an entry can hold (four times the protocol's 512 MB).
+const MAX_VALUE: usize = (COLLECTION - 1) as usize;
+
+/// The size of a collection's shared pointer in the entry.
+const SHARED: usize = size_of::<Arc<dyn Collection>>();
+
+/// What an entry is built with.
+enum Payload<'a> {
+    /// A string's bytes.
+    Bytes(&'a [u8]),
+    /// A collection.
+    Shared(Arc<dyn Collection>),
+}
 
 /// One key with its value and metadata (see the module documentation).
 ///
@@ -53,43 +87,67 @@ pub struct Entry {
     header: NonNull<Header>,
 }
 
-// SAFETY: an `Entry` owns its allocation exclusively, like a `Box`. Shared access
-// (`&Entry`) only reads the immutable parts or updates `meta` atomically; every
-// other change needs `&mut Entry`.
+// SAFETY: an `Entry` owns its allocation exclusively, like a `Box`, and the
+// collection it may point to is `Send + Sync`. Shared access (`&Entry`) only reads
+// the immutable parts or updates `meta` atomically; every other change needs
+// `&mut Entry`.
 unsafe impl Send for Entry {}
 // SAFETY: see above.
 unsafe impl Sync for Entry {}
 
 impl Entry {
-    /// A new entry for `key` holding `value`, expiring at `expire_at_ms` (absolute
-    /// Unix milliseconds) if given.
+    /// A new string entry for `key` holding `value`, expiring at `expire_at_ms`
+    /// (absolute Unix milliseconds) if given.
     pub fn new(key: &[u8], value: &[u8], expire_at_ms: Option<u64>) -> Self {
-        Self::build(key, value, expire_at_ms, 0)
+        Self::build(key, Payload::Bytes(value), expire_at_ms, 0, false)
     }
 
-    fn build(key: &[u8], value: &[u8], expire_at_ms: Option<u64>, meta: u64) -> Self {
-        assert!(key.len() <= MAX_LEN && value.len() <= MAX_LEN, "key or value beyond the protocol's limits");
+    /// A new entry for `key` holding the collection `value`.
+    pub fn new_collection(key: &[u8], value: Arc<dyn Collection>, expire_at_ms: Option<u64>) -> Self {
+        Self::build(key, Payload::Shared(value), expire_at_ms, 0, false)
+    }
+
+    fn build(key: &[u8], value: Payload<'_>, expire_at_ms: Option<u64>, meta: u64, raw: bool) -> Self {
+        assert!(key.len() <= MAX_KEY, "a key beyond the protocol's limits");
         let has_expiry = expire_at_ms.is_some();
-        let layout = layout(key.len(), value.len(), has_expiry);
+        let (value_len, shared, value_word) = match &value {
+            Payload::Bytes(bytes) => {
+                assert!(bytes.len() <= MAX_VALUE, "a value beyond the protocol's limits");
+                (bytes.len(), false, bytes.len() as u32)
+            }
+            Payload::Shared(c) => (0, true, COLLECTION | c.kind() as u32),
+        };
+        let layout = layout(key.len(), value_len, has_expiry, shared);
         // SAFETY: the layout is never zero-sized (it holds the header).
-        let raw = unsafe { alloc(layout) }.cast::<Header>();
-        let Some(header) = NonNull::new(raw) else { handle_alloc_error(layout) };
-        let flag = if has_expiry { HAS_EXPIRY } else { 0 };
-        // SAFETY: `raw` is a fresh allocation of `layout`, aligned for `Header` and
-        // large enough for the header, the optional expiry word, the key and the value.
+        let raw_ptr = unsafe { alloc(layout) }.cast::<Header>();
+        let Some(header) = NonNull::new(raw_ptr) else { handle_alloc_error(layout) };
+        let mut key_word = key.len() as u32;
+        if has_expiry {
+            key_word |= HAS_EXPIRY;
+        }
+        if raw && !shared {
+            key_word |= RAW;
+        }
+        // SAFETY: `raw_ptr` is a fresh allocation of `layout`, aligned for `Header`,
+        // large enough for the header, the optional expiry word, the optional shared
+        // pointer (8-aligned: it follows 16 or 24 bytes), the key and the value.
         unsafe {
-            raw.write(Header {
-                meta: AtomicU64::new(meta),
-                key_len: key.len() as u32 | flag,
-                value_len: value.len() as u32,
-            });
-            let mut body = raw.cast::<u8>().add(size_of::<Header>());
+            raw_ptr.write(Header { meta: AtomicU64::new(meta), key_len: key_word, value_len: value_word });
+            let mut body = raw_ptr.cast::<u8>().add(size_of::<Header>());
             if let Some(at) = expire_at_ms {
                 body.cast::<u64>().write_unaligned(at);
                 body = body.add(size_of::<u64>());
             }
-            ptr::copy_nonoverlapping(key.as_ptr(), body, key.len());
-            ptr::copy_nonoverlapping(value.as_ptr(), body.add(key.len()), value.len());
+            match value {
+                Payload::Shared(collection) => {
+                    body.cast::<Arc<dyn Collection>>().write(collection);
+                    ptr::copy_nonoverlapping(key.as_ptr(), body.add(SHARED), key.len());
+                }
+                Payload::Bytes(bytes) => {
+                    ptr::copy_nonoverlapping(key.as_ptr(), body, key.len());
+                    ptr::copy_nonoverlapping(bytes.as_ptr(), body.add(key.len()), bytes.len());
+                }
+            }
         }
         Entry { header }
     }
@@ -101,27 +159,74 @@ impl Entry {
     }
 
     #[inline]
+    fn head_mut(&mut self) -> &mut Header {
+        // SAFETY: as in `head`; `&mut self` makes the access exclusive.
+        unsafe { self.header.as_mut() }
+    }
+
+    #[inline]
     fn has_expiry_word(&self) -> bool {
         self.head().key_len & HAS_EXPIRY != 0
     }
 
     #[inline]
-    fn key_len(&self) -> usize {
-        (self.head().key_len & !HAS_EXPIRY) as usize
+    fn is_collection(&self) -> bool {
+        self.head().value_len & COLLECTION != 0
     }
 
-    /// Where the expiry word (if any) and then the key start.
+    #[inline]
+    fn key_len(&self) -> usize {
+        (self.head().key_len & KEY_LEN) as usize
+    }
+
+    /// The string's length (0 for a collection).
+    #[inline]
+    fn string_len(&self) -> usize {
+        if self.is_collection() {
+            0
+        } else {
+            self.head().value_len as usize
+        }
+    }
+
+    /// Where the expiry word (if any) starts.
     #[inline]
     fn body(&self) -> *mut u8 {
         // SAFETY: the allocation extends past the header.
         unsafe { self.header.as_ptr().cast::<u8>().add(size_of::<Header>()) }
     }
 
+    /// Where the shared pointer (if any) starts: after the expiry word.
     #[inline]
-    fn key_start(&self) -> *mut u8 {
+    fn after_expiry(&self) -> *mut u8 {
         let skip = if self.has_expiry_word() { size_of::<u64>() } else { 0 };
         // SAFETY: the expiry word is inside the allocation when the flag says so.
         unsafe { self.body().add(skip) }
+    }
+
+    #[inline]
+    fn key_start(&self) -> *mut u8 {
+        let skip = if self.is_collection() { SHARED } else { 0 };
+        // SAFETY: the shared pointer is inside the allocation when the flag says so.
+        unsafe { self.after_expiry().add(skip) }
+    }
+
+    /// The collection's shared pointer, in place. Only for collections.
+    #[inline]
+    fn shared(&self) -> &Arc<dyn Collection> {
+        debug_assert!(self.is_collection());
+        // SAFETY: `build` wrote an `Arc` at this 8-aligned offset for a collection,
+        // and it lives as long as `self`.
+        unsafe { &*self.after_expiry().cast::<Arc<dyn Collection>>() }
+    }
+
+    /// The collection's shared pointer, for replacing or un-sharing. Only for
+    /// collections.
+    #[inline]
+    fn shared_mut(&mut self) -> &mut Arc<dyn Collection> {
+        debug_assert!(self.is_collection());
+        // SAFETY: as in `shared`; `&mut self` makes the access exclusive.
+        unsafe { &mut *self.after_expiry().cast::<Arc<dyn Collection>>() }
     }
 
     /// The key's bytes.
@@ -132,12 +237,76 @@ impl Entry {
         unsafe { std::slice::from_raw_parts(self.key_start(), self.key_len()) }
     }
 
-    /// The value's bytes.
+    /// The kind of value the entry holds.
     #[inline]
-    pub fn value(&self) -> &[u8] {
-        let len = self.head().value_len as usize;
-        // SAFETY: the value follows the key; `build` initialised its `len` bytes.
+    pub fn kind(&self) -> Kind {
+        if self.is_collection() {
+            Kind::from_tag(self.head().value_len & TAG)
+        } else {
+            Kind::String
+        }
+    }
+
+    /// The value: a string's bytes or the collection.
+    #[inline]
+    pub fn value(&self) -> Value<'_> {
+        if self.is_collection() {
+            Value::Collection(&**self.shared())
+        } else {
+            Value::String(self.string_bytes())
+        }
+    }
+
+    /// A string's bytes (empty for a collection).
+    #[inline]
+    fn string_bytes(&self) -> &[u8] {
+        let len = self.string_len();
+        // SAFETY: a string's `len` bytes follow the key; `build` initialised them.
         unsafe { std::slice::from_raw_parts(self.key_start().add(self.key_len()), len) }
+    }
+
+    /// The string's bytes, or `WRONGTYPE` when the key holds a collection.
+    #[inline]
+    pub fn string(&self) -> Result<&[u8], WrongType> {
+        if self.is_collection() {
+            Err(WrongType)
+        } else {
+            Ok(self.string_bytes())
+        }
+    }
+
+    /// The collection, if the value is one.
+    #[inline]
+    pub fn collection(&self) -> Option<&dyn Collection> {
+        self.is_collection().then(|| &**self.shared())
+    }
+
+    /// The value as a `T`, or `WRONGTYPE` when it is another kind.
+    pub fn get_as<T: Typed>(&self) -> Result<&T, WrongType> {
+        self.collection().filter(|c| c.kind() == T::KIND).and_then(downcast::<T>).ok_or(WrongType)
+    }
+
+    /// The value as a `T` for change (copied first if a snapshot or a `COPY` shares
+    /// it), or `WRONGTYPE` when it is another kind.
+    pub fn get_mut_as<T: Typed>(&mut self) -> Result<&mut T, WrongType> {
+        if self.kind() != T::KIND {
+            return Err(WrongType);
+        }
+        make_mut(self.shared_mut()).as_any_mut().downcast_mut::<T>().ok_or(WrongType)
+    }
+
+    /// Whether a string was changed in place (`APPEND`, `SETRANGE`), which Redis
+    /// reports as the `raw` encoding whatever its length.
+    #[inline]
+    pub fn is_raw(&self) -> bool {
+        self.head().key_len & RAW != 0
+    }
+
+    /// Marks a string as changed in place (see [`Entry::is_raw`]).
+    pub fn mark_raw(&mut self) {
+        if !self.is_collection() {
+            self.head_mut().key_len |= RAW;
+        }
     }
 
     /// The absolute expiry in Unix milliseconds, if the key has one.
@@ -167,10 +336,19 @@ impl Entry {
         self.head().meta.store(meta, Ordering::Relaxed);
     }
 
-    /// Records a read.
+    /// Records a read under the LFU tunables `lfu`.
     #[inline]
-    pub fn touch(&self, now_ms: u64) {
-        access::touch(&self.head().meta, now_ms);
+    pub fn touch(&self, now_ms: u64, lfu: access::LfuTuning) {
+        access::touch(&self.head().meta, now_ms, lfu);
+    }
+
+    /// This entry's value, moved or shared into a new payload (for a rebuild).
+    fn payload(&self) -> Payload<'_> {
+        if self.is_collection() {
+            Payload::Shared(self.shared().clone())
+        } else {
+            Payload::Bytes(self.string_bytes())
+        }
     }
 
     /// Sets or clears the absolute expiry. Adding one to an entry that has no room
@@ -180,45 +358,62 @@ impl Entry {
             // SAFETY: the word is there, and `&mut self` means nobody reads it now.
             unsafe { self.body().cast::<u64>().write_unaligned(at.unwrap_or(0)) };
         } else if at.is_some() {
-            *self = Self::build(self.key(), self.value(), at, self.meta());
+            *self = Self::build(self.key(), self.payload(), at, self.meta(), self.is_raw());
         }
     }
 
-    /// Replaces the value, keeping the key, the expiry and the metadata; in place
-    /// when the length is unchanged (as for most `INCR`s and same-size `SET`s).
+    /// The expiry to carry into a rebuilt entry: the word if it has one (0 if
+    /// cleared), so a rebuild keeps the shape.
+    fn kept_expiry(&self) -> Option<u64> {
+        self.has_expiry_word().then(|| self.expire_at_ms().unwrap_or(0))
+    }
+
+    /// Replaces the value with the string `value`, keeping the key, the expiry and
+    /// the metadata; in place when the entry held a string of the same length (as
+    /// for most `INCR`s and same-size `SET`s). The string is no longer raw (a value
+    /// set whole is encoded afresh, as in Redis); see [`Entry::mark_raw`].
     pub fn set_value(&mut self, value: &[u8]) {
-        if value.len() == self.head().value_len as usize {
+        if !self.is_collection() && value.len() == self.string_len() {
             let start = self.key_start();
             // SAFETY: the value's `len` bytes follow the key; `&mut self` is exclusive.
             unsafe { ptr::copy_nonoverlapping(value.as_ptr(), start.add(self.key_len()), value.len()) };
+            self.head_mut().key_len &= !RAW;
         } else {
-            let expiry = self.has_expiry_word().then(|| self.expire_at_ms().unwrap_or(0));
-            *self = Self::build(self.key(), value, expiry, self.meta());
+            *self = Self::build(self.key(), Payload::Bytes(value), self.kept_expiry(), self.meta(), false);
         }
     }
 
-    /// Replaces value and expiry at once (a `SET`), in place when the value's length
-    /// and whether there is an expiry are unchanged.
+    /// Replaces the value with a collection, keeping key, expiry and metadata.
+    pub fn set_collection(&mut self, value: Arc<dyn Collection>) {
+        *self = Self::build(self.key(), Payload::Shared(value), self.kept_expiry(), self.meta(), false);
+    }
+
+    /// Replaces value and expiry at once with a string (a `SET`), in place when the
+    /// entry held a string of the same length and whether there is an expiry is
+    /// unchanged.
     pub fn overwrite(&mut self, value: &[u8], expire_at_ms: Option<u64>) {
-        let same_shape =
-            value.len() == self.head().value_len as usize && self.has_expiry_word() == expire_at_ms.is_some();
+        let same_shape = !self.is_collection()
+            && value.len() == self.string_len()
+            && self.has_expiry_word() == expire_at_ms.is_some();
         if same_shape {
             self.set_value(value);
             self.set_expire_at_ms(expire_at_ms);
         } else {
-            *self = Self::build(self.key(), value, expire_at_ms, self.meta());
+            *self = Self::build(self.key(), Payload::Bytes(value), expire_at_ms, self.meta(), false);
         }
     }
 
-    /// A copy of this entry (value, expiry, metadata) under another key (`RENAME`,
-    /// `COPY`, `MOVE`).
+    /// A copy of this entry (value, expiry, metadata, encoding) under another key
+    /// (`RENAME`, `COPY`, `MOVE`). A collection is shared, not copied: whichever
+    /// key changes it first gets its own copy then.
     pub fn with_key(&self, key: &[u8]) -> Entry {
-        Self::build(key, self.value(), self.expire_at_ms(), self.meta())
+        Self::build(key, self.payload(), self.expire_at_ms(), self.meta(), self.is_raw())
     }
 
-    /// Bytes this entry's allocation asks the allocator for (before size classes).
+    /// Bytes this entry's own allocation asks the allocator for (before size
+    /// classes); a collection's structure is counted by [`Collection::heap_bytes`].
     pub fn allocated_len(&self) -> usize {
-        layout(self.key_len(), self.value().len(), self.has_expiry_word()).size()
+        layout(self.key_len(), self.string_len(), self.has_expiry_word(), self.is_collection()).size()
     }
 
     /// The start of the entry's allocation, for asking the allocator its real size
@@ -229,9 +424,10 @@ impl Entry {
 }
 
 /// The allocation for an entry of these sizes.
-fn layout(key_len: usize, value_len: usize, has_expiry: bool) -> Layout {
+fn layout(key_len: usize, value_len: usize, has_expiry: bool, shared: bool) -> Layout {
     let expiry = if has_expiry { size_of::<u64>() } else { 0 };
-    let size = size_of::<Header>() + expiry + key_len + value_len;
+    let pointer = if shared { SHARED } else { 0 };
+    let size = size_of::<Header>() + expiry + pointer + key_len + value_len;
     match Layout::from_size_align(size, align_of::<Header>()) {
         Ok(layout) => layout,
         // Unreachable: both lengths are at most 2 GB (checked in `build`).
@@ -241,10 +437,14 @@ fn layout(key_len: usize, value_len: usize, has_expiry: bool) -> Layout {
 
 impl Drop for Entry {
     fn drop(&mut self) {
-        let layout = layout(self.key_len(), self.value().len(), self.has_expiry_word());
-        // SAFETY: we own the allocation; the header is initialised and dropped once,
-        // then the block is freed with the layout it was allocated with.
+        let layout = layout(self.key_len(), self.string_len(), self.has_expiry_word(), self.is_collection());
+        // SAFETY: we own the allocation; the shared pointer (if any) and the header
+        // are initialised and dropped once, then the block is freed with the layout
+        // it was allocated with.
         unsafe {
+            if self.is_collection() {
+                ptr::drop_in_place(self.after_expiry().cast::<Arc<dyn Collection>>());
+            }
             ptr::drop_in_place(self.header.as_ptr());
             dealloc(self.header.as_ptr().cast(), layout);
         }
@@ -253,7 +453,7 @@ impl Drop for Entry {
 
 impl Clone for Entry {
     fn clone(&self) -> Self {
-        Self::build(self.key(), self.value(), self.expire_at_ms(), self.meta())
+        self.with_key(self.key())
     }
 }
 
@@ -275,70 +475,15 @@ impl Hash for Entry {
 
 impl fmt::Debug for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Entry")
-            .field("key", &String::from_utf8_lossy(self.key()))
-            .field("value", &String::from_utf8_lossy(self.value()))
-            .field("expire_at_ms", &self.expire_at_ms())
-            .finish()
+        let mut debug = f.debug_struct("Entry");
+        debug.field("key", &String::from_utf8_lossy(self.key()));
+        match self.value() {
+            Value::String(bytes) => debug.field("value", &String::from_utf8_lossy(bytes)),
+            Value::Collection(c) => debug.field("value", &c),
+        };
+        debug.field("expire_at_ms", &self.expire_at_ms()).finish()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_key_value_and_expiry() {
-        let mut e = Entry::new(b"k\0\r\n", b"\xffvalue", None);
-        assert_eq!(e.key(), b"k\0\r\n");
-        assert_eq!(e.value(), b"\xffvalue");
-        assert_eq!(e.expire_at_ms(), None);
-        e.set_expire_at_ms(Some(42));
-        assert_eq!((e.key(), e.value(), e.expire_at_ms()), (&b"k\0\r\n"[..], &b"\xffvalue"[..], Some(42)));
-        e.set_value(b"longer value");
-        assert_eq!((e.value(), e.expire_at_ms()), (&b"longer value"[..], Some(42)));
-        e.set_expire_at_ms(None);
-        assert_eq!(e.expire_at_ms(), None);
-        assert!(!e.is_expired(u64::MAX));
-        e.overwrite(b"x", Some(7));
-        assert_eq!((e.key(), e.value(), e.expire_at_ms()), (&b"k\0\r\n"[..], &b"x"[..], Some(7)));
-        assert!(e.is_expired(7) && !e.is_expired(6));
-    }
-
-    #[test]
-    fn empty_key_and_value_are_fine() {
-        let e = Entry::new(b"", b"", Some(1));
-        assert_eq!((e.key(), e.value(), e.expire_at_ms()), (&b""[..], &b""[..], Some(1)));
-        assert_eq!(e.clone().expire_at_ms(), Some(1));
-    }
-
-    #[test]
-    fn same_size_overwrite_stays_in_place_and_keeps_metadata() {
-        let mut e = Entry::new(b"key", b"aaaa", None);
-        e.set_meta(12345);
-        let before = e.header;
-        e.overwrite(b"bbbb", None);
-        assert_eq!(e.header, before);
-        assert_eq!((e.value(), e.meta()), (&b"bbbb"[..], 12345));
-        e.overwrite(b"ccccc", None);
-        assert_eq!((e.value(), e.meta()), (&b"ccccc"[..], 12345));
-    }
-
-    #[test]
-    fn rekeyed_copy_keeps_value_expiry_and_metadata() {
-        let e = Entry::new(b"from", b"v", Some(99));
-        e.set_meta(7);
-        let moved = e.with_key(b"to");
-        assert_eq!(
-            (moved.key(), moved.value(), moved.expire_at_ms(), moved.meta()),
-            (&b"to"[..], &b"v"[..], Some(99), 7)
-        );
-    }
-
-    #[test]
-    fn a_short_key_and_value_fit_a_48_byte_block() {
-        let e = Entry::new(b"key:000000000001", b"0123456789abcdef", None);
-        assert!(e.allocated_len() <= 48, "{}", e.allocated_len());
-        assert_eq!(size_of::<Entry>(), size_of::<usize>());
-    }
-}
+mod tests;

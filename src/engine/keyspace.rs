@@ -1,41 +1,33 @@
-//! One database: a sharded map, the counters `INFO` reads, and the hook through
-//! which every change is logged to the AOF while its shard is still locked.
+//! One database: a sharded map, the counters `INFO` reads, and the hooks that every
+//! change is reported to while its shard is still locked.
 
 use std::cell::Cell;
-use std::sync::{Arc, OnceLock};
 
-use super::evict::Evictor;
-use super::table::{self, Found, Table};
-use super::watch::WatchRegistry;
-use super::{access, ChangeLog, Entry};
-use crate::sync::{AtomicU64, AtomicUsize, Ordering, ShardReadGuard, ShardWriteGuard, ShardedMap};
+use super::change::{events, Change, KeyEvent, Scope};
+use super::hooks::Hooks;
+use super::shards::{ShardReadGuard, ShardWriteGuard, ShardedMap};
+use super::table::{self, Table};
+use super::value::Kind;
+use super::{access, Entry, Slot};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// Lock stripes per database: enough that two cores rarely meet on one lock.
 const SHARDS: usize = 64;
-
-/// Where changes are logged, shared by all databases and installed once persistence
-/// is ready (after replay, so replayed commands are not logged again).
-pub type SharedLog = Arc<OnceLock<Arc<dyn ChangeLog>>>;
 
 /// One database.
 pub struct Keyspace {
     map: ShardedMap,
     expired_keys: AtomicU64,
-    /// The database's current number (changes with `SWAPDB`), for AOF records.
+    /// The database's current number (changes with `SWAPDB`), for change records.
     index: AtomicUsize,
-    hooks: Hooks,
-}
-
-/// What every database reports to: the AOF (once installed), the `WATCH` registry and
-/// the evictor (access statistics for AHE). Shared by all sixteen databases.
-#[derive(Clone, Default)]
-pub struct Hooks {
-    /// The change log (the AOF), installed after replay.
-    pub log: SharedLog,
-    /// Watched keys.
-    pub watch: Arc<WatchRegistry>,
-    /// Eviction state.
-    pub evictor: Arc<Evictor>,
+    /// Per shard, how many keys have a TTL: active expiry skips shards with none,
+    /// and `INFO keyspace` reads `expires` without a scan. Changed only with the
+    /// shard's write lock held.
+    ttl_keys: Box<[AtomicUsize]>,
+    /// A running estimate of the remaining TTL of keys that have one, in ms, kept by
+    /// active expiry as Redis keeps `avg_ttl`.
+    avg_ttl: AtomicU64,
+    pub(super) hooks: Hooks,
 }
 
 impl Default for Keyspace {
@@ -45,29 +37,33 @@ impl Default for Keyspace {
 }
 
 impl Keyspace {
-    /// An empty database with no change log.
+    /// An empty database with no change hooks.
     pub fn new() -> Self {
         Self::with_shards(SHARDS)
     }
 
     /// An empty database with `shards` lock stripes (loom models use few).
     pub fn with_shards(shards: usize) -> Self {
-        Self::with_log(shards, 0, Arc::new(OnceLock::new()))
-    }
-
-    /// An empty database number `index` that logs changes to `log` once installed.
-    pub fn with_log(shards: usize, index: usize, log: SharedLog) -> Self {
-        Self::with_hooks(shards, index, Hooks { log, ..Hooks::default() })
+        Self::with_hooks(shards, 0, Hooks::default())
     }
 
     /// An empty database number `index` reporting to `hooks`.
     pub fn with_hooks(shards: usize, index: usize, hooks: Hooks) -> Self {
+        let map = ShardedMap::new(shards);
+        let ttl_keys = (0..map.shard_count()).map(|_| AtomicUsize::new(0)).collect();
         Keyspace {
-            map: ShardedMap::new(shards),
+            map,
             expired_keys: AtomicU64::new(0),
             index: AtomicUsize::new(index),
+            ttl_keys,
+            avg_ttl: AtomicU64::new(0),
             hooks,
         }
+    }
+
+    /// The hooks this database reports to (for adding one, in tests and models).
+    pub fn hooks(&self) -> &Hooks {
+        &self.hooks
     }
 
     /// The database's number.
@@ -83,14 +79,54 @@ impl Keyspace {
         &self.map
     }
 
-    /// Logs a change that is not tied to one slot (`FLUSHDB`), with this database's
-    /// number. Call it while the shards concerned are locked.
-    pub fn log(&self, args: &[&[u8]]) {
-        let index = self.index();
-        self.hooks.watch.touch(index, args);
-        if let Some(log) = self.hooks.log.get() {
-            log.append(index, args);
+    /// Reports a change made while its shards are locked.
+    #[inline]
+    pub(super) fn emit(&self, change: &Change<'_>) {
+        self.hooks.changes.emit(change);
+    }
+
+    /// Reports that `key` was removed for `event` (`expired`, `evicted`), logged as
+    /// the `DEL` that replays it. Call it with the key's shard locked.
+    pub(super) fn emit_removal(&self, key: &[u8], event: super::change::Event) {
+        let db = self.index();
+        let keys = [KeyEvent { db, key, event }];
+        self.emit(&Change { db, effect: &[b"DEL", key], keys: &keys, scope: Scope::Keys });
+    }
+
+    /// A key of shard `shard` had a TTL (`before`) and has one now (`after`).
+    #[inline]
+    pub(super) fn ttl_changed(&self, shard: usize, before: bool, after: bool) {
+        if before != after {
+            let count = &self.ttl_keys[shard];
+            if after {
+                count.fetch_add(1, Ordering::Relaxed);
+            } else {
+                count.fetch_sub(1, Ordering::Relaxed);
+            }
         }
+    }
+
+    /// How many keys of shard `shard` have a TTL.
+    pub fn ttl_keys_in(&self, shard: usize) -> usize {
+        self.ttl_keys[shard].load(Ordering::Relaxed)
+    }
+
+    /// How many keys have a TTL (`INFO keyspace`'s `expires`).
+    pub fn expires_count(&self) -> usize {
+        self.ttl_keys.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
+    /// Empties every table of `guards` (all of this database's shards, locked).
+    pub(super) fn clear_locked(&self, guards: &mut [ShardWriteGuard<'_>]) {
+        for (guard, count) in guards.iter_mut().zip(self.ttl_keys.iter()) {
+            guard.clear();
+            count.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts one key removed by expiry.
+    pub(super) fn count_expired(&self) {
+        self.expired_keys.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Runs `read` on the live entry for `key`. An expired entry reads as absent and
@@ -110,7 +146,7 @@ impl Keyspace {
                 read(None)
             }
             Some(entry) => {
-                entry.touch(now_ms);
+                entry.touch(now_ms, self.hooks.evictor.lfu());
                 self.hooks.evictor.on_access(self.index(), key);
                 read(found)
             }
@@ -122,23 +158,31 @@ impl Keyspace {
     }
 
     /// Runs `read` on the live entry for `key` without counting it as an access
-    /// (`OBJECT`, eviction bookkeeping).
+    /// (`OBJECT`, `TYPE`, eviction bookkeeping).
     pub fn read_quiet<R>(&self, key: &[u8], now_ms: u64, read: impl FnOnce(Option<&Entry>) -> R) -> R {
         let (hash, shard) = self.map.locate(key);
         let guard = self.map.read(shard);
         read(table::get(&guard, hash, key).filter(|e| !e.is_expired(now_ms)))
     }
 
+    /// Whether `key` is stored but its TTL has passed (`WATCH` treats a key that
+    /// expires while watched as changed).
+    pub fn holds_expired(&self, key: &[u8], now_ms: u64) -> bool {
+        let (hash, shard) = self.map.locate(key);
+        let guard = self.map.read(shard);
+        table::get(&guard, hash, key).is_some_and(|e| e.is_expired(now_ms))
+    }
+
     /// Evicts `key` if its metadata is still `meta` as sampled: a key read or
     /// rewritten since then is left alone, so eviction never removes a fresh write.
-    /// Logged as `DEL`. True if it was removed.
+    /// Logged as `DEL`, notified as `evicted`. True if it was removed.
     pub fn evict(&self, key: &[u8], meta: u64, now_ms: u64) -> bool {
         self.write(key, now_ms, |slot| {
             if slot.meta() != Some(meta) {
                 return false;
             }
             slot.remove();
-            slot.log(&[b"DEL", key]);
+            slot.keyspace().emit_removal(key, events::EVICTED);
             true
         })
     }
@@ -146,8 +190,8 @@ impl Keyspace {
     /// Runs `update` with exclusive access to `key`'s slot.
     ///
     /// The shard stays locked for the whole closure, so a read-modify-write such as
-    /// `INCR` is atomic with respect to every other client, and what it logs reaches
-    /// the AOF in the order the changes were applied (invariant 1).
+    /// `INCR` is atomic with respect to every other client, and what it records
+    /// reaches the hooks in the order the changes were applied (invariant 1).
     #[inline]
     pub fn write<R>(&self, key: &[u8], now_ms: u64, update: impl FnOnce(&mut Slot<'_>) -> R) -> R {
         let (hash, shard) = self.map.locate(key);
@@ -211,6 +255,14 @@ impl Keyspace {
         (0..self.map.shard_count()).map(|s| self.map.write(s)).collect()
     }
 
+    /// Whether `key` is in the tables `guards` (all of this database's shards, in
+    /// order), expired or not: what a flush or a swap changes, as Redis's
+    /// `dictFind` sees it.
+    pub(super) fn holds_in(&self, guards: &[impl std::ops::Deref<Target = Table>], key: &[u8]) -> bool {
+        let (hash, shard) = self.map.locate(key);
+        guards.get(shard).is_some_and(|table| table::get(table, hash, key).is_some())
+    }
+
     /// How many keys are stored (expired keys not yet reclaimed included, as in Redis).
     pub fn len(&self) -> usize {
         (0..self.map.shard_count()).map(|s| self.map.read(s).len()).sum()
@@ -221,58 +273,65 @@ impl Keyspace {
         self.len() == 0
     }
 
-    /// How many keys have a TTL.
-    pub fn expires_count(&self) -> usize {
-        self.expiry_summary(0).0
-    }
-
-    /// How many keys have a TTL, and their average remaining TTL in ms at `now_ms`
-    /// (`INFO keyspace`'s `expires` and `avg_ttl`).
-    pub fn expiry_summary(&self, now_ms: u64) -> (usize, u64) {
-        let (mut count, mut total) = (0usize, 0u128);
-        for s in 0..self.map.shard_count() {
-            table::for_each(&self.map.read(s), |_, e| {
-                if let Some(at) = e.expire_at_ms() {
-                    count += 1;
-                    total += at.saturating_sub(now_ms) as u128;
-                }
-            });
+    /// The estimated average remaining TTL in ms of keys with one (`INFO
+    /// keyspace`'s `avg_ttl`); 0 when none has one.
+    pub fn avg_ttl(&self) -> u64 {
+        if self.expires_count() == 0 {
+            return 0;
         }
-        (count, total.checked_div(count as u128).unwrap_or(0) as u64)
+        self.avg_ttl.load(Ordering::Relaxed)
     }
 
-    /// Removes every key and logs `logged_as` (`FLUSHDB`) while all shards are
+    /// Removes every key (`FLUSHDB`) and records `effect` while all shards are
     /// locked, so no reader sees half and the log order is exact.
-    pub fn clear(&self, logged_as: &[&[u8]]) {
+    pub fn clear(&self, effect: &[&[u8]]) {
         let mut guards = self.write_all_shards();
-        for guard in guards.iter_mut() {
-            guard.clear();
-        }
-        if !logged_as.is_empty() {
-            self.log(logged_as);
-        }
+        let index = self.index();
+        let existed = |_db: usize, key: &[u8]| self.holds_in(&guards, key);
+        let scope = Scope::Databases { dbs: &[index], existed: &existed };
+        self.emit(&Change { db: index, effect, keys: &[], scope });
+        self.clear_locked(&mut guards);
     }
 
-    /// Removes the expired keys of shard `shard` (logging each as `DEL`), returning
-    /// how many keys the shard held and how many were removed. Active expiry calls
-    /// it shard by shard, so it holds one shard lock at a time.
-    pub fn expire_shard(&self, shard: usize, now_ms: u64) -> (usize, usize) {
-        let mut guard = self.map.write(shard % self.map.shard_count());
+    /// Removes the expired keys of shard `shard`, each logged as `DEL` and notified
+    /// as `expired`. Returns what it saw. Active expiry calls it shard by shard, so it
+    /// holds one shard lock at a time.
+    pub fn expire_shard(&self, shard: usize, now_ms: u64) -> ShardSweep {
+        let shard = shard % self.map.shard_count();
+        let mut guard = self.map.write(shard);
         let held = guard.len();
         let mut expired_keys: Vec<Box<[u8]>> = Vec::new();
+        let (mut ttl_sum, mut ttl_samples) = (0u64, 0u64);
         let removed = table::retain(&mut guard, |key, entry| {
-            let live = !entry.is_expired(now_ms);
-            if !live {
+            let Some(at) = entry.expire_at_ms() else { return true };
+            if at <= now_ms {
                 expired_keys.push(key.into());
+                return false;
             }
-            live
+            ttl_sum = ttl_sum.saturating_add(at - now_ms);
+            ttl_samples += 1;
+            true
         });
+
         for key in &expired_keys {
-            self.log(&[b"DEL", key]);
+            self.emit_removal(key, events::EXPIRED);
         }
+        self.ttl_keys[shard].fetch_sub(removed, Ordering::Relaxed);
         drop(guard);
         self.expired_keys.fetch_add(removed as u64, Ordering::Relaxed);
-        (held, removed)
+        ShardSweep { held, removed, ttl_sum, ttl_samples }
+    }
+
+    /// Folds one cycle's sample of remaining TTLs into `avg_ttl`, as Redis does:
+    /// 2 % the new sample, 98 % the old estimate (the first sample taken whole).
+    pub(super) fn fold_avg_ttl(&self, ttl_sum: u64, ttl_samples: u64) {
+        if ttl_samples == 0 {
+            return;
+        }
+        let sample = ttl_sum / ttl_samples;
+        let old = self.avg_ttl.load(Ordering::Relaxed);
+        let old = if old == 0 { sample } else { old };
+        self.avg_ttl.store(old / 50 * 49 + sample / 50, Ordering::Relaxed);
     }
 
     /// Buckets allocated by all the shards' tables (for `MEMORY STATS`).
@@ -335,129 +394,29 @@ impl Keyspace {
             });
         }
     }
+
+    /// The kind of value at `key`, without counting an access (`TYPE`).
+    pub fn kind_of(&self, key: &[u8], now_ms: u64) -> Option<Kind> {
+        let found = self.read_quiet(key, now_ms, |e| e.map(Entry::kind));
+        if found.is_none() && self.holds_expired(key, now_ms) {
+            // Lazy expiry, as a read does.
+            self.write(key, now_ms, |_| ());
+        }
+        found
+    }
 }
 
-/// Exclusive access to one key's place in the map, with the shard locked.
-///
-/// An entry that has expired is removed (and logged as `DEL`) when the slot is
-/// opened, so every method sees only live data. The slot looks its key up once and
-/// remembers where it is; every change to the table goes through the slot, which
-/// keeps that position current.
-pub struct Slot<'a> {
-    keyspace: &'a Keyspace,
-    table: &'a mut Table,
-    hash: u64,
-    key: &'a [u8],
-    now_ms: u64,
-    /// Where the key is in `table`, if present; valid because only this slot
-    /// changes the table while it exists.
-    found: Option<Found>,
-}
-
-impl<'a> Slot<'a> {
-    pub(super) fn new(
-        keyspace: &'a Keyspace,
-        table: &'a mut Table,
-        hash: u64,
-        key: &'a [u8],
-        now_ms: u64,
-    ) -> Self {
-        let mut found = table::find(table, hash, key);
-        if let Some(at) = found.take() {
-            // SAFETY: just found in `table`, which has not changed since.
-            if unsafe { table::entry_at(table, &at) }.is_expired(now_ms) {
-                // SAFETY: as above.
-                unsafe { table::remove_at(table, at) };
-                keyspace.expired_keys.fetch_add(1, Ordering::Relaxed);
-                keyspace.log(&[b"DEL", key]);
-            } else {
-                found = Some(at);
-            }
-        }
-        Slot { keyspace, table, hash, key, now_ms, found }
-    }
-
-    /// The key this slot is for.
-    pub fn key(&self) -> &'a [u8] {
-        self.key
-    }
-
-    /// The live entry, if any.
-    #[inline]
-    pub fn get(&self) -> Option<&Entry> {
-        // SAFETY: `found` is current (see the field).
-        self.found.as_ref().map(|at| unsafe { table::entry_at(self.table, at) })
-    }
-
-    /// The live entry, for change, without counting a write.
-    #[inline]
-    fn entry_mut(&mut self) -> Option<&mut Entry> {
-        // SAFETY: `found` is current (see the field).
-        self.found.as_ref().map(|at| unsafe { table::entry_at_mut(self.table, at) })
-    }
-
-    /// The live entry for in-place change, if any. Counts as a write: the entry's
-    /// write generation changes, so an eviction that sampled it before lets it be.
-    #[inline]
-    pub fn get_mut(&mut self) -> Option<&mut Entry> {
-        let now_ms = self.now_ms;
-        let entry = self.entry_mut()?;
-        entry.set_meta(access::fresh(Some(entry.meta()), now_ms));
-        Some(entry)
-    }
-
-    /// Stores `value`, expiring at `expire_at_ms` if given, over whatever the key
-    /// held. An existing entry of the same shape is overwritten in place (no
-    /// allocation for a same-size `SET`); either way it counts as a fresh write.
-    #[inline]
-    pub fn set(&mut self, value: &[u8], expire_at_ms: Option<u64>) {
-        if let Some(existing) = self.get_mut() {
-            existing.overwrite(value, expire_at_ms);
-            return;
-        }
-        self.insert(Entry::new(self.key, value, expire_at_ms));
-    }
-
-    /// Stores `entry`, whose key must be this slot's key (see [`Entry::with_key`]),
-    /// returning the entry it replaced.
-    pub fn put(&mut self, entry: Entry) -> Option<Entry> {
-        debug_assert_eq!(entry.key(), self.key, "an entry stored under another key");
-        let now_ms = self.now_ms;
-        if let Some(existing) = self.entry_mut() {
-            entry.set_meta(access::fresh(Some(existing.meta()), now_ms));
-            return Some(std::mem::replace(existing, entry));
-        }
-        self.insert(entry);
-        None
-    }
-
-    /// Adds `entry` for a key that is not present.
-    fn insert(&mut self, entry: Entry) {
-        entry.set_meta(access::fresh(None, self.now_ms));
-        self.keyspace.hooks.evictor.on_insert(self.keyspace.index(), self.key);
-        let map = &self.keyspace.map;
-        self.found = Some(table::insert_new(self.table, self.hash, entry, |k| map.rehash(k)));
-    }
-
-    /// The entry's access metadata, if the key is present.
-    pub fn meta(&self) -> Option<u64> {
-        self.get().map(Entry::meta)
-    }
-
-    /// Removes the entry, returning it.
-    #[inline]
-    pub fn remove(&mut self) -> Option<Entry> {
-        let at = self.found.take()?;
-        // SAFETY: `found` was current; taking it out keeps the field truthful.
-        Some(unsafe { table::remove_at(self.table, at) })
-    }
-
-    /// Logs the change just made, as a command that replays it (invariant 1: the
-    /// shard is still locked, so log order is apply order for this key).
-    #[inline]
-    pub fn log(&self, args: &[&[u8]]) {
-        self.keyspace.log(args);
-    }
+/// What sweeping one shard for expired keys saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShardSweep {
+    /// Keys the shard held before.
+    pub held: usize,
+    /// Expired keys removed.
+    pub removed: usize,
+    /// The remaining TTLs of the live keys with one, in ms, added up.
+    pub ttl_sum: u64,
+    /// How many live keys with a TTL that sum counts.
+    pub ttl_samples: u64,
 }
 
 /// A consistent read view over several shards (see [`Keyspace::read_many`]).
@@ -479,7 +438,7 @@ impl ReadView<'_> {
             return None;
         }
         if let Some(entry) = found {
-            entry.touch(self.now_ms);
+            entry.touch(self.now_ms, self.keyspace.hooks.evictor.lfu());
         }
         found
     }
@@ -505,8 +464,22 @@ impl WriteView<'_> {
         Some(update(&mut slot))
     }
 
-    /// Logs the multi-key change just made as one record, all its shards locked.
-    pub fn log(&self, args: &[&[u8]]) {
-        self.keyspace.log(args);
+    /// The database's number.
+    pub fn db(&self) -> usize {
+        self.keyspace.index()
+    }
+
+    /// Records a multi-key change (`MSET`, `DEL a b`) as one record: `effect` is
+    /// logged once, and each of `keys` gets `event`. All their shards are locked.
+    pub fn record(&self, effect: &[&[u8]], keys: &[&[u8]], event: super::change::Event) {
+        let db = self.keyspace.index();
+        let keys: Vec<KeyEvent<'_>> = keys.iter().map(|&key| KeyEvent { db, key, event }).collect();
+        self.keyspace.emit(&Change { db, effect, keys: &keys, scope: Scope::Keys });
+    }
+
+    /// Records a change whose keys each have their own event.
+    pub fn record_events(&self, effect: &[&[u8]], keys: &[KeyEvent<'_>]) {
+        let db = self.keyspace.index();
+        self.keyspace.emit(&Change { db, effect, keys, scope: Scope::Keys });
     }
 }

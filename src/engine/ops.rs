@@ -1,32 +1,42 @@
 //! Read-modify-write operations whose atomicity the rest of the server relies on,
 //! kept in the engine so the loom models in `loom-tests/` check exactly this code.
 
-use super::Keyspace;
-use crate::protocol::parser::parse_i64;
+use super::change::events;
+use super::{Keyspace, WrongType};
+use crate::number::parse_i64;
 
 /// Why a counter could not be changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CounterError {
+    /// The key holds a collection.
+    WrongType,
     /// The stored value is not a base-10 64-bit integer.
     NotInteger,
     /// The result would not fit in 64 bits.
     Overflow,
 }
 
+impl From<WrongType> for CounterError {
+    fn from(_: WrongType) -> Self {
+        CounterError::WrongType
+    }
+}
+
 impl Keyspace {
     /// Adds `delta` to the integer at `key` (0 when missing), keeping its TTL, and
-    /// logs `logged_as`; returns the new value. One shard lock covers the read, the
-    /// write and the log record, so concurrent `INCR`s lose no update.
+    /// records `effect` (notified as `incrby`); returns the new value. One shard lock
+    /// covers the read, the write and the record, so concurrent `INCR`s lose no
+    /// update.
     pub fn incr_by(
         &self,
         key: &[u8],
         delta: i64,
         now_ms: u64,
-        logged_as: &[&[u8]],
+        effect: &[&[u8]],
     ) -> Result<i64, CounterError> {
         self.write(key, now_ms, |slot| {
-            let current = match slot.get() {
-                Some(entry) => parse_i64(entry.value()).ok_or(CounterError::NotInteger)?,
+            let current = match slot.string()? {
+                Some(value) => parse_i64(value).ok_or(CounterError::NotInteger)?,
                 None => 0,
             };
             let next = current.checked_add(delta).ok_or(CounterError::Overflow)?;
@@ -36,7 +46,7 @@ impl Keyspace {
                 Some(entry) => entry.set_value(text),
                 None => slot.set(text, None),
             }
-            slot.log(logged_as);
+            slot.record(events::INCRBY, effect);
             Ok(next)
         })
     }
@@ -48,26 +58,28 @@ impl Keyspace {
                 return false;
             }
             slot.set(value, None);
-            slot.log(&[b"SET", key, value]);
+            slot.record(events::SET, &[b"SET", key, value]);
             true
         })
     }
 
     /// Stores every `(key, value)` pair at once (`MSET`), clearing their TTLs, and
-    /// logs `logged_as` as one record: no reader sees some pairs without the others.
-    pub fn set_many(&self, pairs: &[(&[u8], &[u8])], now_ms: u64, logged_as: &[&[u8]]) {
+    /// records `effect` as one change: no reader sees some pairs without the others.
+    pub fn set_many(&self, pairs: &[(&[u8], &[u8])], now_ms: u64, effect: &[&[u8]]) {
         self.write_many(pairs.iter().map(|(k, _)| *k), now_ms, |view| {
             for (key, value) in pairs {
                 view.with_slot(key, |slot| slot.set(value, None));
             }
-            view.log(logged_as);
+            let keys: Vec<&[u8]> = pairs.iter().map(|(k, _)| *k).collect();
+            view.record(effect, &keys, events::SET);
         });
     }
 
-    /// Copies the values of `keys` from one consistent moment (`MGET`).
+    /// Copies the string values of `keys` from one consistent moment (`MGET`): a
+    /// missing key or one holding a collection reads as `None`.
     pub fn get_many(&self, keys: &[&[u8]], now_ms: u64) -> Vec<Option<Box<[u8]>>> {
         self.read_many(keys.iter().copied(), now_ms, |view| {
-            keys.iter().map(|key| view.get(key).map(|e| Box::from(e.value()))).collect()
+            keys.iter().map(|key| view.get(key).and_then(|e| e.string().ok()).map(Box::from)).collect()
         })
     }
 }

@@ -10,9 +10,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::listener::Shutdown;
-use crate::clients::{unix_secs, ClientInfo};
-use crate::command::transaction::run_transaction;
-use crate::command::{execute, unix_millis, Context, Session};
+use crate::clients::{ClientInfo, Unblock};
+use crate::clock::{unix_millis, unix_secs};
+use crate::command::transaction::{run_transaction, write_timeout};
+use crate::command::{execute, Block, Context, Outcome, Session};
 use crate::protocol::{Limits, Protocol, ReplyWriter, RequestParser};
 use crate::state::ServerState;
 
@@ -27,14 +28,17 @@ const OUTPUT_BATCH: usize = 1024 * 1024;
 const UNAUTHENTICATED_QUERY_BUFFER: usize = 1024 * 1024;
 
 /// How a batch of requests ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Batch {
     /// Every complete request ran.
     Done,
     /// The replies filled [`OUTPUT_BATCH`]: write them, then run the rest.
     OutputFull,
-    /// Close after writing the replies (`QUIT`, protocol error).
+    /// Close after writing the replies (`QUIT`, `SHUTDOWN`, protocol error).
     Close,
+    /// A command made the client wait: write the replies so far, wait, then run
+    /// the rest of the pipeline.
+    Block(Block),
 }
 
 /// A connection and everything it owns.
@@ -74,7 +78,7 @@ impl Connection {
         let id = self.session.client.id;
         self.serve_loop().await;
         let watched = std::mem::take(&mut self.session.watched);
-        self.state.engine.watch.unwatch(id, &watched);
+        self.state.watches.unwatch(id, &watched);
         self.state.stats.absorb(&mut self.session.local_stats);
         self.state.clients.unregister(id);
     }
@@ -108,7 +112,7 @@ impl Connection {
                 }
             }
             let outcome = self.run_requests();
-            pending = outcome == Batch::OutputFull;
+            pending = matches!(outcome, Batch::OutputFull);
             if !self.await_durability().await {
                 return;
             }
@@ -116,8 +120,68 @@ impl Connection {
                 log::warn!("closing client {}: output buffer over the hard limit", self.session.client.id);
                 return;
             }
-            if self.flush().await.is_err() || outcome == Batch::Close {
+            if self.flush().await.is_err() {
                 return;
+            }
+            match outcome {
+                Batch::Close => return,
+                Batch::Block(block) => {
+                    if !self.wait(block).await {
+                        return;
+                    }
+                    // The reply is written; the rest of the pipeline runs next.
+                    pending = true;
+                }
+                Batch::Done | Batch::OutputFull => {}
+            }
+        }
+    }
+
+    /// Waits as `block` says: until its deadline, until another client ends the
+    /// wait (`CLIENT UNBLOCK`), or until the client goes away (false: close). While
+    /// it waits the client's further requests are read but not run, as in Redis, and
+    /// the idle `timeout` does not apply.
+    async fn wait(&mut self, block: Block) -> bool {
+        let client = self.session.client.clone();
+        client.waiting.begin();
+        let deadline = block.deadline.map(tokio::time::Instant::from_std);
+        let ended = loop {
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = sleep => break Some(Unblock::Timeout),
+                // A wake-up left over from an earlier wait is ignored.
+                _ = client.waiting.woken() => if client.waiting.was_unblocked() { break None },
+                _ = client.killed.notified() => break Some(Unblock::Error),
+                _ = self.shutdown.started() => break Some(Unblock::Error),
+                read = read_some(&mut self.stream, &mut self.input, 0) => match read {
+                    Ok(0) | Err(_) => break Some(Unblock::Error),
+                    Ok(_) if self.input.len() > self.query_buffer_limit() => break Some(Unblock::Error),
+                    Ok(n) => self.state.stats.total_net_input_bytes.add(n as u64),
+                },
+            }
+        };
+        let unblocked = client.waiting.end();
+        let mut ctx = Context {
+            state: &self.state,
+            session: &mut self.session,
+            out: &mut self.out,
+            now_ms: unix_millis(),
+        };
+        match (ended, unblocked) {
+            // Killed, disconnected or shutting down: nothing more to say.
+            (Some(Unblock::Error), _) => false,
+            (_, Some(Unblock::Error)) => {
+                ctx.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                true
+            }
+            _ => {
+                write_timeout(&mut ctx, block.on_timeout);
+                true
             }
         }
     }
@@ -143,28 +207,33 @@ impl Connection {
         };
         let gate = &self.state.transaction_gate;
         let mut shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
-        let was_authenticated = ctx.session.authenticated;
+        let mut limits_for_authenticated = ctx.session.authenticated;
         let outcome = loop {
             if ctx.out.len() >= OUTPUT_BATCH {
                 break Batch::OutputFull;
             }
+            if ctx.session.authenticated != limits_for_authenticated {
+                // Authenticated by the last command: full limits from the next one on.
+                limits_for_authenticated = ctx.session.authenticated;
+                self.parser.set_limits(if limits_for_authenticated {
+                    Limits::DEFAULT
+                } else {
+                    Limits::UNAUTHENTICATED
+                });
+            }
             match self.parser.next_request(&mut self.input) {
-                Ok(Some(args)) => {
-                    execute(&mut ctx, args);
-                    if ctx.session.authenticated != was_authenticated {
-                        self.parser.set_limits(Limits::DEFAULT);
-                    }
-                    if let Some(queued) = ctx.session.ready_transaction.take() {
+                Ok(Some(args)) => match execute(&mut ctx, args) {
+                    Outcome::Reply => {}
+                    Outcome::Close => break Batch::Close,
+                    Outcome::RunExclusive(queued) => {
                         drop(shared.take());
                         let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
                         run_transaction(&mut ctx, queued);
                         drop(exclusive);
                         shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
                     }
-                    if ctx.session.closing {
-                        break Batch::Close;
-                    }
-                }
+                    Outcome::Block(block) => break Batch::Block(block),
+                },
                 Ok(None) => break Batch::Done,
                 Err(error) => {
                     ctx.out.error(&format!("ERR {error}"));
@@ -186,7 +255,7 @@ impl Connection {
         if !std::mem::take(&mut self.session.wrote) {
             return true;
         }
-        let Some(aof) = self.state.aof.get() else { return true };
+        let Some(aof) = self.state.aof() else { return true };
         if aof.status().policy() != crate::config::FsyncPolicy::Always {
             return true;
         }

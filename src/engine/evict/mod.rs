@@ -37,10 +37,10 @@
 
 use std::collections::VecDeque;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 
-use super::access::{self, random_u64};
+use super::access::{self, random_u64, LfuTuning};
 use super::{table, KvEngine, DATABASES};
 use crate::sync::lock;
 
@@ -290,6 +290,9 @@ pub struct Evictor {
     ahe_active: AtomicBool,
     evicted: AtomicU64,
     hasher: ahash::RandomState,
+    /// `lfu-log-factor` and `lfu-decay-time` of this server.
+    lfu_log_factor: AtomicU32,
+    lfu_decay_minutes: AtomicU32,
 }
 
 impl Default for Evictor {
@@ -304,6 +307,8 @@ impl Default for Evictor {
             ahe_active: AtomicBool::new(false),
             evicted: AtomicU64::new(0),
             hasher: ahash::RandomState::new(),
+            lfu_log_factor: AtomicU32::new(LfuTuning::default().log_factor),
+            lfu_decay_minutes: AtomicU32::new(LfuTuning::default().decay_minutes),
         }
     }
 }
@@ -317,6 +322,21 @@ impl Evictor {
             lock(&self.probation).reserve_exact(PROBATION);
         }
         self.ahe_active.store(policy.is_ahe(), Ordering::Relaxed);
+    }
+
+    /// The LFU tunables every counter update and read uses.
+    #[inline]
+    pub fn lfu(&self) -> LfuTuning {
+        LfuTuning {
+            log_factor: self.lfu_log_factor.load(Ordering::Relaxed),
+            decay_minutes: self.lfu_decay_minutes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sets the LFU tunables (at start and after `CONFIG SET`).
+    pub fn set_lfu(&self, lfu: LfuTuning) {
+        self.lfu_log_factor.store(lfu.log_factor, Ordering::Relaxed);
+        self.lfu_decay_minutes.store(lfu.decay_minutes, Ordering::Relaxed);
     }
 
     /// AHE's current weight on recency (0: pure frequency, 1: pure recency).
@@ -482,7 +502,7 @@ impl Evictor {
         for candidate in &mut sampled {
             candidate.score = match settings.policy {
                 Policy::AllKeysLfu | Policy::VolatileLfu => {
-                    255.0 - access::frequency(candidate.meta, now_ms) as f64
+                    255.0 - access::frequency(candidate.meta, now_ms, self.lfu()) as f64
                 }
                 Policy::VolatileTtl => -(candidate.expire_at.unwrap_or(u64::MAX) as f64),
                 _ => access::idle_ms(candidate.meta, now_ms) as f64,

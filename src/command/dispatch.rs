@@ -1,0 +1,187 @@
+//! Running one request, in the order Redis 7's `processCommand` checks it: the
+//! command must exist (with its subcommand), take that many arguments, be allowed
+//! before authentication and inside `MULTI`, fit under `maxmemory`, and, for a
+//! write, find the AOF healthy. Inside `MULTI` it is then queued; otherwise it runs,
+//! timed for `INFO commandstats` and the slow log.
+
+use bytes::Bytes;
+
+use super::table::{table, Command};
+use super::transaction::{self, Transaction};
+use super::{flags, Args, CommandError, CommandResult, Context, Outcome, REPLIED};
+use crate::config::Config;
+
+/// `-OOM …`, as Redis words it.
+const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Runs one request and writes its reply (or error) into `ctx.out`; inside `MULTI`,
+/// checks and queues it. Returns what the connection does next.
+pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) -> Outcome {
+    ctx.session.local_stats.commands += 1;
+    let start = ctx.out.len();
+    match dispatch(ctx, args) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            // A handler never leaves half a reply behind an error.
+            ctx.out.truncate(start);
+            let line = error.to_string();
+            ctx.state.stats.errors.count(&line);
+            ctx.out.error(&line);
+            Outcome::Reply
+        }
+    }
+}
+
+/// Checks one command and runs or queues it.
+fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    if args.is_empty() {
+        return REPLIED;
+    }
+    let config = ctx.state.config.load();
+    let command = match check(ctx, args, &config) {
+        Ok(command) => command,
+        Err((command, error)) => {
+            if let Some(command) = command {
+                ctx.session.command_stats.record_rejected(command.id);
+            }
+            return Err(reject(ctx, command, error));
+        }
+    };
+    if let Some(queued) = ctx.session.multi.as_mut().filter(|_| !transaction::runs_inside_multi(command.spec))
+    {
+        queued.queued.push(args.to_vec());
+        queued.flags |= command.spec.flags;
+        ctx.out.simple("QUEUED");
+        return REPLIED;
+    }
+    run(ctx, command, args, &config)
+}
+
+/// A rejected command's error; inside `MULTI` it also fails the transaction, and a
+/// rejected `EXEC` discards it (`EXECABORT Transaction discarded because of: …`).
+fn reject(ctx: &mut Context<'_>, command: Option<&Command>, error: CommandError) -> CommandError {
+    let Some(queued) = ctx.session.multi.as_mut() else { return error };
+    if command.is_some_and(|c| c.spec.name == "exec") {
+        ctx.session.multi = None;
+        transaction::unwatch_all(ctx);
+        return CommandError::Other(format!("EXECABORT Transaction discarded because of: {error}").into());
+    }
+    queued.failed = true;
+    error
+}
+
+/// Finds the command and checks it may run now; on failure, the command (if it was
+/// found) and the error.
+fn check(
+    ctx: &mut Context<'_>,
+    args: &[Bytes],
+    config: &Config,
+) -> Result<&'static Command, (Option<&'static Command>, CommandError)> {
+    let command = resolve(args).map_err(|e| (None, e))?;
+    let spec = command.spec;
+    let fail = |error| Err((Some(command), error));
+    if !ctx.session.authenticated && !spec.has(flags::NO_AUTH) {
+        return fail(CommandError::NoAuth);
+    }
+    let multi = ctx.session.multi.as_ref();
+    if multi.is_some() && spec.has(flags::NO_MULTI) {
+        return fail(CommandError::err("Command not allowed inside a transaction"));
+    }
+    let queueing = multi.is_some() && !transaction::runs_inside_multi(spec);
+    let is_exec = spec.name == "exec";
+    let queued_flags = multi.map_or(0, |m: &Transaction| m.flags);
+    let writes = spec.is_write() || (is_exec && queued_flags & flags::WRITE != 0);
+    if config.maxmemory > 0 && !ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed) {
+        // Inside MULTI everything but EXEC, DISCARD, QUIT and RESET could grow the
+        // queue without bound, so it is refused too, as in Redis.
+        let refuse_over_cap = spec.has(flags::DENYOOM)
+            || (is_exec && queued_flags & flags::DENYOOM != 0)
+            || (queueing && !matches!(spec.name, "discard" | "quit" | "reset"));
+        // Every write evicts first (even one, like DEL, that is not refused).
+        if writes || refuse_over_cap {
+            let over_cap = ctx.state.make_room(config, ctx.now_ms).is_err();
+            if over_cap && refuse_over_cap {
+                return fail(CommandError::Other(OOM.into()));
+            }
+        }
+    }
+    if writes || spec.name == "ping" {
+        if let Some(error) = ctx.state.aof_failure() {
+            return fail(CommandError::Other(
+                format!("MISCONF Errors writing to the AOF file: {error}").into(),
+            ));
+        }
+    }
+    Ok(command)
+}
+
+/// Looks the command (and its subcommand) up and checks the arity.
+fn resolve(args: &[Bytes]) -> Result<&'static Command, CommandError> {
+    let table = table();
+    let mut command = table.lookup(&args[0]).ok_or_else(|| unknown_command(args))?;
+    if !command.spec.subcommands.is_empty() && args.len() >= 2 {
+        command = table.subcommand(command, &args[1]).ok_or_else(|| {
+            let sub: String = String::from_utf8_lossy(&args[1]).chars().take(128).collect();
+            CommandError::Other(
+                format!(
+                    "ERR unknown subcommand '{sub}'. Try {} HELP.",
+                    command.spec.name.to_ascii_uppercase()
+                )
+                .into(),
+            )
+        })?;
+    }
+    if !command.spec.accepts(args.len()) {
+        return Err(CommandError::WrongArity(command.full_name.clone()));
+    }
+    Ok(command)
+}
+
+/// Runs one command of a transaction's queue: it was checked when queued, and
+/// `EXEC` was checked for the queue as a whole, so it runs without the gates (as
+/// Redis's `EXEC` calls each command directly).
+pub(super) fn run_queued(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
+    let command = resolve(args)?;
+    let config = ctx.state.config.load();
+    run(ctx, command, args, &config)
+}
+
+/// Runs a checked command, timing it for the stats and the slow log.
+fn run(ctx: &mut Context<'_>, command: &'static Command, args: &[Bytes], config: &Config) -> CommandResult {
+    let spec = command.spec;
+    ctx.session.wrote |= spec.is_write();
+    let mut cursor = Args::new(args, if command.parent.is_some() { 2 } else { 1 });
+    if ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed) {
+        // Replaying the AOF: no timing, no slow log.
+        return (spec.handler)(ctx, &mut cursor);
+    }
+    let started = std::time::Instant::now();
+    let result = (spec.handler)(ctx, &mut cursor);
+    let usec = started.elapsed().as_micros() as u64;
+    ctx.session.command_stats.record(command.id, usec, result.is_err());
+    let threshold = config.slowlog_log_slower_than;
+    if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {
+        let client = &ctx.session.client;
+        let name = crate::sync::lock(&client.names).name.clone();
+        ctx.state.slowlog.push(args, usec, client.addr.to_string(), name, config.slowlog_max_len);
+    }
+    result
+}
+
+/// Redis's reply to an unknown command: the name and up to 128 characters of the
+/// arguments, each quoted and followed by a space.
+pub fn unknown_command(args: &[Bytes]) -> CommandError {
+    let name = String::from_utf8_lossy(&args[0]);
+    let name: String = name.chars().take(128).collect();
+    let mut shown = String::new();
+    for arg in &args[1..] {
+        let room = 128usize.saturating_sub(shown.len());
+        if room == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(arg);
+        let text: String = text.chars().take(room).collect();
+        shown.push_str(&format!("'{text}' "));
+    }
+    CommandError::UnknownCommand(format!("ERR unknown command '{name}', with args beginning with: {shown}"))
+}

@@ -1,0 +1,333 @@
+//! `COMMAND [COUNT | INFO | DOCS | LIST | GETKEYS | GETKEYSANDFLAGS | HELP]`,
+//! answered from the specs: flags, the legacy key range and the key specs are
+//! reported as Redis 7.0 reports them.
+
+use super::args::{self, is};
+use super::spec::{BeginSearch, CommandSpec, FindKeys};
+use super::table::{table, Command};
+use super::{flags, flags::*, Args, CommandError, CommandResult, Context, REPLIED};
+use crate::glob::glob_match;
+use crate::protocol::ReplyWriter;
+
+/// The subcommands of `COMMAND`.
+pub static SPECS: &[CommandSpec] = &[
+    CommandSpec::new("count", 2, LOADING | STALE, count),
+    CommandSpec::new("info", -2, LOADING | STALE, info),
+    CommandSpec::new("docs", -2, LOADING | STALE, docs),
+    CommandSpec::new("list", -2, LOADING | STALE, list),
+    CommandSpec::new("getkeys", -3, LOADING | STALE, getkeys),
+    CommandSpec::new("getkeysandflags", -3, LOADING | STALE, getkeys_and_flags),
+    CommandSpec::new("help", 2, LOADING | STALE, help),
+];
+
+/// ACL categories in Redis's order, for `COMMAND INFO`.
+const CATEGORY_ORDER: [&str; 21] = [
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
+/// A command's ACL categories: its declared ones plus those its flags imply (as
+/// Redis's `setImplicitACLCategories`: `write`, `read`, `admin` + `dangerous`,
+/// `pubsub`, `fast` or else `slow`, `blocking`).
+pub fn categories(spec: &CommandSpec) -> Vec<&'static str> {
+    let mut all: Vec<&str> = spec.categories.to_vec();
+    if spec.has(WRITE) {
+        all.push("write");
+    }
+    if spec.has(READONLY) && !spec.categories.contains(&"scripting") {
+        all.push("read");
+    }
+    if spec.has(ADMIN) {
+        all.extend(["admin", "dangerous"]);
+    }
+    if spec.has(PUBSUB) {
+        all.push("pubsub");
+    }
+    all.push(if spec.has(FAST) { "fast" } else { "slow" });
+    if spec.has(BLOCKING) {
+        all.push("blocking");
+    }
+    CATEGORY_ORDER.iter().copied().filter(|c| all.contains(c)).collect()
+}
+
+/// Writes one command's `COMMAND INFO` entry (ten fields, subcommands nested).
+fn write_info(out: &mut ReplyWriter, command: &Command) {
+    let spec = command.spec;
+    out.array(10);
+    out.bulk(command.full_name.as_bytes());
+    out.integer(spec.arity as i64);
+    let names = flags::names(spec.reported_flags());
+    out.set(names.len());
+    for name in names {
+        out.simple(name);
+    }
+    let ((first, last, step), _) = spec.legacy_range();
+    out.integer(first);
+    out.integer(last);
+    out.integer(step);
+    let categories = categories(spec);
+    out.set(categories.len());
+    for category in categories {
+        out.simple(&format!("@{category}"));
+    }
+    out.set(0);
+    out.array(spec.keys.len());
+    for key_spec in spec.keys {
+        out.map(3);
+        out.bulk(b"flags");
+        out.set(key_spec.flags.len());
+        for flag in key_spec.flags {
+            out.simple(flag);
+        }
+        out.bulk(b"begin_search");
+        out.map(2);
+        match key_spec.begin {
+            BeginSearch::Index(index) => {
+                map_entry_str(out, "type", "index");
+                out.bulk(b"spec");
+                out.map(1);
+                map_entry_int(out, "index", index as i64);
+            }
+            BeginSearch::Keyword { keyword, start_from } => {
+                map_entry_str(out, "type", "keyword");
+                out.bulk(b"spec");
+                out.map(2);
+                map_entry_str(out, "keyword", keyword);
+                map_entry_int(out, "startfrom", start_from as i64);
+            }
+        }
+        out.bulk(b"find_keys");
+        out.map(2);
+        match key_spec.find {
+            FindKeys::Range { last, step, limit } => {
+                map_entry_str(out, "type", "range");
+                out.bulk(b"spec");
+                out.map(3);
+                map_entry_int(out, "lastkey", last as i64);
+                map_entry_int(out, "keystep", step as i64);
+                map_entry_int(out, "limit", limit as i64);
+            }
+            FindKeys::KeyNum { count_at, first, step } => {
+                map_entry_str(out, "type", "keynum");
+                out.bulk(b"spec");
+                out.map(3);
+                map_entry_int(out, "keynumidx", count_at as i64);
+                map_entry_int(out, "firstkey", first as i64);
+                map_entry_int(out, "keystep", step as i64);
+            }
+        }
+    }
+    let subcommands: Vec<&Command> = table().subcommands_of(command).collect();
+    out.array(subcommands.len());
+    for sub in subcommands {
+        write_info(out, sub);
+    }
+}
+
+fn map_entry_str(out: &mut ReplyWriter, key: &str, value: &str) {
+    out.bulk(key.as_bytes());
+    out.bulk(value.as_bytes());
+}
+
+fn map_entry_int(out: &mut ReplyWriter, key: &str, value: i64) {
+    out.bulk(key.as_bytes());
+    out.integer(value);
+}
+
+/// Finds a command by name, `container|sub` for a subcommand (any case).
+fn find(name: &[u8]) -> Option<&'static Command> {
+    let table = table();
+    match name.iter().position(|&b| b == b'|') {
+        None => table.lookup(name),
+        Some(bar) => table.subcommand(table.lookup(&name[..bar])?, &name[bar + 1..]),
+    }
+}
+
+/// `COMMAND`: every command's info.
+pub fn command(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    let all: Vec<&Command> = table().top_level().collect();
+    ctx.out.array(all.len());
+    for command in all {
+        write_info(ctx.out, command);
+    }
+    REPLIED
+}
+
+/// `COMMAND COUNT`: how many top-level commands there are.
+fn count(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    ctx.out.integer(table().top_level().count() as i64);
+    REPLIED
+}
+
+/// `COMMAND INFO [name …]`: the named commands' info (null for unknown ones), or all.
+fn info(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    if args.is_done() {
+        return command(ctx, args);
+    }
+    ctx.out.array(args.remaining());
+    for name in args.rest() {
+        match find(name) {
+            Some(command) => write_info(ctx.out, command),
+            None => ctx.out.null(),
+        }
+    }
+    REPLIED
+}
+
+/// `COMMAND DOCS [name …]`: documentation is optional for clients; an empty map
+/// (redis-cli and the libraries accept it).
+fn docs(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    ctx.out.map(0);
+    REPLIED
+}
+
+/// `COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]`.
+fn list(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    enum Filter<'a> {
+        All,
+        Module,
+        Category(String),
+        Pattern(&'a [u8]),
+    }
+    let filter = if args.is_done() {
+        Filter::All
+    } else if args.remaining() == 3 && args.flag("FILTERBY") {
+        let (kind, value) = (args.next_bytes()?, args.next_bytes()?);
+        if is(kind, "MODULE") {
+            Filter::Module
+        } else if is(kind, "ACLCAT") {
+            Filter::Category(args::text(value).to_ascii_lowercase())
+        } else if is(kind, "PATTERN") {
+            Filter::Pattern(value)
+        } else {
+            return Err(CommandError::Syntax);
+        }
+    } else {
+        return Err(CommandError::Syntax);
+    };
+    let names: Vec<&str> = table()
+        .all()
+        .filter(|c| match &filter {
+            Filter::All => c.parent.is_none(),
+            Filter::Module => false,
+            Filter::Category(category) => categories(c.spec).contains(&category.as_str()),
+            Filter::Pattern(pattern) => glob_match(&pattern.to_ascii_lowercase(), c.full_name.as_bytes()),
+        })
+        .map(|c| c.full_name.as_str())
+        .collect();
+    ctx.out.array(names.len());
+    for name in names {
+        ctx.out.bulk(name.as_bytes());
+    }
+    REPLIED
+}
+
+/// The keys of the command in `args` (`COMMAND GETKEYS …`), with Redis's errors:
+/// `None` when the command has none but they are optional.
+fn keys_of<'a>(args: &Args<'a>) -> Result<(Vec<usize>, &'static Command), CommandError> {
+    let request = args.rest();
+    let table = table();
+    // As Redis's `lookupCommand`: a container's second argument names its subcommand.
+    let command = table.lookup(&request[0]).and_then(|base| match request.get(1) {
+        Some(sub) if !base.spec.subcommands.is_empty() => table.subcommand(base, sub),
+        _ => Some(base),
+    });
+    let command = command.ok_or_else(|| CommandError::err("Invalid command specified"))?;
+    if command.spec.keys.is_empty() {
+        return Err(CommandError::err("The command has no key arguments"));
+    }
+    if !command.spec.accepts(request.len()) {
+        return Err(CommandError::err("Invalid number of arguments specified for command"));
+    }
+    match command.spec.key_positions(request) {
+        Some(positions) => Ok((positions, command)),
+        None if command.spec.has(NO_MANDATORY_KEYS) => Ok((Vec::new(), command)),
+        None => Err(CommandError::err("Invalid arguments specified for command")),
+    }
+}
+
+/// `COMMAND GETKEYS command [arg …]`: the keys of a full command.
+fn getkeys(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let (positions, _) = keys_of(args)?;
+    let request = args.rest();
+    ctx.out.array(positions.len());
+    for position in positions {
+        ctx.out.bulk(&request[position]);
+    }
+    REPLIED
+}
+
+/// `COMMAND GETKEYSANDFLAGS command [arg …]`: each key with its spec's flags.
+fn getkeys_and_flags(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let (positions, command) = keys_of(args)?;
+    let request = args.rest();
+    // Which spec each position came from: walk the specs as `key_positions` does.
+    let mut flagged = Vec::new();
+    for key_spec in command.spec.keys {
+        let single =
+            CommandSpec { keys: std::slice::from_ref(key_spec), ..CommandSpec::new("", -1, 0, help) };
+        for position in single.key_positions(request).unwrap_or_default() {
+            flagged.push((position, key_spec.flags));
+        }
+    }
+    ctx.out.array(positions.len());
+    for position in positions {
+        ctx.out.array(2);
+        ctx.out.bulk(&request[position]);
+        let flags = flagged.iter().find(|(p, _)| *p == position).map_or(&[][..], |(_, f)| *f);
+        ctx.out.set(flags.len());
+        for flag in flags {
+            ctx.out.simple(flag);
+        }
+    }
+    REPLIED
+}
+
+/// `COMMAND HELP`.
+fn help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    super::help(
+        ctx,
+        &[
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+            "HELP",
+            "    Print this help.",
+        ],
+    )
+}
