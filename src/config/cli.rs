@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use super::registry::params;
+use super::registry::{lookup, params};
+use super::values::quote;
 
 /// One setting given on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +51,7 @@ impl Cli {
         if args.get(1).is_some_and(|a| !a.to_string_lossy().starts_with('-')) {
             positional_config = Some(PathBuf::from(args.remove(1)));
         }
-        let args = split_joined(args);
+        let args = redis_style(args);
         let matches = Cli::command().try_get_matches_from(args)?;
         let flag_config = matches.get_one::<String>("config").map(PathBuf::from);
         if positional_config.is_some() && flag_config.is_some() {
@@ -93,7 +94,7 @@ impl Cli {
             for name in param.names() {
                 let arg = Arg::new(name).long(name).action(ArgAction::Append);
                 let arg = if param.takes_words() {
-                    arg.num_args(0..).allow_negative_numbers(true).default_missing_value("")
+                    arg.num_args(0..=1).default_missing_value("")
                 } else {
                     arg.num_args(1).allow_hyphen_values(true)
                 };
@@ -121,23 +122,55 @@ fn shown(default: &str) -> &str {
     }
 }
 
-/// `"--maxmemory 700mb"` as one argument becomes `--maxmemory` `700mb`, as
-/// `redis-server` splits it (quotes inside are honoured).
-fn split_joined(args: Vec<OsString>) -> Vec<OsString> {
-    let mut out = Vec::with_capacity(args.len());
+/// Rewrites the arguments as `redis-server` reads them: `"--maxmemory 700mb"` in
+/// one argument is the flag and its value (quotes inside honoured); the values of
+/// a multi-word flag are every argument up to the next `--…` (so `--bind 127.0.0.1
+/// -::1` works), passed to clap as one quoted value that the parameter splits.
+fn redis_style(args: Vec<OsString>) -> Vec<OsString> {
+    let mut words: Vec<OsString> = Vec::with_capacity(args.len());
     for (i, arg) in args.into_iter().enumerate() {
         let text = arg.to_string_lossy();
         if i > 0 && text.starts_with("--") && text.contains([' ', '\t']) {
-            if let Some(words) = crate::protocol::inline::split_args(text.as_bytes()) {
-                out.extend(
-                    words.into_iter().map(|w| OsString::from(String::from_utf8_lossy(&w).into_owned())),
+            if let Some(split) = crate::protocol::inline::split_args(text.as_bytes()) {
+                words.extend(
+                    split.into_iter().map(|w| OsString::from(String::from_utf8_lossy(&w).into_owned())),
                 );
                 continue;
             }
         }
-        out.push(arg);
+        words.push(arg);
+    }
+    let mut out = Vec::with_capacity(words.len());
+    let mut words = words.into_iter().peekable();
+    while let Some(word) = words.next() {
+        let text = word.to_string_lossy().into_owned();
+        let multi = text
+            .strip_prefix("--")
+            .and_then(|name| lookup(name.as_bytes()))
+            .is_some_and(|(p, _)| p.takes_words());
+        if !multi {
+            out.push(word);
+            continue;
+        }
+        let mut values = Vec::new();
+        while let Some(next) = words.next_if(|w| !w.to_string_lossy().starts_with("--")) {
+            values.push(quote(&next.to_string_lossy()));
+        }
+        if values.is_empty() {
+            out.push(word);
+        } else {
+            out.push(OsString::from(format!("{text}={}", values.join(" "))));
+        }
     }
     out
+}
+
+/// The words [`redis_style`] joined into one value (none for a bare flag).
+fn split_words(joined: &str) -> Vec<String> {
+    match crate::protocol::inline::split_args(joined.as_bytes()) {
+        Some(words) => words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned()).collect(),
+        None => vec![joined.to_string()],
+    }
 }
 
 /// Every parameter flag's occurrences, in command-line order.
@@ -156,7 +189,10 @@ fn settings(matches: &ArgMatches) -> Vec<Setting> {
                 let values: Vec<String> = values.cloned().collect();
                 let at = indices.get(next).copied().unwrap_or(usize::MAX);
                 next += values.len().max(1);
-                let values = if values == [""] && param.takes_words() { Vec::new() } else { values };
+                let values = match values.as_slice() {
+                    [joined] if param.takes_words() => split_words(joined),
+                    _ => values,
+                };
                 found.push((at, Setting { name: name.to_string(), values }));
             }
         }

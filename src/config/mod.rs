@@ -315,11 +315,12 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Every name `CONFIG GET` lists under a pattern (canonical names and aliases), in
-/// registry order. Kept for the `CONFIG` handler; [`config_get`] does the whole
-/// lookup with Redis's semantics.
+/// Every name the current `CONFIG` handler lists (canonical names and aliases, but
+/// the `addr`/`aof-path` shortcuts), in registry order. Kept for that handler;
+/// [`config_get`] does the whole lookup with Redis's semantics (hidden parameters
+/// only by exact name).
 pub static PARAMETERS: std::sync::LazyLock<Vec<&'static str>> =
-    std::sync::LazyLock::new(|| params().filter(|p| !p.hidden).flat_map(|p| p.names()).collect());
+    std::sync::LazyLock::new(|| params().filter(|p| !p.shortcut).flat_map(|p| p.names()).collect());
 
 impl Config {
     /// Builds the configuration: defaults, then the config file if one is named
@@ -355,9 +356,25 @@ impl Config {
         param(key).map(|param| param.get(self))
     }
 
-    /// Whether `CONFIG SET` may change `key` on a running server.
+    /// Whether the current `CONFIG` handler may let `CONFIG SET` change `key`: a live
+    /// parameter whose [`Effect`] that handler applies (it applies the log level, the
+    /// fsync policy and the cache settings; the rest is read where it is used).
+    /// [`config_set`] accepts every live parameter, leaving its effect to the caller.
     pub fn is_live(key: &str) -> bool {
-        param(key).is_some_and(|param| param.access == Access::Live)
+        param(key).is_some_and(|param| {
+            param.access == Access::Live
+                && matches!(
+                    param.effect,
+                    Effect::None
+                        | Effect::LogLevel
+                        | Effect::FsyncPolicy
+                        | Effect::CacheSettings
+                        | Effect::Eviction
+                        | Effect::Password
+                        | Effect::Encodings
+                        | Effect::KeyspaceEvents
+                )
+        })
     }
 
     /// Replies a client may leave unread before it is disconnected at once (0: none).

@@ -207,6 +207,9 @@ fn get_semantics_as_redis() {
         1
     );
     assert_eq!(get(&config, &["timeout", "timeout"]).len(), 1);
+    let names: Vec<String> =
+        get(&config, &["Port", "MAXCLIENTS", "port"]).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["Port", "MAXCLIENTS"]);
     assert!(get(&config, &["nosuchparam"]).is_empty());
     // An alias by its exact name; a pattern lists names and aliases.
     assert_eq!(get(&config, &["slave-read-only"]), vec![("slave-read-only".into(), "yes".into())]);
@@ -268,6 +271,13 @@ fn set_formats_as_redis() {
     assert_eq!(value(&next, "latency-tracking-info-percentiles"), "50 99.99");
     assert_eq!(value(&next, "shutdown-on-sigterm"), "nosave now force");
     assert_eq!(changed.len(), 9, "{changed:?}");
+    // A class given twice: the last wins; `0%` is 0; percentiles as `%f`, trimmed.
+    let (next, _) = set(&config, &[("client-output-buffer-limit", "normal 1 2 3 normal 4 5 6")]).unwrap();
+    assert!(value(&next, "client-output-buffer-limit").starts_with("normal 4 5 6 slave"));
+    assert_eq!(value(&set(&config, &[("maxmemory-clients", "0%")]).unwrap().0, "maxmemory-clients"), "0");
+    let (next, _) = set(&config, &[("latency-tracking-info-percentiles", "1e1 0.001")]).unwrap();
+    assert_eq!(value(&next, "latency-tracking-info-percentiles"), "10 0.001");
+    assert_eq!(value(&set(&config, &[("maxmemory", "1kb")]).unwrap().0, "maxmemory"), "1024");
     // hz is clamped, not refused.
     assert_eq!(value(&set(&config, &[("hz", "1000")]).unwrap().0, "hz"), "500");
     assert_eq!(value(&set(&config, &[("hz", "0")]).unwrap().0, "hz"), "1");
@@ -366,6 +376,27 @@ fn set_errors_are_redis_texts() {
         let canonical = lookup(name.as_bytes()).unwrap().1;
         assert_eq!(refused(&config, &[(name, value)]), failed(canonical, reason), "{name} {value}");
     }
+    // More cases checked on redis-server 7.0.15.
+    for (name, value, reason) in [
+        ("replica-read-only", "1", "argument must be 'yes' or 'no'"),
+        ("maxclients", " 5", "argument couldn't be parsed into an integer"),
+        ("maxclients", "+5", "argument couldn't be parsed into an integer"),
+        ("hz", "00", "argument couldn't be parsed into an integer"),
+        ("save", "3600 1  300 100", "Invalid save parameters"),
+        (
+            "latency-tracking-info-percentiles",
+            "50  99",
+            "Invalid latency-tracking-info-percentiles parameters",
+        ),
+        ("notify-keyspace-events", "KEA x", "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."),
+    ] {
+        assert_eq!(refused(&config, &[(name, value)]), failed(name, reason), "{name} {value:?}");
+    }
+    assert_eq!(
+        refused(&config, &[("save", "3600 1"), ("save", "100 2")]),
+        failed("save", "duplicate parameter")
+    );
+    assert_eq!(refused(&config, &[("slaveof", "no one")]), failed("slaveof", "can't set immutable config"));
     let policies = refused(&config, &[("maxmemory-policy", "foo")]);
     let names = "volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, \
                  allkeys-random, noeviction, allkeys-ahe, volatile-ahe";
@@ -466,10 +497,69 @@ fn appendonly_and_files() {
     assert!(refused(&Config::default(), &[("dbfilename", "a/b")]).ends_with("can't set protected config"));
 }
 
+/// Redis's `CONFIG sanity` (unit/introspection): every parameter `CONFIG GET *`
+/// lists, but the ones it skips, takes its own value back through `CONFIG SET`.
+#[test]
+fn redis_config_sanity() {
+    const SKIPPED: &[&str] = &[
+        "rdbchecksum",
+        "daemonize",
+        "io-threads-do-reads",
+        "tcp-backlog",
+        "always-show-logo",
+        "syslog-enabled",
+        "cluster-enabled",
+        "disable-thp",
+        "aclfile",
+        "unixsocket",
+        "pidfile",
+        "syslog-ident",
+        "appendfilename",
+        "appenddirname",
+        "supervised",
+        "syslog-facility",
+        "databases",
+        "io-threads",
+        "logfile",
+        "unixsocketperm",
+        "replicaof",
+        "slaveof",
+        "requirepass",
+        "server_cpulist",
+        "bio_cpulist",
+        "aof_rewrite_cpulist",
+        "bgsave_cpulist",
+        "set-proc-title",
+        "cluster-config-file",
+        "cluster-port",
+        "oom-score-adj",
+        "oom-score-adj-values",
+        "enable-protected-configs",
+        "enable-debug-command",
+        "enable-module-command",
+        "dbfilename",
+        "logfile",
+        "dir",
+        "socket-mark-id",
+    ];
+    let config = Config::default();
+    let before: Vec<(String, String)> =
+        get(&config, &["*"]).into_iter().filter(|(k, _)| !SKIPPED.contains(&k.as_str())).collect();
+    let mut next = config.clone();
+    for (k, v) in &before {
+        next = set(&next, &[(k, v)]).unwrap_or_else(|e| panic!("CONFIG SET {k} {v:?}: {e}")).0;
+    }
+    let after: Vec<(String, String)> =
+        get(&next, &["*"]).into_iter().filter(|(k, _)| !SKIPPED.contains(&k.as_str())).collect();
+    assert_eq!(before, after);
+}
+
 #[test]
 fn legacy_accessors_for_the_current_handler() {
     let mut config = Config::default();
     assert!(PARAMETERS.contains(&"save") && PARAMETERS.contains(&"slaveof") && !PARAMETERS.contains(&"addr"));
+    assert!(PARAMETERS.contains(&"io-runtime"));
+    assert!(!Config::is_live("port") && !Config::is_live("appendonly") && Config::is_live("loglevel"));
     assert_eq!(config.get("appendonly").as_deref(), Some("no"));
     assert!(Config::is_live("maxclients") && !Config::is_live("io-threads") && !Config::is_live("nosuch"));
     config.set("maxclients", "5").unwrap();

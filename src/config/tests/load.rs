@@ -126,6 +126,11 @@ fn any_key_is_a_flag_as_with_redis_server() {
             .unwrap();
     assert_eq!(value(&config, "shutdown-on-sigint"), "nosave now force");
     assert_eq!(value(&config, "shutdown-on-sigterm"), "nosave force");
+    // Values of a multi-word flag run up to the next `--` flag, `-` or not.
+    let config = load(&["--bind", "127.0.0.1", "-::1", "--port", "7"]).unwrap();
+    assert_eq!((value(&config, "bind").as_str(), config.addr.port()), ("127.0.0.1 -::1", 7));
+    let config = load(&["--save", "-1", "2"]).unwrap_err().0;
+    assert!(config.ends_with("Invalid save parameters"), "{config}");
     // Flags apply in the order given.
     assert_eq!(load(&["--port", "7000", "--addr", "127.0.0.1:6000"]).unwrap().addr.port(), 6000);
     assert_eq!(load(&["--addr", "127.0.0.1:6000", "--port", "7000"]).unwrap().addr.port(), 7000);
