@@ -63,15 +63,17 @@ pub fn config_set(
 /// order; apply their [`Effect`](super::Effect)s after installing it), or the whole
 /// error line without the leading `-`, leaving `current` untouched.
 ///
-/// The checks and error texts are Redis 7.0's, the first failing pair deciding:
-/// `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`,
-/// `ERR CONFIG SET failed (possibly related to argument '<name>') - can't set
-/// immutable config` (or `protected`, or `duplicate parameter`), `LOADING Redis is
-/// loading the dataset in memory`; then every value is set in order and the first
-/// refused one gives `ERR CONFIG SET failed (possibly related to argument '<name>')
-/// - <reason>`. A name and its alias in one call are two parameters, as in Redis
-/// (the later wins). An even argument count is the handler's check
-/// (`ERR syntax error`).
+/// The checks and error texts are Redis 7.0's; the first failing pair decides:
+///
+/// - `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`
+/// - `ERR CONFIG SET failed (possibly related to argument '<name>') - can't set immutable config`
+///   (or `can't set protected config`, or `duplicate parameter`)
+/// - `LOADING Redis is loading the dataset in memory`
+///
+/// Then every value is set in order, and the first refused one gives
+/// `ERR CONFIG SET failed (possibly related to argument '<name>') - <reason>`. A name
+/// and its alias in one call are two parameters, as in Redis (the later wins). The
+/// even argument count is the handler's check (`ERR syntax error`).
 pub fn config_set_as(
     current: &Config,
     pairs: &[(&[u8], &[u8])],

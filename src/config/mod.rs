@@ -87,7 +87,7 @@ pub use kinds::{
 pub use live::{config_get, config_set, config_set_as, Caller};
 pub use registry::{lookup, param, params, Access, Effect, Kind, Mode, Param, Unit};
 pub use table::{markdown_table, TABLE_BEGIN, TABLE_END};
-pub use values::{parse_memory, quote};
+pub use values::{io_reason, parse_memory, quote};
 
 /// Every setting of a running server. Built from the registry's defaults, then the
 /// config file, then the flags ([`Config::load`]); changed by [`config_set`].

@@ -292,7 +292,7 @@ pub(super) static PARAMS: &[Param] = &[
         "no",
         choice_field!(enable_protected_configs),
     )
-    .doc("who may `CONFIG SET` `dir` and `dbfilename`: `no`, `yes`, `local`"),
+    .doc("who may `CONFIG SET` `dir` and `dbfilename` (`local`: clients on loopback)"),
 ];
 
 fn set_addr(c: &mut Config, value: &str) -> Result<(), String> {
