@@ -1,16 +1,20 @@
-//! The `ferrum-kv` binary: parse flags and config, start logging, serve until
+//! The `ferrum-kv` binary: parse flags and config (`--print-config-table` prints
+//! the README's table of them instead), start logging, serve until
 //! SIGINT/SIGTERM, then shut down gracefully and exit 0.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
 use ferrum_kv::config::IoRuntime;
 use ferrum_kv::server::Workers;
 use ferrum_kv::{server, Cli, Config, ServerState};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.print_config_table {
+        print!("{}", ferrum_kv::config::markdown_table());
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::load(&cli) {
         Ok(config) => config,
         Err(e) => {

@@ -178,7 +178,12 @@ fn memory_usage_and_object_report_like_redis() {
     assert!(c.int("OBJECT FREQ small") >= 5);
     let idle = c.cmd("OBJECT IDLETIME small");
     assert!(idle.starts_with("-ERR An LFU maxmemory policy is selected"), "{idle}");
-    c.expect("CONFIG SET maxmemory-policy allkeys-mru", err("ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - 'allkeys-mru' is not a maxmemory-policy"));
+    c.expect(
+        "CONFIG SET maxmemory-policy allkeys-mru",
+        err("ERR CONFIG SET failed (possibly related to argument 'maxmemory-policy') - argument(s) must be one of \
+             the following: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, \
+             allkeys-random, noeviction, allkeys-ahe, volatile-ahe"),
+    );
 }
 
 #[test]

@@ -1,76 +1,113 @@
-//! Settings: command-line flags (clap) over a Redis-style config file (`key value`
-//! lines). The settings that `CONFIG SET` may change live are read through an
-//! `ArcSwap` by the rest of the server, so a change needs no lock on the hot path.
+//! Settings. Every parameter is declared once in a registry ([`Param`], in
+//! `params.rs` and `compat.rs`); that declaration drives the command line
+//! ([`Cli`], built with clap from the registry), the Redis-style config file,
+//! `CONFIG GET` ([`config_get`]), `CONFIG SET` ([`config_set`]: atomic, with
+//! Redis's error texts), `CONFIG REWRITE` ([`Config::rewrite`]) and the README's
+//! table ([`markdown_table`]).
+//!
+//! The settings that `CONFIG SET` may change live are read through an `ArcSwap` by
+//! the rest of the server, so a change needs no lock on the hot path: the handler
+//! builds the next [`Config`] with [`config_set`], installs it, and applies each
+//! changed parameter's [`Effect`].
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use clap::Parser;
-
-use crate::protocol::inline::split_args;
-
-mod kinds;
-
-pub use kinds::{FsyncPolicy, IoRuntime};
-
-/// The command line. Every flag is optional so that, when given, it overrides the
-/// config file, and when not, the file's value (or the default) stands.
-#[derive(Parser, Debug, Default, Clone)]
-#[command(name = "ferrum-kv", version, about = "A multi-threaded, Redis-compatible key-value server")]
-pub struct Cli {
-    /// Address to listen on [default: 127.0.0.1:6380].
-    #[arg(long)]
-    pub addr: Option<SocketAddr>,
-    /// Port to listen on (replaces the port of --addr).
-    #[arg(long)]
-    pub port: Option<u16>,
-    /// Append-only file; persistence is off when not given.
-    #[arg(long)]
-    pub aof_path: Option<PathBuf>,
-    /// When to fsync the AOF [default: everysec].
-    #[arg(long, value_enum)]
-    pub appendfsync: Option<FsyncPolicy>,
-    /// Worker threads for connections; 0 means one per CPU [default: 0].
-    #[arg(long)]
-    pub io_threads: Option<usize>,
-    /// How connections are scheduled on the I/O threads [default: per-thread].
-    #[arg(long, value_enum)]
-    pub io_runtime: Option<IoRuntime>,
-    /// Most clients connected at once [default: 10000].
-    #[arg(long)]
-    pub maxclients: Option<usize>,
-    /// Close a client idle for this many seconds; 0 never does [default: 0].
-    #[arg(long)]
-    pub timeout: Option<u64>,
-    /// Password clients must give with AUTH (or HELLO … AUTH); none by default.
-    #[arg(long)]
-    pub requirepass: Option<String>,
-    /// Refuse non-loopback clients while no password is set: yes or no [default: yes].
-    #[arg(long)]
-    pub protected_mode: Option<String>,
-    /// Memory cap in bytes (or 100mb, 2gb…); 0 means none [default: 0].
-    #[arg(long)]
-    pub maxmemory: Option<String>,
-    /// What to evict at the cap [default: noeviction].
-    #[arg(long)]
-    pub maxmemory_policy: Option<String>,
-    /// Log level: debug, verbose, notice or warning [default: notice].
-    #[arg(long)]
-    pub loglevel: Option<String>,
-    /// Redis-style config file (`key value` lines); flags override it.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+/// `(get, set)` accessors of a `yes`/`no` field, for the declarations.
+macro_rules! flag_field {
+    ($($f:ident).+) => {
+        (|c: &Config| c.$($f).+, |c: &mut Config, v: bool| {
+            c.$($f).+ = v;
+            Ok(())
+        })
+    };
 }
 
-/// Every setting of a running server.
+/// `(get, set)` accessors of an integer field (the bounds are checked before `set`).
+macro_rules! int_field {
+    ($($f:ident).+) => {
+        (|c: &Config| c.$($f).+ as i128, |c: &mut Config, v: i128| {
+            c.$($f).+ = v as _;
+            Ok(())
+        })
+    };
+}
+
+/// `(get, set)` accessors of a `String` field.
+macro_rules! text_field {
+    ($($f:ident).+) => {
+        (|c: &Config| c.$($f).+.clone(), |c: &mut Config, v: &str| {
+            c.$($f).+ = v.to_string();
+            Ok(())
+        })
+    };
+}
+
+/// `(get, set)` accessors of an enumerated field with `name()` and `FromStr`.
+macro_rules! choice_field {
+    ($($f:ident).+) => {
+        (|c: &Config| c.$($f).+.name(), |c: &mut Config, v: &'static str| {
+            c.$($f).+ = v.parse()?;
+            Ok(())
+        })
+    };
+}
+
+/// `(get, set)` accessors of a `&'static str` field holding one of a choice's names.
+macro_rules! name_field {
+    ($($f:ident).+) => {
+        (|c: &Config| c.$($f).+, |c: &mut Config, v: &'static str| {
+            c.$($f).+ = v;
+            Ok(())
+        })
+    };
+}
+
+mod cli;
+mod compat;
+mod file;
+mod kinds;
+mod live;
+mod params;
+mod registry;
+mod rewrite;
+mod table;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+pub use cli::{Cli, Setting};
+pub use compat::Compat;
+pub use kinds::{
+    BufferLimit, FsyncPolicy, IoRuntime, KeyspaceEvents, Percentiles, Permission, ShutdownFlags,
+    EVICTION_POLICIES, LOG_LEVELS,
+};
+pub use live::{config_get, config_set, config_set_as, Caller};
+pub use registry::{lookup, param, params, Access, Effect, Kind, Mode, Param, Unit};
+pub use table::{markdown_table, TABLE_BEGIN, TABLE_END};
+pub use values::{io_reason, parse_memory, quote};
+
+/// Every setting of a running server. Built from the registry's defaults, then the
+/// config file, then the flags ([`Config::load`]); changed by [`config_set`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// Listening address.
+    /// Listening address: the first of `bind`, and `port`.
     pub addr: SocketAddr,
-    /// The AOF file, if persistence is on.
+    /// `bind`: the addresses as given (FerrumKV listens on the first).
+    pub bind: Vec<String>,
+    /// The AOF file while persistence is on (`appendonly`), in `dir`.
     pub aof_path: Option<PathBuf>,
+    /// `appendonly`: whether the AOF is written (live).
+    pub appendonly: bool,
+    /// `appendfilename`: the AOF's file name (a path is allowed), relative to `dir`.
+    pub appendfilename: String,
+    /// `dir`: the directory relative files live in; `None` is where the server
+    /// started.
+    pub dir: Option<PathBuf>,
+    /// `save` points (seconds, changes); stored, FerrumKV writes no RDB file.
+    pub save: Vec<(u64, u64)>,
     /// fsync policy for the AOF (live).
     pub appendfsync: FsyncPolicy,
     /// Connection worker threads (0 = CPU count).
@@ -91,7 +128,13 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
     /// `client-output-buffer-limit` for normal clients: hard bytes, soft bytes, soft
     /// seconds (live).
-    pub client_output_buffer_limit: (u64, u64, u64),
+    pub client_output_buffer_limit: BufferLimit,
+    /// `client-output-buffer-limit` for replicas (`replica`/`slave` class).
+    pub client_output_buffer_limit_replica: BufferLimit,
+    /// `client-output-buffer-limit` for pub/sub clients.
+    pub client_output_buffer_limit_pubsub: BufferLimit,
+    /// `proto-max-bulk-len`: the longest bulk argument (and string value) in bytes.
+    pub proto_max_bulk_len: u64,
     /// Commands slower than this many microseconds go to the slow log; negative
     /// disables it (live).
     pub slowlog_log_slower_than: i64,
@@ -103,10 +146,27 @@ pub struct Config {
     pub maxmemory_policy: crate::engine::evict::Policy,
     /// Keys sampled per eviction round (live).
     pub maxmemory_samples: usize,
+    /// `maxmemory-eviction-tenacity`: how hard one write tries to evict (0..=100).
+    pub maxmemory_eviction_tenacity: u32,
     /// LFU counter growth: higher means slower (live).
     pub lfu_log_factor: u32,
     /// Minutes for an LFU counter to decay by one (live).
     pub lfu_decay_time: u32,
+    /// `lazyfree-lazy-eviction`: free evicted values in the background.
+    pub lazyfree_lazy_eviction: bool,
+    /// `lazyfree-lazy-expire`: free expired values in the background.
+    pub lazyfree_lazy_expire: bool,
+    /// `lazyfree-lazy-server-del`: free values the server deletes (`RENAME`, …) in
+    /// the background.
+    pub lazyfree_lazy_server_del: bool,
+    /// `lazyfree-lazy-user-del`: `DEL` behaves like `UNLINK`.
+    pub lazyfree_lazy_user_del: bool,
+    /// `lazyfree-lazy-user-flush`: `FLUSHALL`/`FLUSHDB` default to `ASYNC`.
+    pub lazyfree_lazy_user_flush: bool,
+    /// `hz`: background cycles per second (1..=500, Redis clamps).
+    pub hz: u32,
+    /// `active-expire-effort`: 1..=10, how much work the active-expiry cycle does.
+    pub active_expire_effort: u32,
     /// Load an AOF whose last record is cut off by truncating it (`yes`), or refuse.
     pub aof_load_truncated: bool,
     /// Rewrite the AOF when it has grown by this percentage since the last rewrite
@@ -114,41 +174,136 @@ pub struct Config {
     pub auto_aof_rewrite_percentage: u64,
     /// ... but only once it is at least this many bytes.
     pub auto_aof_rewrite_min_size: u64,
-    /// The config file this came from, for `CONFIG GET`/`INFO`.
+    /// `notify-keyspace-events`: which keyspace notifications are published.
+    pub notify_keyspace_events: KeyspaceEvents,
+    /// `busy-reply-threshold` (`lua-time-limit`): milliseconds after which a running
+    /// script makes other clients get `-BUSY`.
+    pub busy_reply_threshold: u64,
+    /// `hash-max-listpack-entries`: most fields of a compact hash.
+    pub hash_max_listpack_entries: usize,
+    /// `hash-max-listpack-value`: longest field or value of a compact hash.
+    pub hash_max_listpack_value: usize,
+    /// `list-max-listpack-size`: entries per list node (positive), or its byte size
+    /// class (-1 = 4 KB … -5 = 64 KB).
+    pub list_max_listpack_size: i32,
+    /// `list-compress-depth`: list nodes left uncompressed at each end (0: none
+    /// compressed).
+    pub list_compress_depth: u32,
+    /// `set-max-intset-entries`: most members of an integer-only compact set.
+    pub set_max_intset_entries: usize,
+    /// `set-max-listpack-entries`: most members of a compact set.
+    pub set_max_listpack_entries: usize,
+    /// `set-max-listpack-value`: longest member of a compact set.
+    pub set_max_listpack_value: usize,
+    /// `zset-max-listpack-entries`: most members of a compact sorted set.
+    pub zset_max_listpack_entries: usize,
+    /// `zset-max-listpack-value`: longest member of a compact sorted set.
+    pub zset_max_listpack_value: usize,
+    /// `stream-node-max-bytes`: bytes per stream node (0: unlimited).
+    pub stream_node_max_bytes: usize,
+    /// `stream-node-max-entries`: entries per stream node (0: unlimited).
+    pub stream_node_max_entries: u64,
+    /// `hll-sparse-max-bytes`: largest sparse HyperLogLog.
+    pub hll_sparse_max_bytes: usize,
+    /// `enable-protected-configs`: who may `CONFIG SET` protected parameters (`dir`,
+    /// `dbfilename`).
+    pub enable_protected_configs: Permission,
+    /// Redis settings accepted and reported, not (yet) acted on.
+    pub compat: Compat,
+    /// The config file this came from (absolute), for `CONFIG REWRITE` and `INFO`.
     pub config_file: Option<PathBuf>,
 }
 
-impl Default for Config {
-    fn default() -> Self {
+impl Config {
+    /// A config with every field empty, before the registry's defaults are applied.
+    fn blank() -> Config {
         Config {
-            addr: SocketAddr::from(([127, 0, 0, 1], 6380)),
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            bind: Vec::new(),
             aof_path: None,
-            appendfsync: FsyncPolicy::Everysec,
+            appendonly: false,
+            appendfilename: String::new(),
+            dir: None,
+            save: Vec::new(),
+            appendfsync: FsyncPolicy::default(),
             io_threads: 0,
             io_runtime: IoRuntime::default(),
-            maxclients: 10_000,
+            maxclients: 0,
             timeout: 0,
-            loglevel: "notice".to_string(),
+            loglevel: String::new(),
             requirepass: None,
-            protected_mode: true,
-            client_query_buffer_limit: 1024 * 1024 * 1024,
-            client_output_buffer_limit: (512 * 1024 * 1024, 64 * 1024 * 1024, 60),
-            slowlog_log_slower_than: 10_000,
-            slowlog_max_len: 128,
+            protected_mode: false,
+            client_query_buffer_limit: 0,
+            client_output_buffer_limit: (0, 0, 0),
+            client_output_buffer_limit_replica: (0, 0, 0),
+            client_output_buffer_limit_pubsub: (0, 0, 0),
+            proto_max_bulk_len: 0,
+            slowlog_log_slower_than: 0,
+            slowlog_max_len: 0,
             maxmemory: 0,
-            maxmemory_policy: crate::engine::evict::Policy::NoEviction,
-            maxmemory_samples: 5,
-            lfu_log_factor: 10,
-            lfu_decay_time: 1,
-            aof_load_truncated: true,
-            auto_aof_rewrite_percentage: 100,
-            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            maxmemory_policy: Default::default(),
+            maxmemory_samples: 0,
+            maxmemory_eviction_tenacity: 0,
+            lfu_log_factor: 0,
+            lfu_decay_time: 0,
+            lazyfree_lazy_eviction: false,
+            lazyfree_lazy_expire: false,
+            lazyfree_lazy_server_del: false,
+            lazyfree_lazy_user_del: false,
+            lazyfree_lazy_user_flush: false,
+            hz: 0,
+            active_expire_effort: 0,
+            aof_load_truncated: false,
+            auto_aof_rewrite_percentage: 0,
+            auto_aof_rewrite_min_size: 0,
+            notify_keyspace_events: KeyspaceEvents::default(),
+            busy_reply_threshold: 0,
+            hash_max_listpack_entries: 0,
+            hash_max_listpack_value: 0,
+            list_max_listpack_size: 0,
+            list_compress_depth: 0,
+            set_max_intset_entries: 0,
+            set_max_listpack_entries: 0,
+            set_max_listpack_value: 0,
+            zset_max_listpack_entries: 0,
+            zset_max_listpack_value: 0,
+            stream_node_max_bytes: 0,
+            stream_node_max_entries: 0,
+            hll_sparse_max_bytes: 0,
+            enable_protected_configs: Permission::default(),
+            compat: Compat::blank(),
             config_file: None,
         }
     }
+
+    /// Recomputes `aof_path` from `appendonly`, `appendfilename` and `dir`.
+    fn derive_aof_path(&mut self) {
+        self.aof_path = self.appendonly.then(|| match &self.dir {
+            Some(dir) => dir.join(&self.appendfilename),
+            None => PathBuf::from(&self.appendfilename),
+        });
+    }
 }
 
-/// A config file or value that cannot be used; it names the file and line.
+/// The registry's defaults (computed once).
+static DEFAULTS: std::sync::LazyLock<Config> = std::sync::LazyLock::new(|| {
+    let mut config = Config::blank();
+    for param in params() {
+        if let Err(reason) = param.load(&mut config, &[param.default.to_string()]) {
+            unreachable!("the default of {} ({:?}) is refused: {reason}", param.name, param.default);
+        }
+    }
+    config
+});
+
+impl Default for Config {
+    fn default() -> Self {
+        DEFAULTS.clone()
+    }
+}
+
+/// A config file or value that cannot be used; it names the file and line, or the
+/// flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError(pub String);
 
@@ -160,259 +315,66 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// The names `CONFIG GET` knows, in the order it lists them.
-pub const PARAMETERS: &[&str] = &[
-    "bind",
-    "port",
-    "appendonly",
-    "appendfilename",
-    "appendfsync",
-    "io-threads",
-    "io-runtime",
-    "maxclients",
-    "timeout",
-    "loglevel",
-    "requirepass",
-    "protected-mode",
-    "client-query-buffer-limit",
-    "client-output-buffer-limit",
-    "slowlog-log-slower-than",
-    "slowlog-max-len",
-    "maxmemory",
-    "maxmemory-policy",
-    "maxmemory-samples",
-    "lfu-log-factor",
-    "lfu-decay-time",
-    "aof-load-truncated",
-    "auto-aof-rewrite-percentage",
-    "auto-aof-rewrite-min-size",
-    "save",
-    "databases",
-    "proto-max-bulk-len",
-];
+/// Every name the current `CONFIG` handler lists (canonical names and aliases, but
+/// the `addr`/`aof-path` shortcuts), in registry order. Kept for that handler;
+/// [`config_get`] does the whole lookup with Redis's semantics (hidden parameters
+/// only by exact name).
+pub static PARAMETERS: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| params().filter(|p| !p.shortcut).flat_map(|p| p.names()).collect());
 
 impl Config {
-    /// Builds the configuration: defaults, then the config file if `--config` names
-    /// one, then the flags.
+    /// Builds the configuration: defaults, then the config file if one is named
+    /// (`--config FILE` or the first argument), then the flags in the order given.
     pub fn load(cli: &Cli) -> Result<Config, ConfigError> {
         let mut config = Config::default();
         if let Some(path) = &cli.config {
             config.apply_file(path)?;
         }
-        if let Some(addr) = cli.addr {
-            config.addr = addr;
-        }
-        if let Some(port) = cli.port {
-            config.addr.set_port(port);
-        }
-        if let Some(path) = &cli.aof_path {
-            config.aof_path = Some(path.clone());
-        }
-        if let Some(policy) = cli.appendfsync {
-            config.appendfsync = policy;
-        }
-        if let Some(n) = cli.io_threads {
-            config.io_threads = n;
-        }
-        if let Some(kind) = cli.io_runtime {
-            config.io_runtime = kind;
-        }
-        if let Some(n) = cli.maxclients {
-            config.maxclients = n;
-        }
-        if let Some(n) = cli.timeout {
-            config.timeout = n;
-        }
-        if let Some(password) = &cli.requirepass {
-            config.set("requirepass", password).map_err(|e| ConfigError(format!("--requirepass: {e}")))?;
-        }
-        if let Some(mode) = &cli.protected_mode {
-            config.set("protected-mode", mode).map_err(|e| ConfigError(format!("--protected-mode: {e}")))?;
-        }
-        if let Some(bytes) = &cli.maxmemory {
-            config.set("maxmemory", bytes).map_err(|e| ConfigError(format!("--maxmemory: {e}")))?;
-        }
-        if let Some(policy) = &cli.maxmemory_policy {
-            config
-                .set("maxmemory-policy", policy)
-                .map_err(|e| ConfigError(format!("--maxmemory-policy: {e}")))?;
-        }
-        if let Some(level) = &cli.loglevel {
-            config.set("loglevel", level).map_err(|e| ConfigError(format!("--loglevel: {e}")))?;
+        for setting in &cli.settings {
+            file::apply_flag(&mut config, setting)?;
         }
         Ok(config)
     }
 
-    /// Applies a Redis-style config file: one `key value` per line, `#` comments,
-    /// quoting as in inline commands. An unknown key or bad value names its line.
+    /// Applies a Redis-style config file: one `key value…` per line, `#` comments,
+    /// quoting as in `redis-cli`. An unknown key or bad value names its file and
+    /// line. Records the file (absolute) for `CONFIG REWRITE`.
     pub fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
-        let text = std::fs::read(path)
-            .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
-        for (number, line) in text.split(|&b| b == b'\n').enumerate() {
-            let at = || format!("{}:{}", path.display(), number + 1);
-            let words =
-                split_args(line).ok_or_else(|| ConfigError(format!("{}: unbalanced quotes", at())))?;
-            let Some((key, values)) = words.split_first() else { continue };
-            if key.first() == Some(&b'#') {
-                continue;
-            }
-            let key = String::from_utf8_lossy(key).to_ascii_lowercase();
-            if values.len() != 1 {
-                return Err(ConfigError(format!("{}: '{key}' takes exactly one value", at())));
-            }
-            let value = String::from_utf8_lossy(&values[0]);
-            self.set(&key, &value).map_err(|e| ConfigError(format!("{}: {e}", at())))?;
-        }
-        self.config_file = Some(path.to_path_buf());
-        Ok(())
+        file::apply_file(self, path)
     }
 
-    /// Sets one parameter by its config-file name.
+    /// Sets one parameter by name (or alias) as a config-file line would, its words
+    /// given as one value. Kept for the `CONFIG` handler; [`config_set`] does a whole
+    /// `CONFIG SET` with Redis's semantics.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
-        fn number<T: FromStr>(key: &str, value: &str) -> Result<T, String> {
-            value.parse().map_err(|_| format!("'{key}' needs a number, got '{value}'"))
-        }
-        match key {
-            "addr" => {
-                self.addr = value.parse().map_err(|_| format!("'addr' needs ip:port, got '{value}'"))?
-            }
-            "bind" => {
-                let ip = value.split_whitespace().next().unwrap_or(value);
-                self.addr.set_ip(ip.parse().map_err(|_| format!("'bind' needs an IP, got '{value}'"))?)
-            }
-            "port" => self.addr.set_port(number(key, value)?),
-            "aof-path" | "appendfilename" => self.aof_path = Some(PathBuf::from(value)),
-            "appendonly" => match value.to_ascii_lowercase().as_str() {
-                "yes" => {
-                    if self.aof_path.is_none() {
-                        self.aof_path = Some(PathBuf::from("appendonly.aof"));
-                    }
-                }
-                "no" => self.aof_path = None,
-                _ => return Err(format!("'appendonly' needs yes or no, got '{value}'")),
-            },
-            "appendfsync" => self.appendfsync = value.parse()?,
-            "io-threads" => self.io_threads = number(key, value)?,
-            "io-runtime" => self.io_runtime = value.parse()?,
-            "maxclients" => {
-                let n: usize = number(key, value)?;
-                if n == 0 {
-                    return Err("'maxclients' must be at least 1".to_string());
-                }
-                self.maxclients = n;
-            }
-            "timeout" => self.timeout = number(key, value)?,
-            "requirepass" => self.requirepass = (!value.is_empty()).then(|| value.to_string()),
-            "protected-mode" => self.protected_mode = yes_no(key, value)?,
-            "client-query-buffer-limit" => {
-                let bytes = memory(key, value)?;
-                if bytes < 1024 * 1024 {
-                    return Err("'client-query-buffer-limit' must be at least 1mb".to_string());
-                }
-                self.client_query_buffer_limit = bytes;
-            }
-            "client-output-buffer-limit" => {
-                let words: Vec<&str> = value.split_whitespace().collect();
-                match words.as_slice() {
-                    [class, hard, soft, seconds] if class.eq_ignore_ascii_case("normal") => {
-                        self.client_output_buffer_limit =
-                            (memory(key, hard)?, memory(key, soft)?, number(key, seconds)?);
-                    }
-                    _ => {
-                        return Err(format!(
-                        "'client-output-buffer-limit' needs 'normal <hard> <soft> <seconds>', got '{value}'"
-                    ))
-                    }
-                }
-            }
-            "slowlog-log-slower-than" => self.slowlog_log_slower_than = number(key, value)?,
-            "slowlog-max-len" => self.slowlog_max_len = number(key, value)?,
-            "maxmemory" => self.maxmemory = memory(key, value)?,
-            "maxmemory-policy" => self.maxmemory_policy = value.parse()?,
-            "maxmemory-samples" => {
-                let n: usize = number(key, value)?;
-                if !(1..=64).contains(&n) {
-                    return Err("'maxmemory-samples' must be between 1 and 64".to_string());
-                }
-                self.maxmemory_samples = n;
-            }
-            "lfu-log-factor" => self.lfu_log_factor = number(key, value)?,
-            "lfu-decay-time" => self.lfu_decay_time = number(key, value)?,
-            "aof-load-truncated" => self.aof_load_truncated = yes_no(key, value)?,
-            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage = number(key, value)?,
-            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size = memory(key, value)?,
-            "loglevel" => {
-                let level = value.to_ascii_lowercase();
-                if !matches!(level.as_str(), "debug" | "verbose" | "notice" | "warning") {
-                    return Err(format!("'loglevel' needs debug, verbose, notice or warning, got '{value}'"));
-                }
-                self.loglevel = level;
-            }
-            _ => return Err(format!("unknown config key '{key}'")),
-        }
-        Ok(())
+        let param = param(key).ok_or_else(|| format!("unknown config key '{key}'"))?;
+        param.set(self, value, Mode::Set)
     }
 
     /// The value of a parameter as `CONFIG GET` shows it.
     pub fn get(&self, key: &str) -> Option<String> {
-        Some(match key {
-            "bind" => self.addr.ip().to_string(),
-            "port" => self.addr.port().to_string(),
-            "appendonly" => if self.aof_path.is_some() { "yes" } else { "no" }.to_string(),
-            "appendfilename" => self.aof_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-            "appendfsync" => self.appendfsync.name().to_string(),
-            "io-threads" => self.io_threads.to_string(),
-            "io-runtime" => self.io_runtime.name().to_string(),
-            "maxclients" => self.maxclients.to_string(),
-            "timeout" => self.timeout.to_string(),
-            "requirepass" => self.requirepass.clone().unwrap_or_default(),
-            "protected-mode" => if self.protected_mode { "yes" } else { "no" }.to_string(),
-            "client-query-buffer-limit" => self.client_query_buffer_limit.to_string(),
-            "client-output-buffer-limit" => {
-                let (hard, soft, seconds) = self.client_output_buffer_limit;
-                format!("normal {hard} {soft} {seconds}")
-            }
-            "slowlog-log-slower-than" => self.slowlog_log_slower_than.to_string(),
-            "slowlog-max-len" => self.slowlog_max_len.to_string(),
-            "maxmemory" => self.maxmemory.to_string(),
-            "maxmemory-policy" => self.maxmemory_policy.name().to_string(),
-            "maxmemory-samples" => self.maxmemory_samples.to_string(),
-            "lfu-log-factor" => self.lfu_log_factor.to_string(),
-            "lfu-decay-time" => self.lfu_decay_time.to_string(),
-            "aof-load-truncated" => if self.aof_load_truncated { "yes" } else { "no" }.to_string(),
-            "auto-aof-rewrite-percentage" => self.auto_aof_rewrite_percentage.to_string(),
-            "auto-aof-rewrite-min-size" => self.auto_aof_rewrite_min_size.to_string(),
-            "loglevel" => self.loglevel.clone(),
-            "save" => String::new(),
-            "databases" => crate::engine::DATABASES.to_string(),
-            "proto-max-bulk-len" => crate::protocol::Limits::DEFAULT.max_bulk.to_string(),
-            _ => return None,
-        })
+        param(key).map(|param| param.get(self))
     }
 
-    /// Whether `CONFIG SET` may change `key` on a running server.
+    /// Whether the current `CONFIG` handler may let `CONFIG SET` change `key`: a live
+    /// parameter whose [`Effect`] that handler applies (it applies the log level, the
+    /// fsync policy and the cache settings; the rest is read where it is used).
+    /// [`config_set`] accepts every live parameter, leaving its effect to the caller.
     pub fn is_live(key: &str) -> bool {
-        matches!(
-            key,
-            "appendfsync"
-                | "slowlog-log-slower-than"
-                | "slowlog-max-len"
-                | "requirepass"
-                | "protected-mode"
-                | "client-query-buffer-limit"
-                | "client-output-buffer-limit"
-                | "maxmemory"
-                | "maxmemory-policy"
-                | "maxmemory-samples"
-                | "lfu-log-factor"
-                | "lfu-decay-time"
-                | "maxclients"
-                | "timeout"
-                | "loglevel"
-                | "aof-load-truncated"
-                | "auto-aof-rewrite-percentage"
-                | "auto-aof-rewrite-min-size"
-        )
+        param(key).is_some_and(|param| {
+            param.access == Access::Live
+                && matches!(
+                    param.effect,
+                    Effect::None
+                        | Effect::LogLevel
+                        | Effect::FsyncPolicy
+                        | Effect::CacheSettings
+                        | Effect::Eviction
+                        | Effect::Password
+                        | Effect::Encodings
+                        | Effect::KeyspaceEvents
+                )
+        })
     }
 
     /// Replies a client may leave unread before it is disconnected at once (0: none).
@@ -433,71 +395,14 @@ impl Config {
         self.client_output_buffer_limit.2
     }
 
-    /// `CONFIG REWRITE`: writes the running configuration back to `path`, keeping
-    /// its comments and line order, changing the lines of keys whose values
-    /// changed, and appending keys that differ from the defaults. The file is
-    /// replaced atomically (temp file, fsync, rename).
+    /// `CONFIG REWRITE`: writes the running configuration back to `path` as Redis
+    /// does: comments and line order kept, each parameter's lines replaced by its
+    /// current value, parameters that differ from their defaults and had no line
+    /// appended under `# Generated by CONFIG REWRITE`, lines of unknown keys
+    /// commented out. The file is replaced atomically (temp file, fsync, rename,
+    /// fsync of the directory).
     pub fn rewrite(&self, path: &Path) -> std::io::Result<()> {
-        let old = std::fs::read_to_string(path).unwrap_or_default();
-        let defaults = Config::default();
-        let mut written = Vec::new();
-        let mut out = String::new();
-        for line in old.lines() {
-            let key = line.split_whitespace().next().map(str::to_ascii_lowercase);
-            match key {
-                Some(key)
-                    if !key.starts_with('#') && (PARAMETERS.contains(&key.as_str()) || key == "addr") =>
-                {
-                    if written.contains(&key) {
-                        continue;
-                    }
-                    if let Some(value) = self.file_value(&key) {
-                        out.push_str(&format!("{key} {}\n", quote(&value)));
-                    }
-                    written.push(key);
-                }
-                _ => {
-                    out.push_str(line);
-                    out.push('\n');
-                }
-            }
-        }
-        let mut header = false;
-        for key in PARAMETERS.iter().chain(std::iter::once(&"addr")) {
-            let key = key.to_string();
-            if written.contains(&key) || matches!(key.as_str(), "save" | "databases" | "proto-max-bulk-len") {
-                continue;
-            }
-            let (current, default) = (self.file_value(&key), defaults.file_value(&key));
-            if current != default {
-                if !header {
-                    out.push_str("# Generated by CONFIG REWRITE\n");
-                    header = true;
-                }
-                if let Some(value) = current {
-                    out.push_str(&format!("{key} {}\n", quote(&value)));
-                }
-            }
-        }
-        let temp = path.with_extension("rewrite.tmp");
-        {
-            use std::io::Write;
-            let mut file = std::fs::File::create(&temp)?;
-            file.write_all(out.as_bytes())?;
-            file.sync_all()?;
-        }
-        std::fs::rename(&temp, path)
-    }
-
-    /// A key's value as the config file writes it (`None`: leave it out).
-    fn file_value(&self, key: &str) -> Option<String> {
-        match key {
-            "addr" => Some(self.addr.to_string()),
-            "bind" | "port" => None,
-            "appendonly" => None,
-            "appendfilename" => self.aof_path.as_ref().map(|p| p.display().to_string()),
-            _ => self.get(key),
-        }
+        rewrite::rewrite_file(self, path)
     }
 
     /// The `log` filter for the configured level.
@@ -508,82 +413,5 @@ impl Config {
             "warning" => log::LevelFilter::Warn,
             _ => log::LevelFilter::Info,
         }
-    }
-}
-
-/// A value quoted for the config file when it holds spaces or is empty.
-fn quote(value: &str) -> String {
-    if value.is_empty() || value.contains(char::is_whitespace) || value.contains('"') {
-        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        value.to_string()
-    }
-}
-
-/// A `yes`/`no` value.
-fn yes_no(key: &str, value: &str) -> Result<bool, String> {
-    match value.to_ascii_lowercase().as_str() {
-        "yes" => Ok(true),
-        "no" => Ok(false),
-        _ => Err(format!("'{key}' needs yes or no, got '{value}'")),
-    }
-}
-
-/// A memory size as Redis writes them: bytes, or with `k`, `kb`, `m`, `mb`, `g`, `gb`
-/// (`k` = 1000, `kb` = 1024, as in Redis).
-pub fn memory(key: &str, value: &str) -> Result<u64, String> {
-    let lower = value.to_ascii_lowercase();
-    let split = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
-    let (digits, unit) = lower.split_at(split);
-    let factor: u64 = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return Err(format!("'{key}' needs a memory size like 64mb, got '{value}'")),
-    };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(factor))
-        .ok_or_else(|| format!("'{key}' needs a memory size like 64mb, got '{value}'"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_then_flags() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("ferrum.conf");
-        std::fs::write(&path, "# comment\nport 7000\nmaxclients 5\n\ntimeout \"30\"\nappendfsync always\n")
-            .unwrap();
-        let cli = Cli { config: Some(path), maxclients: Some(9), ..Cli::default() };
-        let config = Config::load(&cli).unwrap();
-        assert_eq!(config.addr.port(), 7000);
-        assert_eq!(config.maxclients, 9);
-        assert_eq!(config.timeout, 30);
-        assert_eq!(config.appendfsync, FsyncPolicy::Always);
-    }
-
-    #[test]
-    fn unknown_key_names_the_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bad.conf");
-        std::fs::write(&path, "port 7000\nfrobnicate yes\n").unwrap();
-        let err = Config::load(&Cli { config: Some(path), ..Cli::default() }).unwrap_err();
-        assert!(err.0.ends_with("bad.conf:2: unknown config key 'frobnicate'"), "{err}");
-    }
-
-    #[test]
-    fn bad_values_are_refused() {
-        let mut config = Config::default();
-        assert!(config.set("maxclients", "lots").is_err());
-        assert!(config.set("appendfsync", "sometimes").is_err());
-        assert!(config.set("maxclients", "0").is_err());
     }
 }
