@@ -1,0 +1,69 @@
+//! The generator features, by the names `DIFF_SKIP` takes (`DIFF_SKIP=copy_db,swapdb`
+//! turns those off). Every op of a family is a feature; a few finer ones switch off one
+//! kind of case inside an op, so that a fix can be checked while another difference
+//! is still open. Each reported difference names the feature that produced it.
+
+/// Every feature, with what it generates.
+pub const FEATURES: &[(&str, &str)] = &[
+    // Both families.
+    ("arity", "any command (but OBJECT) cut short, or given one argument more where the arity is fixed"),
+    ("ttl", "TTL, PTTL, EXPIRETIME, PEXPIRETIME"),
+    ("persist", "PERSIST"),
+    ("deadline_max", "absolute expiries (PXAT, PEXPIREAT) at i64::MAX ms"),
+    ("tiny_ttl", "a TTL of 1-5 ms (PEXPIRE, SET PX, PSETEX, GETEX PX), a 20 ms sleep, a lookup"),
+    // strings.
+    ("set", "SET with NX/XX, GET, EX/PX/EXAT/PXAT/KEEPTTL in any combination and order"),
+    ("get", "GET"),
+    ("getset", "GETSET"),
+    ("getdel", "GETDEL"),
+    ("getex", "GETEX with EX/PX/EXAT/PXAT/PERSIST"),
+    ("setnx", "SETNX"),
+    ("setex", "SETEX, PSETEX"),
+    ("mset", "MSET, MSETNX"),
+    ("mget", "MGET"),
+    ("strlen", "STRLEN"),
+    ("append", "APPEND"),
+    ("getrange", "GETRANGE, SUBSTR"),
+    ("setrange", "SETRANGE (no real huge strings)"),
+    ("incr", "INCR, DECR, INCRBY, DECRBY"),
+    ("counter_limits", "a counter set at an i64 limit, then a step that may overflow"),
+    ("incrbyfloat", "INCRBYFLOAT where the arithmetic is exact in both"),
+    (
+        "incrbyfloat_hex",
+        "INCRBYFLOAT on a hex value or by a hex increment (0x1f, 0x1p3), which strtold reads",
+    ),
+    // keyspace.
+    ("fill", "SET (sometimes with a TTL), MSET: keeps keys around"),
+    ("del", "DEL, UNLINK"),
+    ("exists", "EXISTS"),
+    ("type", "TYPE"),
+    ("rename", "RENAME, RENAMENX"),
+    ("copy", "COPY [REPLACE]"),
+    ("copy_db", "COPY ... DB n"),
+    ("move", "MOVE"),
+    ("swapdb", "SWAPDB"),
+    ("select", "SELECT"),
+    ("dbsize", "DBSIZE"),
+    ("flushdb", "FLUSHDB [ASYNC|SYNC]"),
+    ("keys", "KEYS with glob patterns"),
+    ("keys_range_end", "KEYS with a class whose range ends at the closing bracket ([a-])"),
+    ("keys_random_glob", "KEYS with random globs built from wildcards, brackets, ^, -, \\ and letters"),
+    ("keys_only_stars", "KEYS ** and ***, which Redis does not match with the empty key"),
+    ("randomkey", "RANDOMKEY"),
+    ("touch", "TOUCH"),
+    ("expire", "EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT with NX/XX/GT/LT"),
+    ("expire_option_order", "the EXPIRE family with a time that is no integer and an unknown option"),
+    ("object", "OBJECT FREQ, OBJECT IDLETIME of a missing key, wrong arities"),
+    ("object_help", "OBJECT HELP [extra]"),
+    ("object_unknown", "OBJECT with an unknown subcommand, and no key or any key"),
+];
+
+/// Whether `name` is a feature.
+pub fn is_known(name: &str) -> bool {
+    FEATURES.iter().any(|(feature, _)| *feature == name)
+}
+
+/// The feature names, comma-separated (for error messages).
+pub fn names() -> String {
+    FEATURES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+}
