@@ -4,9 +4,17 @@
 //! Iterative, without recursion, remembering only the last `*` to fall back to:
 //! a pattern cannot blow the stack (CVE-2024-31228) or backtrack exponentially
 //! (CVE-2022-36021); the work is bounded by pattern length × string length.
+//!
+//! Redis's `stringmatchlen` quirks are kept: the empty string matches only the
+//! empty pattern (`KEYS *` and `SCAN MATCH *` list the empty key because they skip
+//! matching for a lone `*`, not because `*` matches it), and in a class `a-]` is a
+//! range up to `]`.
 
 /// Whether `string` matches `pattern`.
 pub fn glob_match(pattern: &[u8], string: &[u8]) -> bool {
+    if string.is_empty() {
+        return pattern.is_empty();
+    }
     let (mut p, mut s) = (0usize, 0usize);
     // Where to resume after the last `*`: the pattern just past it, and the next
     // string position that star would swallow.
@@ -80,7 +88,7 @@ fn match_class(pattern: &[u8], start: usize, c: u8) -> (bool, usize) {
         if pattern[p] == b'\\' && p + 1 < pattern.len() {
             matched |= pattern[p + 1] == c;
             p += 2;
-        } else if p + 2 < pattern.len() && pattern[p + 1] == b'-' && pattern[p + 2] != b']' {
+        } else if p + 2 < pattern.len() && pattern[p + 1] == b'-' {
             let (lo, hi) = (pattern[p].min(pattern[p + 2]), pattern[p].max(pattern[p + 2]));
             matched |= (lo..=hi).contains(&c);
             p += 3;
@@ -103,7 +111,12 @@ mod tests {
 
     #[test]
     fn redis_glob_semantics() {
-        assert!(m("*", ""));
+        assert!(!m("*", ""), "stringmatchlen: the empty string matches only the empty pattern");
+        assert!(!m("**", ""));
+        assert!(m("", ""));
+        assert!(m("a*", "a"));
+        assert!(m("k[1-]", "k2") && m("k[1-]", "k]") && !m("k[1-]", "k-"), "a-] is a range up to ]");
+        assert!(m("k[^1-]", "k-") && !m("k[^1-]", "k2"));
         assert!(m("h?llo", "hello"));
         assert!(m("h*llo", "heeeello"));
         assert!(m("h[ae]llo", "hallo"));

@@ -9,7 +9,7 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 
 use crate::aof::Aof;
 use crate::clients::ClientRegistry;
-use crate::config::Config;
+use crate::config::{config_set_as, Caller, Config, Effect};
 use crate::engine::access::LfuTuning;
 use crate::engine::evict::{OutOfMemory, Settings};
 use crate::engine::{ChangeHook, KvEngine};
@@ -49,7 +49,12 @@ pub struct ServerState {
     pub last_save: AtomicU64,
     /// True while the AOF is being replayed (no eviction, `INFO` says `loading:1`).
     pub loading: AtomicBool,
+    /// Moves the listener to a new address, once the server listens.
+    rebind: std::sync::Mutex<Option<Rebind>>,
 }
+
+/// Binds the listener to a new address (the old one closes once it succeeded).
+pub type Rebind = Arc<dyn Fn(std::net::SocketAddr) -> std::io::Result<()> + Send + Sync>;
 
 impl ServerState {
     /// Fresh state for a server configured by `config`.
@@ -70,6 +75,7 @@ impl ServerState {
             slowlog: Default::default(),
             shutdown_requested: tokio::sync::Notify::new(),
             last_save: AtomicU64::new(crate::clock::unix_secs()),
+            rebind: std::sync::Mutex::new(None),
         };
         state.engine.add_hook(state.watches.clone());
         state.apply_cache_settings(&state.config.load());
@@ -113,38 +119,97 @@ impl ServerState {
 
     /// `hz`: how many times a second the background cycle (active expiry) runs.
     pub fn hz(&self) -> u32 {
-        10
+        self.config.load().hz.clamp(1, 500)
     }
 
-    /// Applies `CONFIG SET`'s pairs all at once or not at all; the error is the
-    /// whole reply line.
-    pub fn set_config(&self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
-        let current = self.config.load_full();
-        let mut next: Config = (*current).clone();
-        let mut seen: Vec<String> = Vec::new();
-        for (name, value) in pairs {
-            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-            if seen.contains(&name) {
+    /// Applies `CONFIG SET`'s pairs all at once or not at all, as Redis 7: the
+    /// registry checks every pair, then each changed parameter's effect is applied
+    /// to the running server; if one cannot be, everything is put back. The error is
+    /// the whole reply line.
+    pub fn set_config(&self, pairs: &[(&[u8], &[u8])], local: bool) -> Result<(), String> {
+        let caller = Caller { local, loading: self.loading.load(Ordering::Relaxed) };
+        let old = self.config.load_full();
+        let (next, changed) = config_set_as(&old, pairs, caller)?;
+        let next = Arc::new(next);
+        self.config.store(next.clone());
+        let mut applied: Vec<Effect> = Vec::new();
+        for param in changed {
+            if applied.contains(&param.effect) {
+                continue;
+            }
+            applied.push(param.effect);
+            if let Err(reason) = self.apply_effect(param.effect, &old, &next) {
+                self.config.store(old.clone());
+                for effect in applied.iter().rev().skip(1) {
+                    let _ = self.apply_effect(*effect, &next, &old);
+                }
                 return Err(format!(
-                    "ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
+                    "ERR CONFIG SET failed (possibly related to argument '{}') - {reason}",
+                    param.name
                 ));
             }
-            seen.push(name.clone());
-            if !Config::is_live(&name) {
-                return Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'"));
-            }
-            let value = String::from_utf8_lossy(value);
-            next.set(&name, &value).map_err(|reason| {
-                format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}")
-            })?;
         }
-        log::set_max_level(next.log_filter());
-        self.apply_cache_settings(&next);
-        if let Some(aof) = self.aof() {
-            aof.set_policy(next.appendfsync);
-        }
-        self.config.store(Arc::new(next));
         Ok(())
+    }
+
+    /// Makes the running server follow a change from `old` to `next` of the
+    /// parameters with `effect`.
+    fn apply_effect(&self, effect: Effect, old: &Config, next: &Config) -> Result<(), String> {
+        match effect {
+            Effect::LogLevel => log::set_max_level(next.log_filter()),
+            Effect::FsyncPolicy => {
+                if let Some(aof) = self.aof() {
+                    aof.set_policy(next.appendfsync);
+                }
+            }
+            Effect::CacheSettings => self.apply_cache_settings(next),
+            Effect::AppendOnly => self.switch_aof(old, next)?,
+            Effect::Listener if old.addr != next.addr => {
+                let rebind = crate::sync::lock(&self.rebind).clone();
+                if let Some(rebind) = rebind {
+                    rebind(next.addr).map_err(|e| {
+                        log::warn!("cannot listen on {}: {e}", next.addr);
+                        "Unable to listen on this port. Check server logs.".to_string()
+                    })?;
+                }
+            }
+            // Read from the config where they are used (`make_room`, the cron, the
+            // parsers, the connections), or stored for the families to come.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `CONFIG SET appendonly`: `yes` starts the AOF at `next`'s path — the file
+    /// becomes a rewrite of the dataset, with every change since appended, as
+    /// Redis's `startAppendOnly` does; `no` flushes, fsyncs and closes it.
+    fn switch_aof(&self, old: &Config, next: &Config) -> Result<(), String> {
+        match (&old.aof_path, &next.aof_path) {
+            (_, None) => {
+                self.close_aof();
+            }
+            (Some(before), Some(after)) if before == after && self.aof().is_some() => {}
+            (_, Some(path)) => {
+                self.close_aof();
+                let fail = |e: &dyn std::fmt::Display| {
+                    log::warn!("cannot turn the AOF on at {}: {e}", path.display());
+                    "Unable to turn on AOF. Check server logs.".to_string()
+                };
+                // The file is about to be a rewrite of the dataset: whatever it held
+                // before goes.
+                std::fs::File::create(path).map_err(|e| fail(&e))?;
+                let aof = Aof::open(path, next.appendfsync).map_err(|e| fail(&e))?;
+                self.install_aof(aof.clone());
+                crate::aof::rewrite::start(&aof, &self.engine, crate::clock::unix_millis())
+                    .map_err(|e| fail(&e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Registers how the listener moves to a new address (`CONFIG SET port|bind`).
+    pub fn set_rebind(&self, rebind: Rebind) {
+        *crate::sync::lock(&self.rebind) = Some(rebind);
     }
 
     /// Zeroes the statistics `INFO` shows (`CONFIG RESETSTAT`).

@@ -87,7 +87,7 @@ fn slowlog_help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
             "RESET",
             "    Reset the slowlog.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ],
     )
 }

@@ -222,7 +222,7 @@ pub fn help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ],
     )
 }

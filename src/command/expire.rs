@@ -163,7 +163,8 @@ fn ttl_generic(ctx: &mut Context<'_>, args: &mut Args<'_>, in_ms: bool, absolute
             if in_ms {
                 value
             } else {
-                (value + 500) / 1000
+                // Rounded to the nearest second, without overflowing near i64::MAX.
+                ((value as i128 + 500) / 1000) as i64
             }
         }
     });

@@ -327,7 +327,7 @@ fn help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
             "GETKEYSANDFLAGS <full-command>",
             "    Return the keys and the access flags from a full Redis command.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ],
     )
 }

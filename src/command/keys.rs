@@ -295,6 +295,8 @@ pub fn scan(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             return Err(CommandError::Syntax);
         }
     }
+    // A lone `*` matches everything, the empty key too (Redis skips matching then).
+    let pattern = pattern.filter(|p| *p != b"*");
     let db = ctx.db();
     let shards = db.shard_count() as u64;
     let mut shard = cursor;

@@ -135,7 +135,7 @@ fn object_help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
             "    Return the number of references of the value associated with the specified",
             "    <key>.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ],
     )
 }
@@ -205,7 +205,7 @@ fn memory_help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
             "    Return memory in bytes used by <key> and its value. Nested values are",
             "    sampled up to <count> times (default: 5, 0 means sample all).",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ],
     )
 }

@@ -21,25 +21,13 @@ pub static SPECS: &[CommandSpec] = &[
 fn get(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let patterns: Vec<&[u8]> = args.rest().iter().map(|p| &p[..]).collect();
     let config = ctx.state.config.load();
-    let pairs = config_get(&config, &patterns);
+    let pairs = crate::config::config_get(&config, &patterns);
     ctx.out.map(pairs.len());
     for (name, value) in pairs {
         ctx.out.bulk(name.as_bytes());
         ctx.out.bulk(value.as_bytes());
     }
     REPLIED
-}
-
-/// The parameters matching any of `patterns`, with their values (until the
-/// registry lands).
-fn config_get(config: &crate::config::Config, patterns: &[&[u8]]) -> Vec<(String, String)> {
-    crate::config::PARAMETERS
-        .iter()
-        .filter(|name| {
-            patterns.iter().any(|p| crate::glob::glob_match(&p.to_ascii_lowercase(), name.as_bytes()))
-        })
-        .filter_map(|name| config.get(name).map(|v| (name.to_string(), v)))
-        .collect()
 }
 
 /// `CONFIG SET name value [name value …]`: all or nothing, as Redis 7.
@@ -49,7 +37,8 @@ fn set(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         return Err(CommandError::Syntax);
     }
     let pairs: Vec<(&[u8], &[u8])> = rest.chunks_exact(2).map(|p| (&p[0][..], &p[1][..])).collect();
-    ctx.state.set_config(&pairs).map_err(|line| CommandError::Other(line.into()))?;
+    let local = ctx.session.client.addr.ip().is_loopback();
+    ctx.state.set_config(&pairs, local).map_err(|line| CommandError::Other(line.into()))?;
     ctx.out.ok();
     REPLIED
 }
@@ -67,7 +56,9 @@ fn rewrite(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     let Some(path) = config.config_file.clone() else {
         return Err(CommandError::err("The server is running without a config file"));
     };
-    config.rewrite(&path).map_err(|e| CommandError::err(format!("Rewriting config file: {e}")))?;
+    config
+        .rewrite(&path)
+        .map_err(|e| CommandError::err(format!("Rewriting config file: {}", crate::config::io_reason(&e))))?;
     ctx.out.ok();
     REPLIED
 }
@@ -87,7 +78,7 @@ pub fn help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
             "REWRITE",
             "    Rewrite the configuration file.",
             "HELP",
-            "    Print this help.",
+            "    Prints this help.",
         ],
     )
 }

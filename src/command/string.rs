@@ -12,8 +12,11 @@ use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
 use crate::engine::{events, CounterError, Slot};
 use crate::protocol::reply::format_double;
 
-/// Largest string a value may grow to (`proto-max-bulk-len`, 512 MB).
-pub const MAX_STRING: u64 = 512 * 1024 * 1024;
+/// The largest string a value may grow to: `proto-max-bulk-len` (512 MB by
+/// default), within what the protocol can carry.
+fn max_string(ctx: &Context<'_>) -> u64 {
+    ctx.state.config.load().proto_max_bulk_len.min(crate::protocol::Limits::BULK_CEILING as u64)
+}
 
 const RO: &[&str] = &["RO", "access"];
 const RW: &[&str] = &["RW", "access", "update"];
@@ -402,19 +405,21 @@ pub fn strlen(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     REPLIED
 }
 
-/// Checks that a string of `len + extra` bytes stays within [`MAX_STRING`].
-fn check_length(len: u64, extra: u64) -> Result<u64, CommandError> {
-    len.checked_add(extra).filter(|&total| total <= MAX_STRING).ok_or(CommandError::StringTooLong)
+/// Checks that a string of `len + extra` bytes stays within `max` (see
+/// [`max_string`]).
+fn check_length(len: u64, extra: u64, max: u64) -> Result<u64, CommandError> {
+    len.checked_add(extra).filter(|&total| total <= max).ok_or(CommandError::StringTooLong)
 }
 
 /// `APPEND key value`: appends (creating the key) and returns the new length. An
 /// appended string is `raw`, as in Redis.
 pub fn append(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (key, suffix) = (args.next_bytes()?, args.next_bytes()?);
+    let max = max_string(ctx);
     let len = ctx.db().write(key, ctx.now_ms, |slot| {
         let total = match slot.string()? {
             Some(current) => {
-                let total = check_length(current.len() as u64, suffix.len() as u64)? as usize;
+                let total = check_length(current.len() as u64, suffix.len() as u64, max)? as usize;
                 let mut value = Vec::with_capacity(total);
                 value.extend_from_slice(current);
                 value.extend_from_slice(suffix);
@@ -480,13 +485,14 @@ pub fn setrange(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         return Err(CommandError::OffsetOutOfRange);
     }
     let offset = offset as u64;
+    let max = max_string(ctx);
     let len = ctx.db().write(key, ctx.now_ms, |slot| {
         let current = slot.string()?;
         let current_len = current.map_or(0, <[u8]>::len);
         if patch.is_empty() {
             return Ok(current_len);
         }
-        let end = check_length(offset, patch.len() as u64)? as usize;
+        let end = check_length(offset, patch.len() as u64, max)? as usize;
         let offset = offset as usize;
         let mut value = current.map_or_else(Vec::new, <[u8]>::to_vec);
         if value.len() < end {

@@ -15,13 +15,46 @@ use std::time::{Duration, Instant};
 
 use super::{KvEngine, DATABASES};
 
-/// Keys with a TTL looked at per database before the cycle may move on
-/// (`ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
+/// Keys with a TTL looked at per database before the cycle may move on, at effort
+/// 1 (`ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 pub const KEYS_PER_LOOP: usize = 20;
 
-/// The share of expired keys, in percent, above which a database is swept further
-/// (`ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE`).
+/// The share of expired keys, in percent, above which a database is swept further,
+/// at effort 1 (`ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE`).
 pub const ACCEPTABLE_STALE: usize = 10;
+
+/// `active-expire-effort` (1–10), as Redis scales its cycle by it: each step looks
+/// at a quarter more keys per loop and tolerates one percent less staleness (and
+/// the caller grants two percent more time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Effort(pub u32);
+
+impl Default for Effort {
+    fn default() -> Self {
+        Effort(1)
+    }
+}
+
+impl Effort {
+    fn step(self) -> usize {
+        self.0.clamp(1, 10) as usize - 1
+    }
+
+    /// Keys with a TTL looked at per database before moving on.
+    pub fn keys_per_loop(self) -> usize {
+        KEYS_PER_LOOP + KEYS_PER_LOOP / 4 * self.step()
+    }
+
+    /// The percentage of expired keys above which a database is swept further.
+    pub fn acceptable_stale(self) -> usize {
+        ACCEPTABLE_STALE - self.step()
+    }
+
+    /// The share of each period, in percent, the cycle may take.
+    pub fn time_percent(self) -> u32 {
+        25 + 2 * self.step() as u32
+    }
+}
 
 /// Where active expiry goes on in each database (one shard cursor per database).
 #[derive(Clone, Debug, Default)]
@@ -49,6 +82,18 @@ impl KvEngine {
         now_ms: u64,
         budget: Duration,
     ) -> CycleReport {
+        self.active_expire_cycle_with(cursor, now_ms, budget, Effort::default())
+    }
+
+    /// [`KvEngine::active_expire_cycle`] at `active-expire-effort` `effort`.
+    pub fn active_expire_cycle_with(
+        &self,
+        cursor: &mut ExpiryCursor,
+        now_ms: u64,
+        budget: Duration,
+        effort: Effort,
+    ) -> CycleReport {
+        let (keys_per_loop, stale) = (effort.keys_per_loop(), effort.acceptable_stale());
         let started = Instant::now();
         let mut report = CycleReport::default();
         for (index, shard_cursor) in cursor.shards.iter_mut().enumerate() {
@@ -74,7 +119,7 @@ impl KvEngine {
                 expired += sweep.removed;
                 ttl_sum = ttl_sum.saturating_add(sweep.ttl_sum);
                 ttl_samples += sweep.ttl_samples;
-                if sampled >= KEYS_PER_LOOP && expired * 100 <= sampled * ACCEPTABLE_STALE {
+                if sampled >= keys_per_loop && expired * 100 <= sampled * stale {
                     break;
                 }
             }
@@ -140,6 +185,20 @@ mod tests {
         engine.active_expire_cycle(&mut ExpiryCursor::default(), 0, Duration::from_secs(5));
         // Redis's 98/2 running average, starting from the first sample (150 000).
         assert_eq!(db.avg_ttl(), 150_000 / 50 * 49 + 150_000 / 50);
+    }
+
+    #[test]
+    fn effort_scales_the_cycle_as_redis_does() {
+        assert_eq!(
+            (Effort(1).keys_per_loop(), Effort(1).acceptable_stale(), Effort(1).time_percent()),
+            (20, 10, 25)
+        );
+        assert_eq!(
+            (Effort(10).keys_per_loop(), Effort(10).acceptable_stale(), Effort(10).time_percent()),
+            (65, 1, 43)
+        );
+        assert_eq!(Effort(0), Effort(0));
+        assert_eq!(Effort(0).keys_per_loop(), 20, "clamped to 1..10");
     }
 
     #[test]

@@ -25,7 +25,7 @@ use arc_swap::ArcSwap;
 
 pub use change::{events, Change, ChangeHook, Event, EventClass, KeyEvent, Scope};
 pub use entry::Entry;
-pub use expiry::ExpiryCursor;
+pub use expiry::{CycleReport, Effort, ExpiryCursor};
 pub use hooks::{ChangeHooks, Hooks};
 pub use keyspace::{Keyspace, ReadView, ShardSweep, WriteView};
 pub use ops::CounterError;

@@ -41,6 +41,20 @@ impl Limits {
 
     /// Redis's limits before `AUTH`: 10 arguments of 16 KB each.
     pub const UNAUTHENTICATED: Limits = Limits { max_args: 10, max_bulk: 16 * 1024, unauthenticated: true };
+
+    /// The longest bulk argument FerrumKV takes whatever `proto-max-bulk-len` says
+    /// (1 GiB − 1: what a stored key can hold).
+    pub const BULK_CEILING: usize = (1 << 30) - 1;
+
+    /// The limits of a client, authenticated or not, under `proto-max-bulk-len`
+    /// `max_bulk` (capped at [`Limits::BULK_CEILING`]).
+    pub fn for_client(authenticated: bool, max_bulk: u64) -> Limits {
+        if authenticated {
+            Limits { max_bulk: (max_bulk.min(Self::BULK_CEILING as u64)) as usize, ..Limits::DEFAULT }
+        } else {
+            Limits::UNAUTHENTICATED
+        }
+    }
 }
 
 impl Default for Limits {

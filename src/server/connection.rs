@@ -60,8 +60,10 @@ impl Connection {
         shutdown: Shutdown,
     ) -> Self {
         let mut session = Session::new(client);
-        session.authenticated = state.config.load().requirepass.is_none();
-        let limits = if session.authenticated { Limits::DEFAULT } else { Limits::UNAUTHENTICATED };
+        let config = state.config.load();
+        session.authenticated = config.requirepass.is_none();
+        let limits = Limits::for_client(session.authenticated, config.proto_max_bulk_len);
+        drop(config);
         Connection {
             stream,
             state,
@@ -207,7 +209,10 @@ impl Connection {
         };
         let gate = &self.state.transaction_gate;
         let mut shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+        // `proto-max-bulk-len` as it is now, for this batch.
+        let max_bulk = self.state.config.load().proto_max_bulk_len;
         let mut limits_for_authenticated = ctx.session.authenticated;
+        self.parser.set_limits(Limits::for_client(limits_for_authenticated, max_bulk));
         let outcome = loop {
             if ctx.out.len() >= OUTPUT_BATCH {
                 break Batch::OutputFull;
@@ -215,11 +220,7 @@ impl Connection {
             if ctx.session.authenticated != limits_for_authenticated {
                 // Authenticated by the last command: full limits from the next one on.
                 limits_for_authenticated = ctx.session.authenticated;
-                self.parser.set_limits(if limits_for_authenticated {
-                    Limits::DEFAULT
-                } else {
-                    Limits::UNAUTHENTICATED
-                });
+                self.parser.set_limits(Limits::for_client(limits_for_authenticated, max_bulk));
             }
             match self.parser.next_request(&mut self.input) {
                 Ok(Some(args)) => match execute(&mut ctx, args) {

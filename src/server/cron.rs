@@ -1,6 +1,6 @@
 //! The server's periodic work (Redis's `serverCron`), on the main runtime: active
 //! expiry `hz` times a second within a quarter of each period (Redis's 25 % CPU
-//! bound), the ops/s sample every 100 ms, the automatic AOF rewrite check every
+//! bound, more with `active-expire-effort`), the ops/s sample every 100 ms, the automatic AOF rewrite check every
 //! second, and a health line every ten seconds at debug level.
 
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::aof::rewrite;
 use crate::clock::unix_millis;
-use crate::engine::ExpiryCursor;
+use crate::engine::{Effort, ExpiryCursor};
 use crate::state::ServerState;
 
 /// Runs until the process ends.
@@ -25,7 +25,9 @@ pub async fn run(state: Arc<ServerState>) {
         if now >= next_expiry {
             let period = Duration::from_millis(1000 / state.hz().max(1) as u64);
             next_expiry = now + period;
-            state.engine.active_expire_cycle(&mut cursor, unix_millis(), period / 4);
+            let effort = Effort(state.config.load().active_expire_effort);
+            let budget = period * effort.time_percent() / 100;
+            state.engine.active_expire_cycle_with(&mut cursor, unix_millis(), budget, effort);
         }
         if now >= next_sample {
             next_sample = now + Duration::from_millis(100);

@@ -84,10 +84,25 @@ pub async fn run(
     let (signal_tx, signal_rx) = watch::channel(false);
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
     let shutdown = Shutdown { signal: signal_rx, _done: done_tx };
+    // `CONFIG SET port|bind`: the new socket is bound by the command (so its error is
+    // the reply), then handed here to replace the old one.
+    let (rebind_tx, mut rebind_rx) = mpsc::unbounded_channel::<std::net::TcpListener>();
+    state.set_rebind(std::sync::Arc::new(move |addr| {
+        let listener = listen(addr)?.into_std()?;
+        rebind_tx.send(listener).map_err(|_| std::io::Error::other("the server is shutting down"))
+    }));
+    let mut listener = listener;
     tokio::pin!(stop);
     loop {
         tokio::select! {
             _ = &mut stop => break,
+            Some(moved) = rebind_rx.recv() => match TcpListener::from_std(moved) {
+                Ok(next) => {
+                    log::info!("listening on {}", next.local_addr().map_or("?".into(), |a| a.to_string()));
+                    listener = next;
+                }
+                Err(e) => log::warn!("cannot take over the new listening socket: {e}"),
+            },
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => admit(stream, &state, &shutdown, workers),
                 Err(e) => {

@@ -31,7 +31,8 @@ pub const DEFAULT_OPS: usize = 3000;
 /// The seed when `DIFF_SEED` is not set: drawn from the clock once per process.
 static CLOCK_SEED: OnceLock<u64> = OnceLock::new();
 
-/// What a run does, from `DIFF_SEED`, `DIFF_OPS`, `DIFF_SKIP` and `DIFF_STATS`.
+/// What a run does, from `DIFF_SEED`, `DIFF_OPS`, `DIFF_SKIP`, `DIFF_ENABLE` and
+/// `DIFF_STATS`.
 pub struct Settings {
     /// The seed (`DIFF_SEED`, decimal or `0x` hex; default: from the clock).
     pub seed: u64,
@@ -69,19 +70,29 @@ impl Settings {
             }
             Err(_) => DEFAULT_OPS,
         };
-        let skip: BTreeSet<String> = std::env::var("DIFF_SKIP")
-            .unwrap_or_default()
-            .split(',')
-            .map(|name| name.trim().to_string())
-            .filter(|name| !name.is_empty())
-            .collect();
-        for name in &skip {
-            assert!(
-                features::is_known(name),
-                "DIFF_SKIP names an unknown feature {name:?}; known: {}",
-                features::names()
-            );
-        }
+        let names = |var: &str| -> BTreeSet<String> {
+            let names: BTreeSet<String> = std::env::var(var)
+                .unwrap_or_default()
+                .split(',')
+                .map(|name| name.trim().to_string())
+                .filter(|name| !name.is_empty())
+                .collect();
+            for name in &names {
+                assert!(
+                    features::is_known(name),
+                    "{var} names an unknown feature {name:?}; known: {}",
+                    features::names()
+                );
+            }
+            names
+        };
+        // Off: what DIFF_SKIP names, and the features of other issues unless
+        // DIFF_ENABLE names them.
+        let enabled = names("DIFF_ENABLE");
+        let mut skip = names("DIFF_SKIP");
+        skip.extend(
+            features::OFF_BY_DEFAULT.iter().filter(|f| !enabled.contains(**f)).map(|f| f.to_string()),
+        );
         let stats = std::env::var_os("DIFF_STATS").is_some_and(|v| v != "0");
         Settings { seed, ops, skip, stats }
     }
