@@ -37,10 +37,13 @@
 
 use std::collections::VecDeque;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use super::access::{self, random_u64, LfuTuning};
+use history::{FrequencySketch, Ghosts, GHOSTS};
+
+mod history;
 use super::{table, KvEngine, DATABASES};
 use crate::sync::lock;
 
@@ -155,7 +158,7 @@ pub struct OutOfMemory;
 
 /// Which signal condemned an evicted key (AHE).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Signal {
+pub(super) enum Signal {
     Recency,
     Frequency,
 }
@@ -177,8 +180,6 @@ struct Candidate {
 
 /// Candidates kept between rounds, as Redis's `EVPOOL_SIZE`.
 const POOL_SIZE: usize = 16;
-/// Evicted keys remembered for ghost hits.
-const GHOSTS: usize = 65_536;
 /// Recently inserted keys on probation.
 const PROBATION: usize = 256;
 /// How far one ghost hit moves `alpha`: small, so that alpha follows the balance
@@ -188,94 +189,6 @@ const ALPHA_STEP: f64 = 0.001;
 /// The most one ghost hit can count for, relative to [`ALPHA_STEP`], when its
 /// signal left few ghosts (ARC's ratio, capped so that a lone hit cannot swing alpha).
 const MAX_GHOST_WEIGHT: f64 = 10.0;
-
-/// A count-min sketch of recent requests with periodic halving (TinyLFU).
-struct FrequencySketch {
-    rows: Box<[AtomicU8]>,
-    additions: AtomicU64,
-}
-
-const SKETCH_WIDTH: usize = 1 << 16;
-const SKETCH_ROWS: usize = 4;
-
-impl FrequencySketch {
-    fn new() -> Self {
-        FrequencySketch {
-            rows: (0..SKETCH_WIDTH * SKETCH_ROWS).map(|_| AtomicU8::new(0)).collect(),
-            additions: AtomicU64::new(0),
-        }
-    }
-
-    fn cells(hash: u64) -> impl Iterator<Item = usize> {
-        (0..SKETCH_ROWS).map(move |row| {
-            let h = hash.rotate_left(16 * row as u32) ^ (row as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            row * SKETCH_WIDTH + (h as usize & (SKETCH_WIDTH - 1))
-        })
-    }
-
-    fn add(&self, hash: u64) {
-        for cell in Self::cells(hash) {
-            let counter = &self.rows[cell];
-            let value = counter.load(Ordering::Relaxed);
-            if value < u8::MAX {
-                counter.store(value + 1, Ordering::Relaxed);
-            }
-        }
-        if self.additions.fetch_add(1, Ordering::Relaxed) + 1 >= (SKETCH_WIDTH * 10) as u64 {
-            self.additions.store(0, Ordering::Relaxed);
-            for counter in self.rows.iter() {
-                counter.store(counter.load(Ordering::Relaxed) / 2, Ordering::Relaxed);
-            }
-        }
-    }
-
-    fn estimate(&self, hash: u64) -> u8 {
-        Self::cells(hash).map(|cell| self.rows[cell].load(Ordering::Relaxed)).min().unwrap_or(0)
-    }
-}
-
-/// Recently evicted keys, by fingerprint, with the signal that condemned them: a
-/// fixed, direct-mapped table (a newer ghost overwrites an older one in its slot),
-/// so its memory never changes while evicting.
-struct Ghosts {
-    slots: Box<[AtomicU64]>,
-}
-
-impl Ghosts {
-    fn new() -> Self {
-        Ghosts { slots: (0..GHOSTS).map(|_| AtomicU64::new(0)).collect() }
-    }
-
-    /// The stored word: the fingerprint with its lowest bit replaced by the signal
-    /// (never 0, which marks an empty slot).
-    fn word(fingerprint: u64, signal: Signal) -> u64 {
-        let bit = match signal {
-            Signal::Recency => 0,
-            Signal::Frequency => 1,
-        };
-        (fingerprint & !1 | bit).max(2)
-    }
-
-    fn slot(&self, fingerprint: u64) -> &AtomicU64 {
-        &self.slots[(fingerprint >> 1) as usize % GHOSTS]
-    }
-
-    fn remember(&self, fingerprint: u64, signal: Signal) {
-        self.slot(fingerprint).store(Self::word(fingerprint, signal), Ordering::Relaxed);
-    }
-
-    /// The signal that condemned this ghost, forgetting it; `None` if not a ghost.
-    fn take(&self, fingerprint: u64) -> Option<Signal> {
-        let slot = self.slot(fingerprint);
-        let word = slot.load(Ordering::Relaxed);
-        let expected = Self::word(fingerprint, Signal::Recency) & !1;
-        if word == 0 || word & !1 != expected {
-            return None;
-        }
-        slot.compare_exchange(word, 0, Ordering::Relaxed, Ordering::Relaxed).ok()?;
-        Some(if word & 1 == 1 { Signal::Frequency } else { Signal::Recency })
-    }
-}
 
 /// The eviction state shared by all databases.
 pub struct Evictor {
