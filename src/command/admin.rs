@@ -14,7 +14,9 @@ const DANGEROUS: &[&str] = &["dangerous"];
 pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("slowlog", -2, 0, slowlog_help).subcommands(SLOWLOG),
     CommandSpec::new("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, shutdown),
-    CommandSpec::new("lastsave", 1, LOADING | STALE | FAST, lastsave).categories(&["admin", "dangerous"]),
+    CommandSpec::new("lastsave", 1, LOADING | STALE | FAST, lastsave)
+        .categories(&["admin", "dangerous"])
+        .tips(&["nondeterministic_output"]),
     CommandSpec::new("bgrewriteaof", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, bgrewriteaof),
     CommandSpec::new("save", 1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI, save),
     CommandSpec::new("bgsave", -1, ADMIN | NOSCRIPT | NO_ASYNC_LOADING, save),
@@ -23,9 +25,17 @@ pub static SPECS: &[CommandSpec] = &[
 
 /// The subcommands of `SLOWLOG`.
 static SLOWLOG: &[CommandSpec] = &[
-    CommandSpec::new("get", -2, ADMIN | LOADING | STALE, slowlog_get).categories(DANGEROUS),
-    CommandSpec::new("len", 2, ADMIN | LOADING | STALE, slowlog_len).categories(DANGEROUS),
-    CommandSpec::new("reset", 2, ADMIN | LOADING | STALE, slowlog_reset).categories(DANGEROUS),
+    CommandSpec::new("get", -2, ADMIN | LOADING | STALE, slowlog_get)
+        .categories(DANGEROUS)
+        .tips(&["request_policy:all_nodes", "nondeterministic_output"]),
+    CommandSpec::new("len", 2, ADMIN | LOADING | STALE, slowlog_len).categories(DANGEROUS).tips(&[
+        "request_policy:all_nodes",
+        "response_policy:agg_sum",
+        "nondeterministic_output",
+    ]),
+    CommandSpec::new("reset", 2, ADMIN | LOADING | STALE, slowlog_reset)
+        .categories(DANGEROUS)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
     CommandSpec::new("help", 2, LOADING | STALE, slowlog_help),
 ];
 

@@ -8,20 +8,25 @@ use crate::clients::Unblock;
 use crate::sync::lock;
 
 const BASE: super::Flags = NOSCRIPT | LOADING | STALE;
+/// Every subcommand is `@connection` (the container itself is only `@slow`).
+const CONNECTION: &[&str] = &["connection"];
+/// A client's fields (its idle time, its buffers) change from one call to the next.
+const NONDETERMINISTIC: &[&str] = &["nondeterministic_output"];
 
-/// The subcommands of `CLIENT`.
+/// The subcommands of `CLIENT` (`SETINFO` and `NO-TOUCH` are Redis 7.2's; their
+/// specs are 7.2's).
 pub static SPECS: &[CommandSpec] = &[
-    CommandSpec::new("id", 2, BASE, id),
-    CommandSpec::new("getname", 2, BASE, getname),
-    CommandSpec::new("setname", 3, BASE, setname),
-    CommandSpec::new("setinfo", 4, BASE, setinfo),
-    CommandSpec::new("list", -2, ADMIN | BASE, list),
-    CommandSpec::new("info", 2, BASE, info),
-    CommandSpec::new("kill", -3, ADMIN | BASE, kill),
-    CommandSpec::new("unblock", -3, ADMIN | BASE, unblock),
-    CommandSpec::new("no-evict", 3, ADMIN | BASE, on_off),
-    CommandSpec::new("no-touch", 3, BASE, on_off),
-    CommandSpec::new("help", 2, LOADING | STALE, help),
+    CommandSpec::new("id", 2, BASE, id).categories(CONNECTION),
+    CommandSpec::new("getname", 2, BASE, getname).categories(CONNECTION),
+    CommandSpec::new("setname", 3, BASE, setname).categories(CONNECTION),
+    CommandSpec::new("setinfo", 4, BASE, setinfo).categories(CONNECTION),
+    CommandSpec::new("list", -2, ADMIN | BASE, list).categories(CONNECTION).tips(NONDETERMINISTIC),
+    CommandSpec::new("info", 2, BASE, info).categories(CONNECTION).tips(NONDETERMINISTIC),
+    CommandSpec::new("kill", -3, ADMIN | BASE, kill).categories(CONNECTION),
+    CommandSpec::new("unblock", -3, ADMIN | BASE, unblock).categories(CONNECTION),
+    CommandSpec::new("no-evict", 3, ADMIN | BASE, on_off).categories(CONNECTION),
+    CommandSpec::new("no-touch", 3, BASE, on_off).categories(CONNECTION),
+    CommandSpec::new("help", 2, LOADING | STALE, help).categories(CONNECTION),
 ];
 
 /// A client name must be printable ASCII without spaces, as Redis requires.

@@ -11,6 +11,8 @@ use crate::engine::{events, Entry};
 const KEYSPACE: &[&str] = &["keyspace"];
 const RW: &[KeySpec] = &[KeySpec::one(1, &["RW", "update"])];
 const RO: &[KeySpec] = &[KeySpec::one(1, &["RO", "access"])];
+/// A remaining time changes from one call to the next.
+const NONDETERMINISTIC: &[&str] = &["nondeterministic_output"];
 
 /// The expiry family.
 pub static SPECS: &[CommandSpec] = &[
@@ -19,8 +21,8 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("expireat", -3, WRITE | FAST, expireat).keys(RW).categories(KEYSPACE),
     CommandSpec::new("pexpireat", -3, WRITE | FAST, pexpireat).keys(RW).categories(KEYSPACE),
     CommandSpec::new("persist", 2, WRITE | FAST, persist).keys(RW).categories(KEYSPACE),
-    CommandSpec::new("ttl", 2, READONLY | FAST, ttl).keys(RO).categories(KEYSPACE),
-    CommandSpec::new("pttl", 2, READONLY | FAST, pttl).keys(RO).categories(KEYSPACE),
+    CommandSpec::new("ttl", 2, READONLY | FAST, ttl).keys(RO).categories(KEYSPACE).tips(NONDETERMINISTIC),
+    CommandSpec::new("pttl", 2, READONLY | FAST, pttl).keys(RO).categories(KEYSPACE).tips(NONDETERMINISTIC),
     CommandSpec::new("expiretime", 2, READONLY | FAST, expiretime).keys(RO).categories(KEYSPACE),
     CommandSpec::new("pexpiretime", 2, READONLY | FAST, pexpiretime).keys(RO).categories(KEYSPACE),
 ];

@@ -12,8 +12,9 @@ use crate::engine::DATABASES;
 use crate::memory;
 
 /// The `INFO` command.
-pub static SPECS: &[CommandSpec] =
-    &[CommandSpec::new("info", -1, LOADING | STALE, info).categories(&["dangerous"])];
+pub static SPECS: &[CommandSpec] = &[CommandSpec::new("info", -1, LOADING | STALE, info)
+    .categories(&["dangerous"])
+    .tips(&["nondeterministic_output", "request_policy:all_shards", "response_policy:special"])];
 
 /// Every section, in the order `INFO` prints them, and whether `default` has it.
 const SECTIONS: &[(&str, bool)] = &[

@@ -11,14 +11,20 @@ use crate::protocol::ReplyWriter;
 
 /// The subcommands of `COMMAND`.
 pub static SPECS: &[CommandSpec] = &[
-    CommandSpec::new("count", 2, LOADING | STALE, count),
-    CommandSpec::new("info", -2, LOADING | STALE, info),
-    CommandSpec::new("docs", -2, LOADING | STALE, docs),
-    CommandSpec::new("list", -2, LOADING | STALE, list),
-    CommandSpec::new("getkeys", -3, LOADING | STALE, getkeys),
-    CommandSpec::new("getkeysandflags", -3, LOADING | STALE, getkeys_and_flags),
-    CommandSpec::new("help", 2, LOADING | STALE, help),
+    CommandSpec::new("count", 2, LOADING | STALE, count).categories(CONNECTION),
+    CommandSpec::new("info", -2, LOADING | STALE, info).categories(CONNECTION).tips(OUTPUT_ORDER),
+    CommandSpec::new("docs", -2, LOADING | STALE, docs).categories(CONNECTION).tips(OUTPUT_ORDER),
+    CommandSpec::new("list", -2, LOADING | STALE, list).categories(CONNECTION).tips(OUTPUT_ORDER),
+    CommandSpec::new("getkeys", -4, LOADING | STALE, getkeys).categories(CONNECTION),
+    CommandSpec::new("getkeysandflags", -4, LOADING | STALE, getkeys_and_flags).categories(CONNECTION),
+    CommandSpec::new("help", 2, LOADING | STALE, help).categories(CONNECTION),
 ];
+
+const CONNECTION: &[&str] = &["connection"];
+
+/// The tips of `COMMAND` and of its subcommands that list commands (Redis lists
+/// them in its hash table's order).
+pub const OUTPUT_ORDER: &[&str] = &["nondeterministic_output_order"];
 
 /// ACL categories in Redis's order, for `COMMAND INFO`.
 const CATEGORY_ORDER: [&str; 21] = [
@@ -46,8 +52,9 @@ const CATEGORY_ORDER: [&str; 21] = [
 ];
 
 /// A command's ACL categories: its declared ones plus those its flags imply (as
-/// Redis's `setImplicitACLCategories`: `write`, `read`, `admin` + `dangerous`,
-/// `pubsub`, `fast` or else `slow`, `blocking`).
+/// Redis's `setImplicitACLCategories`: `write`, `read` (but not for scripting),
+/// `admin` + `dangerous`, `pubsub`, `fast`, `blocking`, and `slow` for whatever is
+/// not `fast`), in Redis's order.
 pub fn categories(spec: &CommandSpec) -> Vec<&'static str> {
     let mut all: Vec<&str> = spec.categories.to_vec();
     if spec.has(WRITE) {
@@ -62,14 +69,23 @@ pub fn categories(spec: &CommandSpec) -> Vec<&'static str> {
     if spec.has(PUBSUB) {
         all.push("pubsub");
     }
-    all.push(if spec.has(FAST) { "fast" } else { "slow" });
+    if spec.has(FAST) {
+        all.push("fast");
+    }
     if spec.has(BLOCKING) {
         all.push("blocking");
+    }
+    if !all.contains(&"fast") {
+        all.push("slow");
     }
     CATEGORY_ORDER.iter().copied().filter(|c| all.contains(c)).collect()
 }
 
-/// Writes one command's `COMMAND INFO` entry (ten fields, subcommands nested).
+/// Writes one command's `COMMAND INFO` entry as Redis 7.0's `addReplyCommandInfo`
+/// does: name, arity, flags (a set), the legacy first key, last key and step, the
+/// ACL categories (a set), the tips (a set of bulk strings), the key specs (a set
+/// of maps, `notes` first when there is one) and the subcommands (an array of
+/// entries, or an empty set when there are none).
 fn write_info(out: &mut ReplyWriter, command: &Command) {
     let spec = command.spec;
     out.array(10);
@@ -89,10 +105,16 @@ fn write_info(out: &mut ReplyWriter, command: &Command) {
     for category in categories {
         out.simple(&format!("@{category}"));
     }
-    out.set(0);
-    out.array(spec.keys.len());
+    out.set(spec.tips.len());
+    for tip in spec.tips {
+        out.bulk(tip.as_bytes());
+    }
+    out.set(spec.keys.len());
     for key_spec in spec.keys {
-        out.map(3);
+        out.map(if key_spec.notes.is_some() { 4 } else { 3 });
+        if let Some(notes) = key_spec.notes {
+            map_entry_str(out, "notes", notes);
+        }
         out.bulk(b"flags");
         out.set(key_spec.flags.len());
         for flag in key_spec.flags {
@@ -137,6 +159,10 @@ fn write_info(out: &mut ReplyWriter, command: &Command) {
         }
     }
     let subcommands: Vec<&Command> = table().subcommands_of(command).collect();
+    if subcommands.is_empty() {
+        out.set(0);
+        return;
+    }
     out.array(subcommands.len());
     for sub in subcommands {
         write_info(out, sub);
@@ -200,7 +226,9 @@ fn docs(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     REPLIED
 }
 
-/// `COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]`.
+/// `COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]`: the
+/// names of the commands and of their subcommands (`container|sub`), as Redis
+/// lists them, filtered.
 fn list(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     enum Filter<'a> {
         All,
@@ -227,7 +255,7 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let names: Vec<&str> = table()
         .all()
         .filter(|c| match &filter {
-            Filter::All => c.parent.is_none(),
+            Filter::All => true,
             Filter::Module => false,
             Filter::Category(category) => categories(c.spec).contains(&category.as_str()),
             Filter::Pattern(pattern) => glob_match(&pattern.to_ascii_lowercase(), c.full_name.as_bytes()),
@@ -276,7 +304,8 @@ fn getkeys(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     REPLIED
 }
 
-/// `COMMAND GETKEYSANDFLAGS command [arg …]`: each key with its spec's flags.
+/// `COMMAND GETKEYSANDFLAGS command [arg …]`: each key with its spec's flags (for a
+/// `variable_flags` spec, those the request gives it: `SET k v GET` reads `k`).
 fn getkeys_and_flags(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (positions, command) = keys_of(args)?;
     let request = args.rest();
@@ -286,7 +315,7 @@ fn getkeys_and_flags(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResul
         let single =
             CommandSpec { keys: std::slice::from_ref(key_spec), ..CommandSpec::new("", -1, 0, help) };
         for position in single.key_positions(request).unwrap_or_default() {
-            flagged.push((position, key_spec.flags));
+            flagged.push((position, command.spec.flags_of_keys(key_spec, request)));
         }
     }
     ctx.out.array(positions.len());
@@ -330,4 +359,35 @@ fn help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
             "    Prints this help.",
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_declared_category_is_one_redis_has() {
+        for command in table().all() {
+            for category in command.spec.categories {
+                assert!(
+                    CATEGORY_ORDER.contains(category),
+                    "{}: unknown category {category:?}",
+                    command.full_name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn slow_is_whatever_is_not_fast() {
+        fn nothing(_: &mut Context<'_>, _: &mut Args<'_>) -> CommandResult {
+            REPLIED
+        }
+        let fast = CommandSpec::new("a", 1, FAST, nothing);
+        assert_eq!(categories(&fast), ["fast"]);
+        let declared = CommandSpec::new("b", 1, 0, nothing).categories(&["fast", "connection"]);
+        assert_eq!(categories(&declared), ["fast", "connection"]);
+        let admin = CommandSpec::new("c", 1, ADMIN | WRITE, nothing).categories(&["keyspace"]);
+        assert_eq!(categories(&admin), ["keyspace", "write", "admin", "slow", "dangerous"]);
+    }
 }

@@ -12,25 +12,36 @@ const KEYSPACE: &[&str] = &["keyspace"];
 const DANGEROUS: &[&str] = &["keyspace", "dangerous"];
 const RO: &[&str] = &["RO", "access"];
 const RM: &[&str] = &["RM", "delete"];
+/// Redis sends these to every key's shard and adds the replies up.
+const MULTI_SHARD_SUM: &[&str] = &["request_policy:multi_shard", "response_policy:agg_sum"];
+/// Redis sends these to every shard and wants every one to succeed.
+const ALL_SHARDS_OK: &[&str] = &["request_policy:all_shards", "response_policy:all_succeeded"];
 
 /// The keyspace family.
 pub static SPECS: &[CommandSpec] = &[
-    CommandSpec::new("del", -2, WRITE, del).keys(&[KeySpec::all_from(1, 1, RM)]).categories(KEYSPACE),
+    CommandSpec::new("del", -2, WRITE, del)
+        .keys(&[KeySpec::all_from(1, 1, RM)])
+        .categories(KEYSPACE)
+        .tips(MULTI_SHARD_SUM),
     CommandSpec::new("unlink", -2, WRITE | FAST, del)
         .keys(&[KeySpec::all_from(1, 1, RM)])
-        .categories(KEYSPACE),
+        .categories(KEYSPACE)
+        .tips(MULTI_SHARD_SUM),
     CommandSpec::new("exists", -2, READONLY | FAST, exists)
         .keys(&[KeySpec::all_from(1, 1, &["RO"])])
-        .categories(KEYSPACE),
+        .categories(KEYSPACE)
+        .tips(MULTI_SHARD_SUM),
     CommandSpec::new("type", 2, READONLY | FAST, type_of)
         .keys(&[KeySpec::one(1, &["RO"])])
         .categories(KEYSPACE),
-    CommandSpec::new("dbsize", 1, READONLY | FAST, dbsize).categories(KEYSPACE),
-    CommandSpec::new("flushdb", -1, WRITE, flushdb).categories(DANGEROUS),
-    CommandSpec::new("flushall", -1, WRITE, flushall).categories(DANGEROUS),
+    CommandSpec::new("dbsize", 1, READONLY | FAST, dbsize)
+        .categories(KEYSPACE)
+        .tips(&["request_policy:all_shards", "response_policy:agg_sum"]),
+    CommandSpec::new("flushdb", -1, WRITE, flushdb).categories(DANGEROUS).tips(ALL_SHARDS_OK),
+    CommandSpec::new("flushall", -1, WRITE, flushall).categories(DANGEROUS).tips(ALL_SHARDS_OK),
     CommandSpec::new("select", 2, LOADING | STALE | FAST, select).categories(&["connection"]),
     CommandSpec::new("move", 3, WRITE | FAST, move_key)
-        .keys(&[KeySpec::one(1, &["RW", "access", "delete"])])
+        .keys(&[KeySpec::one(1, &["RW", "access", "update"])])
         .categories(KEYSPACE),
     CommandSpec::new("swapdb", 3, WRITE | FAST, swapdb).categories(DANGEROUS),
     CommandSpec::new("rename", 3, WRITE, rename)
@@ -44,10 +55,17 @@ pub static SPECS: &[CommandSpec] = &[
         .categories(KEYSPACE),
     CommandSpec::new("touch", -2, READONLY | FAST, touch)
         .keys(&[KeySpec::all_from(1, 1, &["RO"])])
-        .categories(KEYSPACE),
-    CommandSpec::new("randomkey", 1, READONLY, randomkey).categories(KEYSPACE),
-    CommandSpec::new("keys", 2, READONLY, keys).categories(DANGEROUS),
-    CommandSpec::new("scan", -2, READONLY, scan).categories(KEYSPACE),
+        .categories(KEYSPACE)
+        .tips(MULTI_SHARD_SUM),
+    CommandSpec::new("randomkey", 1, READONLY, randomkey)
+        .categories(KEYSPACE)
+        .tips(&["request_policy:all_shards", "nondeterministic_output"]),
+    CommandSpec::new("keys", 2, READONLY, keys)
+        .categories(DANGEROUS)
+        .tips(&["request_policy:all_shards", "nondeterministic_output_order"]),
+    CommandSpec::new("scan", -2, READONLY, scan)
+        .categories(KEYSPACE)
+        .tips(&["nondeterministic_output", "request_policy:special"]),
 ];
 
 /// `DEL key [key …]` (and `UNLINK`): how many of the keys existed; all go at once.

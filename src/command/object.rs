@@ -7,6 +7,11 @@ use crate::engine::{access, Entry, Value};
 use crate::number::parse_i64;
 
 const KEY: &[KeySpec] = &[KeySpec::one(2, &["RO"])];
+/// What `OBJECT` reports of a value is an implementation detail that changes.
+const NONDETERMINISTIC: &[&str] = &["nondeterministic_output"];
+/// `MEMORY STATS` and `MEMORY DOCTOR`: per node, nondeterministic.
+const PER_NODE: &[&str] =
+    &["nondeterministic_output", "request_policy:all_shards", "response_policy:special"];
 
 /// The introspection family.
 pub static SPECS: &[CommandSpec] = &[
@@ -16,18 +21,30 @@ pub static SPECS: &[CommandSpec] = &[
 
 /// The subcommands of `OBJECT`.
 static OBJECT: &[CommandSpec] = &[
-    CommandSpec::new("encoding", 3, READONLY, object_encoding).keys(KEY).categories(&["keyspace"]),
-    CommandSpec::new("freq", 3, READONLY, object_freq).keys(KEY).categories(&["keyspace"]),
-    CommandSpec::new("idletime", 3, READONLY, object_idletime).keys(KEY).categories(&["keyspace"]),
-    CommandSpec::new("refcount", 3, READONLY, object_refcount).keys(KEY).categories(&["keyspace"]),
+    CommandSpec::new("encoding", 3, READONLY, object_encoding)
+        .keys(KEY)
+        .categories(&["keyspace"])
+        .tips(NONDETERMINISTIC),
+    CommandSpec::new("freq", 3, READONLY, object_freq)
+        .keys(KEY)
+        .categories(&["keyspace"])
+        .tips(NONDETERMINISTIC),
+    CommandSpec::new("idletime", 3, READONLY, object_idletime)
+        .keys(KEY)
+        .categories(&["keyspace"])
+        .tips(NONDETERMINISTIC),
+    CommandSpec::new("refcount", 3, READONLY, object_refcount)
+        .keys(KEY)
+        .categories(&["keyspace"])
+        .tips(NONDETERMINISTIC),
     CommandSpec::new("help", 2, LOADING | STALE, object_help).categories(&["keyspace"]),
 ];
 
 /// The subcommands of `MEMORY`.
 static MEMORY: &[CommandSpec] = &[
     CommandSpec::new("usage", -3, READONLY, memory_usage).keys(KEY),
-    CommandSpec::new("stats", 2, 0, memory_stats),
-    CommandSpec::new("doctor", 2, 0, memory_doctor),
+    CommandSpec::new("stats", 2, 0, memory_stats).tips(PER_NODE),
+    CommandSpec::new("doctor", 2, 0, memory_doctor).tips(PER_NODE),
     CommandSpec::new("help", 2, LOADING | STALE, memory_help),
 ];
 

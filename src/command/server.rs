@@ -19,21 +19,24 @@ const CONNECTION: &[&str] = &["connection"];
 
 /// The connection and server family.
 pub static SPECS: &[CommandSpec] = &[
-    CommandSpec::new("ping", -1, FAST, ping).categories(CONNECTION),
-    CommandSpec::new("echo", 2, FAST, echo).categories(CONNECTION),
+    CommandSpec::new("ping", -1, FAST, ping)
+        .categories(CONNECTION)
+        .tips(&["request_policy:all_shards", "response_policy:all_succeeded"]),
+    CommandSpec::new("echo", 2, LOADING | STALE | FAST, echo).categories(CONNECTION),
     CommandSpec::new("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, quit)
         .categories(CONNECTION),
     CommandSpec::new("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, auth)
         .categories(CONNECTION),
     CommandSpec::new("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, hello)
         .categories(CONNECTION),
-    CommandSpec::new("time", 1, LOADING | STALE | FAST, time),
-    CommandSpec::new("wait", 3, NOSCRIPT, wait).categories(CONNECTION),
-    CommandSpec::new("client", -2, 0, super::client::help)
+    CommandSpec::new("time", 1, LOADING | STALE | FAST, time).tips(&["nondeterministic_output"]),
+    CommandSpec::new("wait", 3, NOSCRIPT, wait)
         .categories(CONNECTION)
-        .subcommands(super::client::SPECS),
+        .tips(&["request_policy:all_shards", "response_policy:agg_min"]),
+    CommandSpec::new("client", -2, 0, super::client::help).subcommands(super::client::SPECS),
     CommandSpec::new("command", -1, LOADING | STALE, super::introspection::command)
         .categories(CONNECTION)
+        .tips(super::introspection::OUTPUT_ORDER)
         .subcommands(super::introspection::SPECS),
     CommandSpec::new("config", -2, 0, super::settings::help).subcommands(super::settings::SPECS),
 ];

@@ -11,7 +11,8 @@ const BASE: super::Flags = ADMIN | NOSCRIPT | LOADING | STALE;
 /// The subcommands of `CONFIG`.
 pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("get", -3, BASE, get),
-    CommandSpec::new("set", -4, BASE, set),
+    CommandSpec::new("set", -4, BASE, set)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
     CommandSpec::new("resetstat", 2, BASE, resetstat),
     CommandSpec::new("rewrite", 2, BASE, rewrite),
     CommandSpec::new("help", 2, LOADING | STALE, help),

@@ -8,6 +8,14 @@
 //! and `EVAL … numkeys` have). `COMMAND INFO` and `COMMAND GETKEYS` answer from them,
 //! and so will everything that needs a command's keys before running it (scripts
 //! locking their shards, blocking commands).
+//!
+//! Everything `COMMAND INFO` shows is declared here as Redis 7.0 declares it in its
+//! `src/commands/*.json`: the command flags, the ACL categories (beyond those the
+//! flags imply), the command tips (`nondeterministic_output`, the cluster routing
+//! policies) and each key spec's flags and notes; `tests/command_info.rs` compares
+//! every command's entry with a real `redis-server`'s.
+
+use bytes::Bytes;
 
 use super::{flags, Handler};
 
@@ -55,12 +63,33 @@ pub enum FindKeys {
     },
 }
 
+/// Redis's key-spec flags, in the order `COMMAND INFO` lists them: one of `RO`
+/// (read only), `RW` (read and write), `OW` (overwrite) or `RM` (remove), then
+/// what happens to the value (`access`, `update`, `insert`, `delete`), then
+/// `not_key`, `incomplete` and `variable_flags` (the flags depend on the
+/// arguments: see [`CommandSpec::key_flags`]).
+pub const KEY_SPEC_FLAGS: [&str; 11] = [
+    "RO",
+    "RW",
+    "OW",
+    "RM",
+    "access",
+    "update",
+    "insert",
+    "delete",
+    "not_key",
+    "incomplete",
+    "variable_flags",
+];
+
 /// One key spec: where some of a command's keys are, and how it uses them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KeySpec {
-    /// Redis's key-spec flags as `COMMAND INFO` lists them (`RW`, `access`,
-    /// `update` …).
+    /// Redis's key-spec flags as `COMMAND INFO` lists them, a subset of
+    /// [`KEY_SPEC_FLAGS`] in its order (`RW`, `access`, `update` …).
     pub flags: &'static [&'static str],
+    /// Redis's note on the spec (`COMMAND INFO` shows it first), if it has one.
+    pub notes: Option<&'static str>,
     /// Where the search begins.
     pub begin: BeginSearch,
     /// How keys are found from there.
@@ -72,6 +101,7 @@ impl KeySpec {
     pub const fn one(index: usize, flags: &'static [&'static str]) -> KeySpec {
         KeySpec {
             flags,
+            notes: None,
             begin: BeginSearch::Index(index),
             find: FindKeys::Range { last: 0, step: 1, limit: 0 },
         }
@@ -81,11 +111,27 @@ impl KeySpec {
     pub const fn all_from(index: usize, step: usize, flags: &'static [&'static str]) -> KeySpec {
         KeySpec {
             flags,
+            notes: None,
             begin: BeginSearch::Index(index),
             find: FindKeys::Range { last: -1, step, limit: 0 },
         }
     }
+
+    /// The same, with Redis's note.
+    pub const fn notes(self, notes: &'static str) -> KeySpec {
+        KeySpec { notes: Some(notes), ..self }
+    }
+
+    /// Whether the spec has flag `flag` (one of [`KEY_SPEC_FLAGS`]).
+    pub fn has(&self, flag: &str) -> bool {
+        self.flags.contains(&flag)
+    }
 }
+
+/// Computes the flags of a `variable_flags` key spec's keys from the full request
+/// (the name at 0), as Redis's `getkeys_proc` does for `COMMAND GETKEYSANDFLAGS`
+/// (`SET` with `GET` reads the key: `RW access update`; without, `OW update`).
+pub type KeyFlagsFn = fn(&[Bytes]) -> &'static [&'static str];
 
 /// One entry of the command table.
 #[derive(Debug)]
@@ -100,8 +146,14 @@ pub struct CommandSpec {
     /// The ACL categories Redis puts it in beyond those its flags imply (`string`,
     /// `keyspace`, `dangerous` …).
     pub categories: &'static [&'static str],
+    /// Redis's command tips, in its order (`nondeterministic_output`,
+    /// `request_policy:all_shards`, `response_policy:agg_sum` …).
+    pub tips: &'static [&'static str],
     /// Where its keys are.
     pub keys: &'static [KeySpec],
+    /// For a command with a `variable_flags` key spec: the flags its keys really
+    /// have, given the request (`COMMAND GETKEYSANDFLAGS` reports them).
+    pub key_flags: Option<KeyFlagsFn>,
     /// The implementation (unused for a container of subcommands).
     pub handler: Handler,
     /// Subcommands (`CONFIG GET` …): dispatched by the second argument.
@@ -111,7 +163,17 @@ pub struct CommandSpec {
 impl CommandSpec {
     /// A command with no keys and no subcommands; add them with the builders.
     pub const fn new(name: &'static str, arity: i32, flags: Flags, handler: Handler) -> CommandSpec {
-        CommandSpec { name, arity, flags, categories: &[], keys: &[], handler, subcommands: &[] }
+        CommandSpec {
+            name,
+            arity,
+            flags,
+            categories: &[],
+            tips: &[],
+            keys: &[],
+            key_flags: None,
+            handler,
+            subcommands: &[],
+        }
     }
 
     /// The same, with key specs.
@@ -122,6 +184,27 @@ impl CommandSpec {
     /// The same, in extra ACL categories.
     pub const fn categories(self, categories: &'static [&'static str]) -> CommandSpec {
         CommandSpec { categories, ..self }
+    }
+
+    /// The same, with Redis's command tips.
+    pub const fn tips(self, tips: &'static [&'static str]) -> CommandSpec {
+        CommandSpec { tips, ..self }
+    }
+
+    /// The same, with the flags of its `variable_flags` key specs computed from
+    /// the request.
+    pub const fn key_flags(self, key_flags: KeyFlagsFn) -> CommandSpec {
+        CommandSpec { key_flags: Some(key_flags), ..self }
+    }
+
+    /// The flags of the keys that `spec` (one of this command's key specs) finds in
+    /// `request` (the full request, the name at 0): the spec's own, or for a
+    /// `variable_flags` spec what [`CommandSpec::key_flags`] computes.
+    pub fn flags_of_keys(&self, spec: &KeySpec, request: &[Bytes]) -> &'static [&'static str] {
+        match self.key_flags {
+            Some(compute) if spec.has("variable_flags") => compute(request),
+            _ => spec.flags,
+        }
     }
 
     /// The same, as a container of `subcommands`.
@@ -295,6 +378,7 @@ mod tests {
         // SINTERCARD numkeys key [key ...] [LIMIT limit]
         let sintercard = CommandSpec::new("sintercard", -3, 0, nothing).keys(&[KeySpec {
             flags: &["RO", "access"],
+            notes: None,
             begin: BeginSearch::Index(1),
             find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
         }]);
@@ -307,6 +391,7 @@ mod tests {
         // EVAL script numkeys key [key ...] arg [arg ...]
         let eval = CommandSpec::new("eval", -3, 0, nothing).keys(&[KeySpec {
             flags: &["RW", "access", "update"],
+            notes: None,
             begin: BeginSearch::Index(2),
             find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
         }]);
@@ -319,6 +404,7 @@ mod tests {
         // XREAD [COUNT c] [BLOCK ms] STREAMS key [key ...] id [id ...]
         let xread = CommandSpec::new("xread", -4, 0, nothing).keys(&[KeySpec {
             flags: &["RO", "access"],
+            notes: None,
             begin: BeginSearch::Keyword { keyword: "STREAMS", start_from: 1 },
             find: FindKeys::Range { last: -1, step: 1, limit: 2 },
         }]);
@@ -326,5 +412,49 @@ mod tests {
         assert_eq!(xread.key_positions(&words("xread count 1 STREAMS s 0")), Some(vec![4]));
         assert_eq!(xread.key_positions(&words("xread count 1 block 0")), Some(vec![]), "no keyword: no keys");
         assert!(xread.legacy_range().1);
+    }
+
+    #[test]
+    fn every_key_spec_uses_redis_flag_names_in_redis_order() {
+        for command in crate::command::table().all() {
+            let name = &command.full_name;
+            for spec in command.spec.keys {
+                let positions: Vec<usize> = spec
+                    .flags
+                    .iter()
+                    .map(|flag| {
+                        KEY_SPEC_FLAGS
+                            .iter()
+                            .position(|known| known == flag)
+                            .unwrap_or_else(|| panic!("{name}: unknown key-spec flag {flag:?}"))
+                    })
+                    .collect();
+                assert!(positions.windows(2).all(|w| w[0] < w[1]), "{name}: {:?} out of order", spec.flags);
+                let access = spec.flags.iter().filter(|f| matches!(**f, "RO" | "RW" | "OW" | "RM")).count();
+                assert_eq!(access, 1, "{name}: one of RO, RW, OW, RM in {:?}", spec.flags);
+            }
+            let variable = command.spec.keys.iter().any(|spec| spec.has("variable_flags"));
+            assert_eq!(variable, command.spec.key_flags.is_some(), "{name}: variable_flags needs key_flags");
+        }
+    }
+
+    #[test]
+    fn variable_key_flags_come_from_the_request() {
+        fn reads_with_get(request: &[Bytes]) -> &'static [&'static str] {
+            if request.iter().any(|a| a.eq_ignore_ascii_case(b"get")) {
+                &["RW", "access", "update"]
+            } else {
+                &["OW", "update"]
+            }
+        }
+        const SPEC: KeySpec = KeySpec::one(1, &["RW", "access", "update", "variable_flags"]);
+        let set = CommandSpec::new("set", -3, 0, nothing).keys(&[SPEC]).key_flags(reads_with_get);
+        let request =
+            |line: &str| -> Vec<Bytes> { line.split(' ').map(|w| Bytes::from(w.to_string())).collect() };
+        assert_eq!(set.flags_of_keys(&SPEC, &request("set k v")), ["OW", "update"]);
+        assert_eq!(set.flags_of_keys(&SPEC, &request("set k v GET")), ["RW", "access", "update"]);
+        const FIXED: &[KeySpec] = &[KeySpec::one(1, RW)];
+        let fixed = CommandSpec::new("get", 2, 0, nothing).keys(FIXED);
+        assert_eq!(fixed.flags_of_keys(&fixed.keys[0], &request("get k")), RW);
     }
 }

@@ -27,11 +27,32 @@ const ONE_RO: &[KeySpec] = &[KeySpec::one(1, RO)];
 const ONE_RW: &[KeySpec] = &[KeySpec::one(1, RW)];
 const ONE_OW: &[KeySpec] = &[KeySpec::one(1, OW)];
 const STRING: &[&str] = &["string"];
+/// `MGET`, `MSET` and `MSETNX` span cluster shards in Redis.
+const MULTI_SHARD: &str = "request_policy:multi_shard";
+
+/// `SET`'s key spec: `RW access update` as declared, but `variable_flags`: see
+/// [`set_key_flags`].
+const SET_KEY: &[KeySpec] = &[KeySpec::one(1, &["RW", "access", "update", "variable_flags"])
+    .notes("RW and ACCESS due to the optional `GET` argument")];
+
+/// The flags `SET`'s key really has, as Redis's `setGetKeys` gives them: with a
+/// `GET` argument (after the key and value) it reads the old value, `RW access
+/// update`; without, it only overwrites, `OW update`.
+fn set_key_flags(request: &[Bytes]) -> &'static [&'static str] {
+    if request.iter().skip(3).any(|arg| arg.eq_ignore_ascii_case(b"get")) {
+        RW
+    } else {
+        OW
+    }
+}
 
 /// The string family.
 pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("get", 2, READONLY | FAST, get).keys(ONE_RO).categories(STRING),
-    CommandSpec::new("set", -3, WRITE | DENYOOM, set).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("set", -3, WRITE | DENYOOM, set)
+        .keys(SET_KEY)
+        .key_flags(set_key_flags)
+        .categories(STRING),
     CommandSpec::new("setnx", 3, WRITE | DENYOOM | FAST, setnx)
         .keys(&[KeySpec::one(1, &["OW", "insert"])])
         .categories(STRING),
@@ -41,17 +62,24 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("getdel", 2, WRITE | FAST, getdel)
         .keys(&[KeySpec::one(1, &["RW", "access", "delete"])])
         .categories(STRING),
-    CommandSpec::new("getex", -2, WRITE | FAST, getex).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("getex", -2, WRITE | FAST, getex)
+        .keys(&[KeySpec::one(1, RW).notes("RW and UPDATE because it changes the TTL")])
+        .categories(STRING),
     CommandSpec::new("mset", -3, WRITE | DENYOOM, mset)
         .keys(&[KeySpec::all_from(1, 2, OW)])
-        .categories(STRING),
+        .categories(STRING)
+        .tips(&[MULTI_SHARD, "response_policy:all_succeeded"]),
     CommandSpec::new("msetnx", -3, WRITE | DENYOOM, msetnx)
         .keys(&[KeySpec::all_from(1, 2, &["OW", "insert"])])
-        .categories(STRING),
+        .categories(STRING)
+        .tips(&[MULTI_SHARD, "response_policy:agg_min"]),
     CommandSpec::new("mget", -2, READONLY | FAST, mget)
         .keys(&[KeySpec::all_from(1, 1, RO)])
+        .categories(STRING)
+        .tips(&[MULTI_SHARD]),
+    CommandSpec::new("strlen", 2, READONLY | FAST, strlen)
+        .keys(&[KeySpec::one(1, &["RO"])])
         .categories(STRING),
-    CommandSpec::new("strlen", 2, READONLY | FAST, strlen).keys(ONE_RO).categories(STRING),
     CommandSpec::new("append", 3, WRITE | DENYOOM | FAST, append)
         .keys(&[KeySpec::one(1, &["RW", "insert"])])
         .categories(STRING),
