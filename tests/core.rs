@@ -204,8 +204,9 @@ fn command_getkeys_reads_the_key_specs() {
     c.expect("COMMAND GETKEYS MSET a 1 b 2", "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
     c.expect("COMMAND GETKEYS RENAME x y", "*2\r\n$1\r\nx\r\n$1\r\ny\r\n");
     c.expect("COMMAND GETKEYS OBJECT ENCODING k", "*1\r\n$1\r\nk\r\n");
-    c.expect("COMMAND GETKEYS PING", err("ERR The command has no key arguments"));
-    c.expect("COMMAND GETKEYS GET", err("ERR Invalid number of arguments specified for command"));
+    c.expect("COMMAND GETKEYS PING x", err("ERR The command has no key arguments"));
+    c.expect("COMMAND GETKEYS GET", err("ERR wrong number of arguments for 'command|getkeys' command"));
+    c.expect("COMMAND GETKEYS GET a b", err("ERR Invalid number of arguments specified for command"));
     c.expect("COMMAND GETKEYS NOSUCH x", err("ERR Invalid command specified"));
     c.expect("COMMAND INFO nosuch", "*1\r\n$-1\r\n");
 }
