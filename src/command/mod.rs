@@ -243,3 +243,6 @@ pub fn help(ctx: &mut Context<'_>, lines: &[&str]) -> CommandResult {
     }
     REPLIED
 }
+
+#[cfg(test)]
+mod tests;

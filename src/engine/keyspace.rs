@@ -158,11 +158,19 @@ impl Keyspace {
     }
 
     /// Runs `read` on the live entry for `key` without counting it as an access
-    /// (`OBJECT`, `TYPE`, eviction bookkeeping).
+    /// (`OBJECT`, `TYPE`, eviction bookkeeping). An expired entry is still deleted,
+    /// as Redis's lookups without touching do.
     pub fn read_quiet<R>(&self, key: &[u8], now_ms: u64, read: impl FnOnce(Option<&Entry>) -> R) -> R {
         let (hash, shard) = self.map.locate(key);
         let guard = self.map.read(shard);
-        read(table::get(&guard, hash, key).filter(|e| !e.is_expired(now_ms)))
+        match table::get(&guard, hash, key) {
+            Some(entry) if entry.is_expired(now_ms) => {
+                drop(guard);
+                self.write(key, now_ms, |_| ());
+                read(None)
+            }
+            found => read(found),
+        }
     }
 
     /// Whether `key` is stored but its TTL has passed (`WATCH` treats a key that
@@ -397,12 +405,7 @@ impl Keyspace {
 
     /// The kind of value at `key`, without counting an access (`TYPE`).
     pub fn kind_of(&self, key: &[u8], now_ms: u64) -> Option<Kind> {
-        let found = self.read_quiet(key, now_ms, |e| e.map(Entry::kind));
-        if found.is_none() && self.holds_expired(key, now_ms) {
-            // Lazy expiry, as a read does.
-            self.write(key, now_ms, |_| ());
-        }
-        found
+        self.read_quiet(key, now_ms, |e| e.map(Entry::kind))
     }
 }
 
@@ -475,6 +478,13 @@ impl WriteView<'_> {
         let db = self.keyspace.index();
         let keys: Vec<KeyEvent<'_>> = keys.iter().map(|&key| KeyEvent { db, key, event }).collect();
         self.keyspace.emit(&Change { db, effect, keys: &keys, scope: Scope::Keys });
+    }
+
+    /// Records the effect of a multi-key change whose keys were notified one by one
+    /// (`Slot::notify`), as one record.
+    pub fn log(&self, effect: &[&[u8]]) {
+        let db = self.keyspace.index();
+        self.keyspace.emit(&Change { db, effect, keys: &[], scope: Scope::Keys });
     }
 
     /// Records a change whose keys each have their own event.

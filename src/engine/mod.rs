@@ -175,6 +175,9 @@ impl KvEngine {
             if !plan.keep_source {
                 source.remove();
             }
+            // An existing target is deleted and the key added anew (notified as
+            // `new`), as Redis's RENAME and COPY … REPLACE do.
+            target.remove();
             target.put(entry);
             let mut happened = Vec::with_capacity(2);
             if let (false, Some(event)) = (plan.keep_source, plan.events.0) {
@@ -207,6 +210,7 @@ impl KvEngine {
                     if t.get().is_some() && !plan.replace {
                         return false;
                     }
+                    t.remove();
                     t.put(entry);
                     true
                 });

@@ -67,11 +67,15 @@ impl Keyspace {
     /// records `effect` as one change: no reader sees some pairs without the others.
     pub fn set_many(&self, pairs: &[(&[u8], &[u8])], now_ms: u64, effect: &[&[u8]]) {
         self.write_many(pairs.iter().map(|(k, _)| *k), now_ms, |view| {
+            // Key by key, as Redis notifies them (`new a`, `set a`, `new b` …); the
+            // effect is one record.
             for (key, value) in pairs {
-                view.with_slot(key, |slot| slot.set(value, None));
+                view.with_slot(key, |slot| {
+                    slot.set(value, None);
+                    slot.notify(events::SET);
+                });
             }
-            let keys: Vec<&[u8]> = pairs.iter().map(|(k, _)| *k).collect();
-            view.record(effect, &keys, events::SET);
+            view.log(effect);
         });
     }
 

@@ -392,11 +392,14 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let any_exists = keys.iter().any(|k| view.with_slot(k, |slot| slot.get().is_some()).unwrap_or(false));
         if !any_exists {
             for pair in pairs.chunks_exact(2) {
-                view.with_slot(&pair[0], |slot| slot.set(&pair[1], None));
+                view.with_slot(&pair[0], |slot| {
+                    slot.set(&pair[1], None);
+                    slot.notify(events::SET);
+                });
             }
             let mut effect = as_slices(args.all());
             effect[0] = b"MSET";
-            view.record(&effect, &keys, events::SET);
+            view.log(&effect);
         }
         !any_exists
     });

@@ -372,27 +372,43 @@ impl Evictor {
         let mut out = Vec::new();
         for db_index in 0..DATABASES {
             let db = engine.db(db_index);
-            let shard = random_u64() as usize % db.shard_count();
-            let guard = db.map().read(shard);
+            // From a random shard on, as many as it takes to find `samples` keys (one
+            // in a dense database; a sparse one may need several, and a lone key
+            // must still be found, as Redis's sampling of the whole dict finds it).
+            let shards = db.shard_count();
+            let start = random_u64() as usize % shards;
             let mut taken = 0;
-            table::sample(&guard, random_u64(), settings.samples * 4, |key, entry| {
-                let expire_at = entry.expire_at_ms();
-                if taken == settings.samples
-                    || entry.is_expired(now_ms)
-                    || (settings.policy.volatile() && expire_at.is_none())
-                {
-                    return;
+            for step in 0..shards {
+                if taken == settings.samples {
+                    break;
                 }
-                taken += 1;
-                out.push(Candidate {
-                    db: db_index,
-                    key: key.into(),
-                    meta: entry.meta(),
-                    expire_at,
-                    score: 0.0,
-                    on_probation: false,
+                let shard = (start + step) % shards;
+                if settings.policy.volatile() && db.ttl_keys_in(shard) == 0 {
+                    continue;
+                }
+                let guard = db.map().read(shard);
+                if guard.is_empty() {
+                    continue;
+                }
+                table::sample(&guard, random_u64(), (settings.samples - taken) * 4, |key, entry| {
+                    let expire_at = entry.expire_at_ms();
+                    if taken == settings.samples
+                        || entry.is_expired(now_ms)
+                        || (settings.policy.volatile() && expire_at.is_none())
+                    {
+                        return;
+                    }
+                    taken += 1;
+                    out.push(Candidate {
+                        db: db_index,
+                        key: key.into(),
+                        meta: entry.meta(),
+                        expire_at,
+                        score: 0.0,
+                        on_probation: false,
+                    });
                 });
-            });
+            }
         }
         out
     }
