@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use arc_swap::{ArcSwap, ArcSwapOption};
+use arc_swap::ArcSwap;
 
-use crate::aof::Aof;
+use crate::aof::{Aof, AofSwitch};
 use crate::clients::ClientRegistry;
 use crate::config::{config_set_as, Caller, Config, Effect};
 use crate::engine::access::LfuTuning;
 use crate::engine::evict::{OutOfMemory, Settings};
-use crate::engine::{ChangeHook, KvEngine};
+use crate::engine::KvEngine;
 use crate::slowlog::{CommandStats, SlowLog};
 use crate::stats::Stats;
 use crate::watch::WatchRegistry;
@@ -34,8 +34,8 @@ pub struct ServerState {
     /// A random id for this run (`run_id`).
     pub run_id: String,
     /// The AOF while persistence is on (loaded and opened at boot, or turned on by
-    /// `CONFIG SET appendonly yes`).
-    aof: ArcSwapOption<Aof>,
+    /// `CONFIG SET appendonly yes`), registered once as a change hook.
+    aof: Arc<AofSwitch>,
     /// Held for reading by every connection while it runs a batch, and for writing
     /// while one runs `EXEC`, so a transaction sees no other client's command.
     pub transaction_gate: crossbeam_utils::sync::ShardedLock<()>,
@@ -68,7 +68,7 @@ impl ServerState {
             watches: Arc::new(WatchRegistry::default()),
             started: Instant::now(),
             run_id: random_hex(40),
-            aof: ArcSwapOption::empty(),
+            aof: Arc::new(AofSwitch::default()),
             transaction_gate: crossbeam_utils::sync::ShardedLock::new(()),
             loading: Default::default(),
             command_stats: CommandStats::new(names),
@@ -78,6 +78,7 @@ impl ServerState {
             rebind: std::sync::Mutex::new(None),
         };
         state.engine.add_hook(state.watches.clone());
+        state.engine.add_hook(state.aof.clone());
         state.apply_cache_settings(&state.config.load());
         state
     }
@@ -92,29 +93,30 @@ impl ServerState {
 
     /// The AOF, while persistence is on.
     pub fn aof(&self) -> Option<Arc<Aof>> {
-        self.aof.load_full()
+        self.aof.current()
     }
 
     /// Starts logging every change to `aof` (after replay, so replayed commands are
     /// not logged again).
     pub fn install_aof(&self, aof: Arc<Aof>) {
-        self.engine.add_hook(aof.clone());
-        self.aof.store(Some(aof));
+        self.aof.turn_on(aof);
     }
 
     /// Stops logging to the AOF, flushing and closing it (`CONFIG SET appendonly
     /// no`, shutdown). Returns whether one was on.
     pub fn close_aof(&self) -> bool {
-        let Some(aof) = self.aof.swap(None) else { return false };
-        let hook: Arc<dyn ChangeHook> = aof.clone();
-        self.engine.hooks().changes.remove(&hook);
+        let Some(aof) = self.aof.turn_off() else { return false };
         aof.close();
         true
     }
 
     /// The AOF's error while it is failing (writes then get `-MISCONF`).
+    #[inline]
     pub fn aof_failure(&self) -> Option<String> {
-        self.aof.load().as_ref().and_then(|aof| aof.status().failure())
+        if !self.aof.is_on() {
+            return None;
+        }
+        self.aof.current().and_then(|aof| aof.status().failure())
     }
 
     /// `hz`: how many times a second the background cycle (active expiry) runs.

@@ -10,7 +10,10 @@ pub mod commit;
 pub mod file;
 pub mod replay;
 pub mod rewrite;
+mod switch;
 mod writer;
+
+pub use switch::AofSwitch;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};

@@ -67,6 +67,7 @@ fn pack(access_ms: u64, counter: u8, decayed_min: u64, generation: u8) -> u64 {
 
 /// The LFU counter after decay for the minutes it has been idle (Redis's
 /// `LFUDecrAndReturn`).
+#[inline]
 pub fn frequency(meta: u64, now_ms: u64, lfu: LfuTuning) -> u8 {
     let decay = lfu.decay_minutes as u64;
     let elapsed = (minutes(now_ms) + 0x10000 - decayed_at(meta)) & 0xFFFF;
@@ -91,6 +92,7 @@ fn log_increment(counter: u8, lfu: LfuTuning) -> u8 {
 
 /// The metadata of a value just written; `previous` is the replaced value's, whose
 /// frequency carries over (as Redis keeps it on overwrite).
+#[inline]
 pub fn fresh(previous: Option<u64>, now_ms: u64, lfu: LfuTuning) -> u64 {
     match previous {
         Some(old) => {
@@ -102,6 +104,7 @@ pub fn fresh(previous: Option<u64>, now_ms: u64, lfu: LfuTuning) -> u64 {
 }
 
 /// Records an access: the LRU clock, and one logarithmic LFU increment.
+#[inline]
 pub fn touch(meta: &AtomicU64, now_ms: u64, lfu: LfuTuning) {
     let old = meta.load(Ordering::Relaxed);
     let count = log_increment(frequency(old, now_ms, lfu), lfu);

@@ -2,21 +2,35 @@
 //! and later notifications, tracking and wake-ups) and the evictor.
 
 use std::cell::Cell;
-use std::sync::Arc;
-
-use arc_swap::ArcSwap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::change::{Change, ChangeHook};
 use super::evict::Evictor;
 
+/// How many hooks can be registered (the AOF, `WATCH`, and the rooms to come:
+/// notifications, tracking, blocking, with room to spare).
+const MAX_HOOKS: usize = 16;
+
 /// The registered change hooks, shared by all sixteen databases.
+///
+/// Append-only: a hook stays registered for the engine's life (one that can be
+/// switched off, like the AOF, decides inside itself). So handing a change to the
+/// hooks costs one atomic load for the count and one per hook, and no shared
+/// counter is touched on the write path.
 pub struct ChangeHooks {
-    hooks: ArcSwap<Vec<Arc<dyn ChangeHook>>>,
+    hooks: [OnceLock<Arc<dyn ChangeHook>>; MAX_HOOKS],
+    len: AtomicUsize,
+    adding: Mutex<()>,
 }
 
 impl Default for ChangeHooks {
     fn default() -> Self {
-        ChangeHooks { hooks: ArcSwap::from_pointee(Vec::new()) }
+        ChangeHooks {
+            hooks: std::array::from_fn(|_| OnceLock::new()),
+            len: AtomicUsize::new(0),
+            adding: Mutex::new(()),
+        }
     }
 }
 
@@ -27,23 +41,27 @@ thread_local! {
 
 impl ChangeHooks {
     /// Adds a hook; it sees every change applied from now on.
+    ///
+    /// # Panics
+    /// With more than 16 hooks (a fixed number of rooms registers them).
     pub fn add(&self, hook: Arc<dyn ChangeHook>) {
-        self.hooks.rcu(|hooks| {
-            let mut next = Vec::clone(hooks);
-            next.push(hook.clone());
-            next
-        });
+        let _serialised = crate::sync::lock(&self.adding);
+        let at = self.len.load(Ordering::Acquire);
+        assert!(at < MAX_HOOKS, "more than {MAX_HOOKS} change hooks");
+        let _ = self.hooks[at].set(hook);
+        self.len.store(at + 1, Ordering::Release);
     }
 
-    /// Removes a hook added before (compared by address).
-    pub fn remove(&self, hook: &Arc<dyn ChangeHook>) {
-        self.hooks.rcu(|hooks| hooks.iter().filter(|h| !Arc::ptr_eq(h, hook)).cloned().collect::<Vec<_>>());
+    /// The registered hooks, in registration order.
+    #[inline]
+    fn iter(&self) -> impl Iterator<Item = &Arc<dyn ChangeHook>> {
+        self.hooks[..self.len.load(Ordering::Acquire)].iter().filter_map(OnceLock::get)
     }
 
     /// Hands `change` to every hook, in registration order.
     #[inline]
     pub fn emit(&self, change: &Change<'_>) {
-        for hook in self.hooks.load().iter() {
+        for hook in self.iter() {
             hook.on_change(change);
         }
     }
@@ -63,14 +81,14 @@ impl ChangeHooks {
             fn drop(&mut self) {
                 GROUP_DEPTH.with(|depth| depth.set(depth.get() - 1));
                 if self.1 {
-                    for hook in self.0.hooks.load().iter() {
+                    for hook in self.0.iter() {
                         hook.end_group();
                     }
                 }
             }
         }
         if outermost {
-            for hook in self.hooks.load().iter() {
+            for hook in self.iter() {
                 hook.begin_group();
             }
         }

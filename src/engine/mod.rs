@@ -179,6 +179,7 @@ impl KvEngine {
             // `new`), as Redis's RENAME and COPY … REPLACE do.
             target.remove();
             target.put(entry);
+            target.announce_new();
             let mut happened = Vec::with_capacity(2);
             if let (false, Some(event)) = (plan.keep_source, plan.events.0) {
                 happened.push(KeyEvent { db: plan.from, key: plan.source, event });

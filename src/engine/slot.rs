@@ -2,6 +2,7 @@
 //! locked — the one door through which every write goes, and through which every
 //! change is recorded.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use super::change::{events, Change, Event, KeyEvent, Scope};
@@ -31,6 +32,10 @@ pub struct Slot<'a> {
     found: Option<Found>,
     /// Whether the key had a TTL when the slot opened (after lazy expiry).
     had_ttl: bool,
+    /// The slot created the key and has not notified it as `new` yet: the event
+    /// goes with the slot's next record (one hand-off to the hooks instead of two),
+    /// or out on its own when the slot closes.
+    pending_new: Cell<bool>,
 }
 
 impl<'a> Slot<'a> {
@@ -55,7 +60,17 @@ impl<'a> Slot<'a> {
                 found = Some(at);
             }
         }
-        let mut slot = Slot { keyspace, table, hash, shard, key, now_ms, found, had_ttl: false };
+        let mut slot = Slot {
+            keyspace,
+            table,
+            hash,
+            shard,
+            key,
+            now_ms,
+            found,
+            had_ttl: false,
+            pending_new: Cell::new(false),
+        };
         slot.had_ttl = slot.get().is_some_and(|e| e.expire_at_ms().is_some());
         slot
     }
@@ -161,7 +176,7 @@ impl<'a> Slot<'a> {
         self.keyspace.hooks.evictor.on_insert(self.keyspace.index(), self.key);
         let map = self.keyspace.map();
         self.found = Some(table::insert_new(self.table, self.hash, entry, |k| map.rehash(k)));
-        self.notify(events::NEW);
+        self.pending_new.set(true);
     }
 
     /// The entry's access metadata, if the key is present.
@@ -183,8 +198,25 @@ impl<'a> Slot<'a> {
     #[inline]
     pub fn record(&self, event: Event, effect: &[&[u8]]) {
         let db = self.keyspace.index();
-        let keys = [KeyEvent { db, key: self.key, event }];
-        self.keyspace.emit(&Change { db, effect, keys: &keys, scope: Scope::Keys });
+        let happened = KeyEvent { db, key: self.key, event };
+        if self.pending_new.replace(false) {
+            // A key this slot created: `new` first, as Redis's `dbAdd` notifies it.
+            let keys = [KeyEvent { event: events::NEW, ..happened }, happened];
+            self.keyspace.emit(&Change { db, effect, keys: &keys, scope: Scope::Keys });
+        } else {
+            self.keyspace.emit(&Change { db, effect, keys: &[happened], scope: Scope::Keys });
+        }
+    }
+
+    /// Notifies a key this slot created as `new` now, if it has not been yet: for a
+    /// change recorded beside the slot rather than through it (`RENAME`'s), which
+    /// must come after the `new`.
+    pub fn announce_new(&self) {
+        if self.pending_new.replace(false) {
+            let db = self.keyspace.index();
+            let keys = [KeyEvent { db, key: self.key, event: events::NEW }];
+            self.keyspace.emit(&Change { db, effect: &[], keys: &keys, scope: Scope::Keys });
+        }
     }
 
     /// Records an event that needs no record of its own (`expire` after a `SET … EX`
@@ -199,7 +231,14 @@ impl Drop for Slot<'_> {
     fn drop(&mut self) {
         if self.get().and_then(Entry::collection).is_some_and(|c| c.is_empty()) {
             self.remove();
-            self.notify(events::DEL);
+            // A key created and emptied by the same slot never was, as far as
+            // anyone could see.
+            if !self.pending_new.replace(false) {
+                self.notify(events::DEL);
+            }
+        }
+        if self.get().is_some() {
+            self.announce_new();
         }
         let has_ttl = self.get().is_some_and(|e| e.expire_at_ms().is_some());
         self.keyspace.ttl_changed(self.shard, self.had_ttl, has_ttl);
