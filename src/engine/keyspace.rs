@@ -480,13 +480,6 @@ impl WriteView<'_> {
         self.keyspace.emit(&Change { db, effect, keys: &keys, scope: Scope::Keys });
     }
 
-    /// Records the effect of a multi-key change whose keys were notified one by one
-    /// (`Slot::notify`), as one record.
-    pub fn log(&self, effect: &[&[u8]]) {
-        let db = self.keyspace.index();
-        self.keyspace.emit(&Change { db, effect, keys: &[], scope: Scope::Keys });
-    }
-
     /// Records a change whose keys each have their own event.
     pub fn record_events(&self, effect: &[&[u8]], keys: &[KeyEvent<'_>]) {
         let db = self.keyspace.index();

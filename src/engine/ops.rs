@@ -1,7 +1,7 @@
 //! Read-modify-write operations whose atomicity the rest of the server relies on,
 //! kept in the engine so the loom models in `loom-tests/` check exactly this code.
 
-use super::change::events;
+use super::change::{events, KeyEvent};
 use super::{Keyspace, WrongType};
 use crate::number::parse_i64;
 
@@ -67,15 +67,21 @@ impl Keyspace {
     /// records `effect` as one change: no reader sees some pairs without the others.
     pub fn set_many(&self, pairs: &[(&[u8], &[u8])], now_ms: u64, effect: &[&[u8]]) {
         self.write_many(pairs.iter().map(|(k, _)| *k), now_ms, |view| {
-            // Key by key, as Redis notifies them (`new a`, `set a`, `new b` …); the
-            // effect is one record.
-            for (key, value) in pairs {
-                view.with_slot(key, |slot| {
+            let db = view.db();
+            // One record, its keys in the order Redis notifies them: `new a`, `set a`,
+            // `new b` …
+            let mut happened = Vec::with_capacity(pairs.len() * 2);
+            for &(key, value) in pairs {
+                let created = view.with_slot(key, |slot| {
                     slot.set(value, None);
-                    slot.notify(events::SET);
+                    slot.take_new()
                 });
+                if created == Some(true) {
+                    happened.push(KeyEvent { db, key, event: events::NEW });
+                }
+                happened.push(KeyEvent { db, key, event: events::SET });
             }
-            view.log(effect);
+            view.record_events(effect, &happened);
         });
     }
 

@@ -208,6 +208,13 @@ impl<'a> Slot<'a> {
         }
     }
 
+    /// Whether this slot created the key and has not notified it as `new` yet; the
+    /// caller takes the event over (a multi-key record lists it with the others, in
+    /// Redis's order).
+    pub fn take_new(&self) -> bool {
+        self.pending_new.replace(false)
+    }
+
     /// Notifies a key this slot created as `new` now, if it has not been yet: for a
     /// change recorded beside the slot rather than through it (`RENAME`'s), which
     /// must come after the `new`.

@@ -221,9 +221,12 @@ fn writes_report_their_records_with_keys_and_events() {
     assert_eq!(
         seen,
         vec![
-            (2, vec![], key_events(&[(2, "x", "new"), (2, "x", "set")]), vec![]),
-            (2, vec![], key_events(&[(2, "y", "new"), (2, "y", "set")]), vec![]),
-            (2, args(&["MSET", "x", "1", "y", "2"]), vec![], vec![]),
+            (
+                2,
+                args(&["MSET", "x", "1", "y", "2"]),
+                key_events(&[(2, "x", "new"), (2, "x", "set"), (2, "y", "new"), (2, "y", "set")]),
+                vec![],
+            ),
             (2, args(&["INCRBY", "x", "5"]), key_events(&[(2, "x", "incrby")]), vec![]),
             (2, vec![], key_events(&[(2, "t", "new")]), vec![]),
             (2, args(&["DEL", "t"]), key_events(&[(2, "t", "expired")]), vec![]),

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use super::args::{self, as_slices};
 use super::spec::{CommandSpec, KeySpec};
 use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
-use crate::engine::{events, Slot};
+use crate::engine::{events, KeyEvent, Slot};
 
 mod counters;
 
@@ -391,15 +391,21 @@ pub fn msetnx(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let set = ctx.db().write_many(keys.iter().copied(), ctx.now_ms, |view| {
         let any_exists = keys.iter().any(|k| view.with_slot(k, |slot| slot.get().is_some()).unwrap_or(false));
         if !any_exists {
+            let db = view.db();
+            let mut happened = Vec::with_capacity(pairs.len());
             for pair in pairs.chunks_exact(2) {
-                view.with_slot(&pair[0], |slot| {
+                let created = view.with_slot(&pair[0], |slot| {
                     slot.set(&pair[1], None);
-                    slot.notify(events::SET);
+                    slot.take_new()
                 });
+                if created == Some(true) {
+                    happened.push(KeyEvent { db, key: &pair[0][..], event: events::NEW });
+                }
+                happened.push(KeyEvent { db, key: &pair[0][..], event: events::SET });
             }
             let mut effect = as_slices(args.all());
             effect[0] = b"MSET";
-            view.log(&effect);
+            view.record_events(&effect, &happened);
         }
         !any_exists
     });
