@@ -33,6 +33,7 @@ mod reference;
 use std::collections::BTreeSet;
 
 use common::{missing_tool, Proto, RawConn, Server};
+use ferrum_kv::command::introspection::CATEGORY_ORDER;
 use reference::RedisServer;
 
 /// FerrumKV's subcommands that came after Redis 7.0, with their `COMMAND INFO`
@@ -147,34 +148,10 @@ const INFO_REQUESTS: &[&str] = &[
     "nosuch get config|set",
 ];
 
-/// Every ACL category Redis 7.0 has, and a few spellings.
-const CATEGORIES: &[&str] = &[
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-    "STRING",
-    "Connection",
-    "nosuch",
-    "@string",
-];
+/// Spellings of categories to ask for besides every category Redis 7.0 has
+/// ([`CATEGORY_ORDER`]): case does not matter, unknown and `@`-prefixed names list
+/// nothing.
+const ODD_CATEGORIES: &[&str] = &["STRING", "Connection", "nosuch", "@string"];
 
 /// Patterns for `COMMAND LIST FILTERBY PATTERN`.
 const PATTERNS: &[&str] = &["*", "*|*", "client*", "CLIENT|*", "*|help", "g?t", "[a-c]*", "*ex*", "nosuch"];
@@ -499,7 +476,7 @@ fn command_list_and_count_match_redis() {
         }
     };
     check("COMMAND LIST".to_string(), &["COMMAND", "LIST"], &mut theirs, &mut ours);
-    for category in CATEGORIES {
+    for category in CATEGORY_ORDER.iter().chain(ODD_CATEGORIES) {
         let args = ["COMMAND", "LIST", "FILTERBY", "ACLCAT", category];
         check(args.join(" "), &args, &mut theirs, &mut ours);
     }

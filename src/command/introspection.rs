@@ -26,8 +26,8 @@ const CONNECTION: &[&str] = &["connection"];
 /// them in its hash table's order).
 pub const OUTPUT_ORDER: &[&str] = &["nondeterministic_output_order"];
 
-/// ACL categories in Redis's order, for `COMMAND INFO`.
-const CATEGORY_ORDER: [&str; 21] = [
+/// Redis 7.0's ACL categories in its order, as `COMMAND INFO` lists a command's.
+pub const CATEGORY_ORDER: [&str; 21] = [
     "keyspace",
     "read",
     "write",
