@@ -45,7 +45,6 @@ bench_tmp compare-builds
 cp "$BIN_A" "$TMP/a"
 cp "$BIN_B" "$TMP/b"
 
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 CLK_TCK=$(getconf CLK_TCK)
 
 declare -A OPS CPU

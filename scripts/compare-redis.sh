@@ -73,9 +73,6 @@ read -r -a FERRUM_EXTRA <<<"${FERRUM_ARGS:-}"
 CLK_TCK=$(getconf CLK_TCK)
 NCPU=$(nproc)
 
-# CPU ticks (utime + stime) of a process; the fields after the ")" that ends comm
-# start at field 3, so utime (14) and stime (15) are the 12th and 13th of them.
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 # Busy and total jiffies of the whole machine.
 machine_ticks() { awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6 }' /proc/stat; }
 # Wait (at most QUIET_WAIT s) until the machine is mostly idle for half a second:

@@ -25,6 +25,10 @@ note() { NOTES+=("$*"); echo "  note: $*" >&2; }
 log() { echo "$*" >&2; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# cpu_ticks PID: CPU ticks (utime + stime) the process has used; the fields after
+# the ")" that ends comm start at field 3, so utime (14) and stime (15) are the 12th
+# and 13th of them.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
 # start NAME CMD...: runs a server in the background (output in $TMP/NAME.log),
 # sets SERVER_PID.

@@ -113,10 +113,13 @@ impl ServerState {
     /// The AOF's error while it is failing (writes then get `-MISCONF`).
     #[inline]
     pub fn aof_failure(&self) -> Option<String> {
-        if !self.aof.is_on() {
-            return None;
-        }
-        self.aof.current().and_then(|aof| aof.status().failure())
+        self.aof.with(|aof| aof.status().failure()).flatten()
+    }
+
+    /// Whether an AOF is on with `appendfsync always` (replies wait for its fsync).
+    #[inline]
+    pub fn aof_fsyncs_always(&self) -> bool {
+        self.aof.with(|aof| aof.status().policy() == crate::config::FsyncPolicy::Always) == Some(true)
     }
 
     /// `hz`: how many times a second the background cycle (active expiry) runs.

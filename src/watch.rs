@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::engine::{Change, ChangeHook, EventClass, Scope};
+use crate::engine::{Change, ChangeHook, EventClass, Scope, DATABASES};
 use crate::sync::lock;
 
 /// One client watching one key.
@@ -34,11 +34,25 @@ struct Watcher {
 /// A watched key: its database and its bytes.
 pub type WatchedKey = (usize, Box<[u8]>);
 
+/// The watchers of one database's keys.
+type Watched = HashMap<Box<[u8]>, Vec<Watcher>>;
+
 /// Watched keys by database and key.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WatchRegistry {
     watched: AtomicUsize,
-    keys: Mutex<HashMap<WatchedKey, Vec<Watcher>>>,
+    /// One map per database, so a change finds its key by the bytes it has,
+    /// without copying them.
+    keys: Mutex<[Watched; DATABASES]>,
+}
+
+impl Default for WatchRegistry {
+    fn default() -> Self {
+        WatchRegistry {
+            watched: AtomicUsize::new(0),
+            keys: Mutex::new(std::array::from_fn(|_| HashMap::new())),
+        }
+    }
 }
 
 impl WatchRegistry {
@@ -46,7 +60,8 @@ impl WatchRegistry {
     /// when the key changes; `expired` says the key is stored but already expired.
     pub fn watch(&self, db: usize, key: &[u8], client: u64, dirty: &Arc<AtomicBool>, expired: bool) {
         let mut keys = lock(&self.keys);
-        let watchers = keys.entry((db, key.into())).or_default();
+        let Some(map) = keys.get_mut(db) else { return };
+        let watchers = map.entry(key.into()).or_default();
         if !watchers.iter().any(|w| w.client == client) {
             watchers.push(Watcher { client, dirty: dirty.clone(), expired });
             self.watched.fetch_add(1, Ordering::SeqCst);
@@ -58,8 +73,9 @@ impl WatchRegistry {
         if keys.is_empty() {
             return;
         }
-        let mut map = lock(&self.keys);
-        for key in keys {
+        let mut maps = lock(&self.keys);
+        for (db, key) in keys {
+            let Some(map) = maps.get_mut(*db) else { continue };
             if let Some(watchers) = map.get_mut(key) {
                 let before = watchers.len();
                 watchers.retain(|w| w.client != client);
@@ -74,9 +90,12 @@ impl WatchRegistry {
     /// Of `keys` that `client` watches, those it watched while they were live (the
     /// ones whose expiry since then makes `EXEC` fail).
     pub fn watched_live(&self, client: u64, keys: &[WatchedKey]) -> Vec<WatchedKey> {
-        let map = lock(&self.keys);
+        let maps = lock(&self.keys);
         keys.iter()
-            .filter(|key| map.get(*key).is_some_and(|ws| ws.iter().any(|w| w.client == client && !w.expired)))
+            .filter(|(db, key)| {
+                let watchers = maps.get(*db).and_then(|map| map.get(key));
+                watchers.is_some_and(|ws| ws.iter().any(|w| w.client == client && !w.expired))
+            })
             .cloned()
             .collect()
     }
@@ -97,11 +116,11 @@ impl ChangeHook for WatchRegistry {
         if self.watched.load(Ordering::SeqCst) == 0 {
             return;
         }
-        let mut map = lock(&self.keys);
+        let mut maps = lock(&self.keys);
         for happened in change.keys {
             let removal = matches!(happened.event.class, EventClass::Expired | EventClass::Evicted)
                 || happened.event.name == "del";
-            if let Some(watchers) = map.get_mut(&(happened.db, Box::<[u8]>::from(happened.key))) {
+            if let Some(watchers) = maps.get_mut(happened.db).and_then(|map| map.get_mut(happened.key)) {
                 for watcher in watchers {
                     if watcher.expired && removal {
                         // An already expired key is gone: logically no change.
@@ -113,11 +132,10 @@ impl ChangeHook for WatchRegistry {
             }
         }
         if let Scope::Databases { dbs, existed } = change.scope {
-            for ((db, key), watchers) in map.iter_mut() {
-                if !dbs.contains(db) || !existed(*db, key) {
-                    continue;
-                }
-                for watcher in watchers {
+            let concerned = maps.iter_mut().enumerate().filter(|(db, _)| dbs.contains(db));
+            for (db, map) in concerned {
+                let changed = map.iter_mut().filter(|(key, _)| existed(db, key));
+                for watcher in changed.flat_map(|(_, watchers)| watchers) {
                     if watcher.expired {
                         watcher.expired = false;
                     } else {

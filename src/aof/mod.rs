@@ -219,9 +219,14 @@ impl Aof {
             _ => Some(record),
         });
         if let Some(record) = record {
-            let seq = self.commit.issue();
-            self.send(Message::Record { seq, db, record });
+            self.send_record(db, record);
         }
+    }
+
+    /// Sends one record under the next commit number.
+    fn send_record(&self, db: usize, record: Vec<u8>) {
+        let seq = self.commit.issue();
+        self.send(Message::Record { seq, db, record });
     }
 }
 
@@ -253,9 +258,9 @@ impl ChangeHook for Aof {
         match records.len() {
             0 => {}
             1 => {
-                let (db, record) = records.pop().expect("one record");
-                let seq = self.commit.issue();
-                self.send(Message::Record { seq, db, record });
+                if let Some((db, record)) = records.pop() {
+                    self.send_record(db, record);
+                }
             }
             _ => {
                 let (first_db, last_db) = (records[0].0, records[records.len() - 1].0);

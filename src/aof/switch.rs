@@ -37,6 +37,16 @@ impl AofSwitch {
         self.on.load(Ordering::Relaxed)
     }
 
+    /// Runs `look` on the AOF, while one is on, without taking a reference to it
+    /// (no shared count changes: this runs for every write).
+    #[inline]
+    pub fn with<R>(&self, look: impl FnOnce(&Aof) -> R) -> Option<R> {
+        if !self.is_on() {
+            return None;
+        }
+        self.current.load().as_deref().map(look)
+    }
+
     /// The AOF, while one is on.
     #[inline]
     pub fn current(&self) -> Option<Arc<Aof>> {

@@ -7,7 +7,7 @@
 use bytes::Bytes;
 
 use super::table::{table, Command};
-use super::transaction::{self, Transaction};
+use super::transaction::{self, Queued, Transaction};
 use super::{flags, Args, CommandError, CommandResult, Context, Outcome, REPLIED};
 use crate::config::Config;
 
@@ -38,8 +38,8 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         return REPLIED;
     }
     let config = ctx.state.config.load();
-    let command = match check(ctx, args, &config) {
-        Ok(command) => command,
+    let (command, queueing) = match check(ctx, args, &config) {
+        Ok(checked) => checked,
         Err((command, error)) => {
             if let Some(command) = command {
                 ctx.session.command_stats.record_rejected(command.id);
@@ -47,10 +47,9 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
             return Err(reject(ctx, command, error));
         }
     };
-    if let Some(queued) = ctx.session.multi.as_mut().filter(|_| !transaction::runs_inside_multi(command.spec))
-    {
-        queued.queued.push(args.to_vec());
-        queued.flags |= command.spec.flags;
+    if let Some(transaction) = ctx.session.multi.as_mut().filter(|_| queueing) {
+        transaction.queued.push(Queued { command, args: args.to_vec() });
+        transaction.flags |= command.spec.flags;
         ctx.out.simple("QUEUED");
         return REPLIED;
     }
@@ -70,13 +69,14 @@ fn reject(ctx: &mut Context<'_>, command: Option<&Command>, error: CommandError)
     error
 }
 
-/// Finds the command and checks it may run now; on failure, the command (if it was
-/// found) and the error.
+/// Finds the command and checks it may run now: the command, and whether it is to
+/// be queued (inside `MULTI`); on failure, the command (if it was found) and the
+/// error.
 fn check(
     ctx: &mut Context<'_>,
     args: &[Bytes],
     config: &Config,
-) -> Result<&'static Command, (Option<&'static Command>, CommandError)> {
+) -> Result<(&'static Command, bool), (Option<&'static Command>, CommandError)> {
     let command = resolve(args).map_err(|e| (None, e))?;
     let spec = command.spec;
     let fail = |error| Err((Some(command), error));
@@ -112,7 +112,7 @@ fn check(
             ));
         }
     }
-    Ok(command)
+    Ok((command, queueing))
 }
 
 /// Looks the command (and its subcommand) up and checks the arity.
@@ -120,15 +120,9 @@ fn resolve(args: &[Bytes]) -> Result<&'static Command, CommandError> {
     let table = table();
     let mut command = table.lookup(&args[0]).ok_or_else(|| unknown_command(args))?;
     if !command.spec.subcommands.is_empty() && args.len() >= 2 {
-        command = table.subcommand(command, &args[1]).ok_or_else(|| {
-            let sub: String = String::from_utf8_lossy(&args[1]).chars().take(128).collect();
-            CommandError::Other(
-                format!(
-                    "ERR unknown subcommand '{sub}'. Try {} HELP.",
-                    command.spec.name.to_ascii_uppercase()
-                )
-                .into(),
-            )
+        command = table.subcommand(command, &args[1]).ok_or_else(|| CommandError::UnknownSubcommand {
+            sub: String::from_utf8_lossy(&args[1]).chars().take(128).collect(),
+            command: command.spec.name,
         })?;
     }
     if !command.spec.accepts(args.len()) {
@@ -140,10 +134,9 @@ fn resolve(args: &[Bytes]) -> Result<&'static Command, CommandError> {
 /// Runs one command of a transaction's queue: it was checked when queued, and
 /// `EXEC` was checked for the queue as a whole, so it runs without the gates (as
 /// Redis's `EXEC` calls each command directly).
-pub(super) fn run_queued(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
-    let command = resolve(args)?;
+pub(super) fn run_queued(ctx: &mut Context<'_>, queued: &Queued) -> CommandResult {
     let config = ctx.state.config.load();
-    run(ctx, command, args, &config)
+    run(ctx, queued.command, &queued.args, &config)
 }
 
 /// Runs a checked command, timing it for the stats and the slow log.
@@ -170,7 +163,7 @@ fn run(ctx: &mut Context<'_>, command: &'static Command, args: &[Bytes], config:
 
 /// Redis's reply to an unknown command: the name and up to 128 characters of the
 /// arguments, each quoted and followed by a space.
-pub fn unknown_command(args: &[Bytes]) -> CommandError {
+fn unknown_command(args: &[Bytes]) -> CommandError {
     let name = String::from_utf8_lossy(&args[0]);
     let name: String = name.chars().take(128).collect();
     let mut shown = String::new();

@@ -18,7 +18,7 @@ pub enum CommandError {
     UnknownSubcommand {
         /// The subcommand as the client wrote it.
         sub: String,
-        /// The command, upper case.
+        /// The command (written upper case).
         command: &'static str,
     },
     /// `ERR syntax error`
@@ -76,7 +76,7 @@ impl fmt::Display for CommandError {
             }
             CommandError::UnknownCommand(line) => f.write_str(line),
             CommandError::UnknownSubcommand { sub, command } => {
-                write!(f, "ERR unknown subcommand '{sub}'. Try {command} HELP.")
+                write!(f, "ERR unknown subcommand '{sub}'. Try {} HELP.", command.to_ascii_uppercase())
             }
             CommandError::Syntax => f.write_str("ERR syntax error"),
             CommandError::NotInteger => f.write_str("ERR value is not an integer or out of range"),

@@ -6,7 +6,7 @@
 use super::args;
 use super::spec::{CommandSpec, KeySpec};
 use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
-use crate::engine::{events, Entry};
+use crate::engine::{events, Entry, Slot};
 
 const KEYSPACE: &[&str] = &["keyspace"];
 const RW: &[KeySpec] = &[KeySpec::one(1, &["RW", "update"])];
@@ -74,6 +74,29 @@ fn parse_condition(args: &mut Args<'_>) -> Result<Condition, CommandError> {
 }
 
 /// The four `EXPIRE` commands: `in_seconds` for the unit, `absolute` for `…AT`.
+/// Makes the slot's key (which exists) expire at `at`, absolute Unix ms, recorded
+/// as the `PEXPIREAT` that replays it.
+pub(super) fn set_ttl(slot: &mut Slot<'_>, at: u64) {
+    if let Some(entry) = slot.get_mut() {
+        entry.set_expire_at_ms(Some(at));
+    }
+    let mut text = itoa::Buffer::new();
+    slot.record(events::EXPIRE, &[b"PEXPIREAT", slot.key(), text.format(at).as_bytes()]);
+}
+
+/// Removes the TTL of the slot's key, recorded as `PERSIST`; false if it had none
+/// (or the key is missing).
+pub(super) fn clear_ttl(slot: &mut Slot<'_>) -> bool {
+    if slot.get().and_then(Entry::expire_at_ms).is_none() {
+        return false;
+    }
+    if let Some(entry) = slot.get_mut() {
+        entry.set_expire_at_ms(None);
+    }
+    slot.record(events::PERSIST, &[b"PERSIST", slot.key()]);
+    true
+}
+
 fn expire_generic(
     ctx: &mut Context<'_>,
     args: &mut Args<'_>,
@@ -104,10 +127,8 @@ fn expire_generic(
         if at <= now as i64 {
             slot.remove();
             slot.record(events::DEL, &[b"DEL", key]);
-        } else if let Some(entry) = slot.get_mut() {
-            entry.set_expire_at_ms(Some(at as u64));
-            let at = itoa::Buffer::new().format(at).to_owned();
-            slot.record(events::EXPIRE, &[b"PEXPIREAT", key, at.as_bytes()]);
+        } else {
+            set_ttl(slot, at as u64);
         }
         true
     });
@@ -138,16 +159,7 @@ pub fn pexpireat(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// `PERSIST key`: 1 if a TTL was removed, 0 otherwise.
 pub fn persist(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let removed = ctx.db().write(key, ctx.now_ms, |slot| {
-        if slot.get().and_then(Entry::expire_at_ms).is_none() {
-            return false;
-        }
-        if let Some(entry) = slot.get_mut() {
-            entry.set_expire_at_ms(None);
-        }
-        slot.record(events::PERSIST, &[b"PERSIST", key]);
-        true
-    });
+    let removed = ctx.db().write(key, ctx.now_ms, clear_ttl);
     ctx.out.integer(removed as i64);
     REPLIED
 }

@@ -3,7 +3,7 @@
 //! reported as Redis 7.0 reports them.
 
 use super::args::{self, is};
-use super::spec::{BeginSearch, CommandSpec, FindKeys};
+use super::spec::{BeginSearch, CommandSpec, FindKeys, FoundKeys};
 use super::table::{table, Command};
 use super::{flags, flags::*, Args, CommandError, CommandResult, Context, REPLIED};
 use crate::glob::glob_match;
@@ -139,23 +139,20 @@ fn write_info(out: &mut ReplyWriter, command: &Command) {
         }
         out.bulk(b"find_keys");
         out.map(2);
-        match key_spec.find {
+        let (kind, fields) = match key_spec.find {
             FindKeys::Range { last, step, limit } => {
-                map_entry_str(out, "type", "range");
-                out.bulk(b"spec");
-                out.map(3);
-                map_entry_int(out, "lastkey", last as i64);
-                map_entry_int(out, "keystep", step as i64);
-                map_entry_int(out, "limit", limit as i64);
+                ("range", [("lastkey", last as i64), ("keystep", step as i64), ("limit", limit as i64)])
             }
-            FindKeys::KeyNum { count_at, first, step } => {
-                map_entry_str(out, "type", "keynum");
-                out.bulk(b"spec");
-                out.map(3);
-                map_entry_int(out, "keynumidx", count_at as i64);
-                map_entry_int(out, "firstkey", first as i64);
-                map_entry_int(out, "keystep", step as i64);
-            }
+            FindKeys::KeyNum { count_at, first, step } => (
+                "keynum",
+                [("keynumidx", count_at as i64), ("firstkey", first as i64), ("keystep", step as i64)],
+            ),
+        };
+        map_entry_str(out, "type", kind);
+        out.bulk(b"spec");
+        out.map(fields.len());
+        for (name, value) in fields {
+            map_entry_int(out, name, value);
         }
     }
     let subcommands: Vec<&Command> = table().subcommands_of(command).collect();
@@ -269,9 +266,10 @@ fn list(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     REPLIED
 }
 
-/// The keys of the command in `args` (`COMMAND GETKEYS …`), with Redis's errors:
-/// `None` when the command has none but they are optional.
-fn keys_of<'a>(args: &Args<'a>) -> Result<(Vec<usize>, &'static Command), CommandError> {
+/// The keys of the command in `args` (`COMMAND GETKEYS …`), each with the key spec
+/// that found it, with Redis's errors: none when the command has none but they are
+/// optional.
+fn keys_of<'a>(args: &Args<'a>) -> Result<(FoundKeys, &'static Command), CommandError> {
     let request = args.rest();
     let table = table();
     // As Redis's `lookupCommand`: a container's second argument names its subcommand.
@@ -286,7 +284,7 @@ fn keys_of<'a>(args: &Args<'a>) -> Result<(Vec<usize>, &'static Command), Comman
     if !command.spec.accepts(request.len()) {
         return Err(CommandError::err("Invalid number of arguments specified for command"));
     }
-    match command.spec.key_positions(request) {
+    match command.spec.keys_with_specs(request) {
         Some(positions) => Ok((positions, command)),
         None if command.spec.has(NO_MANDATORY_KEYS) => Ok((Vec::new(), command)),
         None => Err(CommandError::err("Invalid arguments specified for command")),
@@ -298,7 +296,7 @@ fn getkeys(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (positions, _) = keys_of(args)?;
     let request = args.rest();
     ctx.out.array(positions.len());
-    for position in positions {
+    for (position, _) in positions {
         ctx.out.bulk(&request[position]);
     }
     REPLIED
@@ -309,20 +307,11 @@ fn getkeys(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 fn getkeys_and_flags(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (positions, command) = keys_of(args)?;
     let request = args.rest();
-    // Which spec each position came from: walk the specs as `key_positions` does.
-    let mut flagged = Vec::new();
-    for key_spec in command.spec.keys {
-        let single =
-            CommandSpec { keys: std::slice::from_ref(key_spec), ..CommandSpec::new("", -1, 0, help) };
-        for position in single.key_positions(request).unwrap_or_default() {
-            flagged.push((position, command.spec.flags_of_keys(key_spec, request)));
-        }
-    }
     ctx.out.array(positions.len());
-    for position in positions {
+    for (position, key_spec) in positions {
         ctx.out.array(2);
         ctx.out.bulk(&request[position]);
-        let flags = flagged.iter().find(|(p, _)| *p == position).map_or(&[][..], |(_, f)| *f);
+        let flags = command.spec.flags_of_keys(key_spec, request);
         ctx.out.set(flags.len());
         for flag in flags {
             ctx.out.simple(flag);

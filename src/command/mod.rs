@@ -28,10 +28,8 @@ pub mod transaction;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
-
 pub use args::Args;
-pub use dispatch::{execute, unknown_command};
+pub use dispatch::execute;
 pub use error::{CommandError, CommandResult};
 pub use spec::{BeginSearch, CommandSpec, FindKeys, Flags, KeySpec};
 pub use table::{table, Command};
@@ -135,7 +133,7 @@ pub enum Outcome {
     /// Run these queued commands with no other client's command in between
     /// (`EXEC`): the connection takes the transaction gate exclusively and calls
     /// [`transaction::run_transaction`].
-    RunExclusive(Vec<Vec<Bytes>>),
+    RunExclusive(Vec<transaction::Queued>),
     /// The client waits (`WAIT`, and the blocking commands): nothing more of its
     /// pipeline runs until the wait ends.
     Block(Block),

@@ -288,6 +288,12 @@ impl CommandSpec {
     /// the arguments do not fit them (a count that is not a number, keys past the
     /// end).
     pub fn key_positions(&self, args: &[impl AsRef<[u8]>]) -> Option<Vec<usize>> {
+        Some(self.keys_with_specs(args)?.into_iter().map(|(position, _)| position).collect())
+    }
+
+    /// [`CommandSpec::key_positions`], each with the key spec that found it (for
+    /// `COMMAND GETKEYSANDFLAGS`).
+    pub fn keys_with_specs(&self, args: &[impl AsRef<[u8]>]) -> Option<FoundKeys> {
         let argc = args.len();
         let mut positions = Vec::new();
         for spec in self.keys {
@@ -332,11 +338,14 @@ impl CommandSpec {
             if last >= argc as isize || last < first as isize || first >= argc {
                 return None;
             }
-            positions.extend((first..=last as usize).step_by(step.max(1)));
+            positions.extend((first..=last as usize).step_by(step.max(1)).map(|position| (position, spec)));
         }
         Some(positions)
     }
 }
+
+/// The keys a request names: each position with the key spec that found it.
+pub type FoundKeys = Vec<(usize, &'static KeySpec)>;
 
 #[cfg(test)]
 mod tests {

@@ -58,7 +58,7 @@ impl CommandTable {
         };
         for spec in families.iter().flat_map(|family| family.iter()) {
             assert!(spec.name.len() <= MAX_NAME && !spec.name.is_empty(), "command name {:?}", spec.name);
-            assert!(table.find(spec.name.as_bytes()).is_none(), "command {} declared twice", spec.name);
+            assert!(table.lookup(spec.name.as_bytes()).is_none(), "command {} declared twice", spec.name);
             let id = table.push(spec, None, spec.name.to_string());
             table.buckets[bucket(spec.name.len(), spec.name.as_bytes()[0])].push(id);
             for sub in spec.subcommands {
@@ -81,7 +81,9 @@ impl CommandTable {
         id
     }
 
-    fn find(&self, name: &[u8]) -> Option<&Command> {
+    /// The top-level command called `name` (any case).
+    #[inline]
+    pub fn lookup(&self, name: &[u8]) -> Option<&Command> {
         let (&first, _) = name.split_first()?;
         if name.len() > MAX_NAME {
             return None;
@@ -90,12 +92,6 @@ impl CommandTable {
             .iter()
             .map(|&id| &self.commands[id])
             .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
-    }
-
-    /// The top-level command called `name` (any case).
-    #[inline]
-    pub fn lookup(&self, name: &[u8]) -> Option<&Command> {
-        self.find(name)
     }
 
     /// The subcommand `name` (any case) of `parent`.

@@ -16,6 +16,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 
 use super::spec::{CommandSpec, KeySpec};
+use super::table::Command;
 use super::{flags::*, Args, CommandError, CommandResult, Context, Outcome, TimeoutReply, REPLIED};
 
 /// The transaction family.
@@ -32,11 +33,21 @@ pub static SPECS: &[CommandSpec] = &[
         .categories(&["transaction"]),
 ];
 
+/// One command of a transaction's queue: the command it was looked up as when it
+/// was queued (so `EXEC` does not look it up again), and its arguments.
+#[derive(Debug)]
+pub struct Queued {
+    /// The command, checked when it was queued.
+    pub command: &'static Command,
+    /// The request, name included.
+    pub args: Vec<Bytes>,
+}
+
 /// A transaction being queued after `MULTI`.
 #[derive(Debug, Default)]
 pub struct Transaction {
     /// The queued commands, in order.
-    pub queued: Vec<Vec<Bytes>>,
+    pub queued: Vec<Queued>,
     /// A command failed to queue: `EXEC` must abort.
     pub failed: bool,
     /// The union of the queued commands' flags (`EXEC` is refused over `maxmemory`
@@ -131,7 +142,7 @@ fn watch_failed(ctx: &Context<'_>) -> bool {
 /// changed, otherwise an array of every command's reply. The changes form one group,
 /// logged between `MULTI` and `EXEC` records so a crash never replays half of them.
 /// A blocking command inside acts as its non-blocking form.
-pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Vec<Bytes>>) {
+pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Queued>) {
     let failed = watch_failed(ctx);
     unwatch_all(ctx);
     if failed {
@@ -141,10 +152,10 @@ pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Vec<Bytes>>) {
     ctx.out.array(queued.len());
     let state = ctx.state;
     state.engine.group(|| {
-        for args in &queued {
+        for queued in &queued {
             ctx.session.local_stats.commands += 1;
             let start = ctx.out.len();
-            match super::dispatch::run_queued(ctx, args) {
+            match super::dispatch::run_queued(ctx, queued) {
                 Ok(Outcome::Block(block)) => write_timeout(ctx, block.on_timeout),
                 Ok(_) => {}
                 Err(error) => {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use super::registry::{lookup, params};
-use super::values::quote;
+use super::values::{quote, split_words};
 
 /// One setting given on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,10 +131,8 @@ fn redis_style(args: Vec<OsString>) -> Vec<OsString> {
     for (i, arg) in args.into_iter().enumerate() {
         let text = arg.to_string_lossy();
         if i > 0 && text.starts_with("--") && text.contains([' ', '\t']) {
-            if let Some(split) = crate::protocol::inline::split_args(text.as_bytes()) {
-                words.extend(
-                    split.into_iter().map(|w| OsString::from(String::from_utf8_lossy(&w).into_owned())),
-                );
+            if let Some(split) = split_words(text.as_bytes()) {
+                words.extend(split.into_iter().map(OsString::from));
                 continue;
             }
         }
@@ -166,11 +164,8 @@ fn redis_style(args: Vec<OsString>) -> Vec<OsString> {
 }
 
 /// The words [`redis_style`] joined into one value (none for a bare flag).
-fn split_words(joined: &str) -> Vec<String> {
-    match crate::protocol::inline::split_args(joined.as_bytes()) {
-        Some(words) => words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned()).collect(),
-        None => vec![joined.to_string()],
-    }
+fn joined_words(joined: &str) -> Vec<String> {
+    split_words(joined.as_bytes()).unwrap_or_else(|| vec![joined.to_string()])
 }
 
 /// Every parameter flag's occurrences, in command-line order.
@@ -190,7 +185,7 @@ fn settings(matches: &ArgMatches) -> Vec<Setting> {
                 let at = indices.get(next).copied().unwrap_or(usize::MAX);
                 next += values.len().max(1);
                 let values = match values.as_slice() {
-                    [joined] if param.takes_words() => split_words(joined),
+                    [joined] if param.takes_words() => joined_words(joined),
                     _ => values,
                 };
                 found.push((at, Setting { name: name.to_string(), values }));

@@ -9,8 +9,9 @@ use super::values::{parse_percentiles, parse_replicaof};
 use super::Config;
 
 /// The stored Redis settings (see the module docs); each field is the parameter of
-/// the same name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// the same name. `Default` is every field empty, before the registry's defaults
+/// are applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Compat {
     /// `databases`.
     pub databases: usize,
@@ -132,74 +133,6 @@ pub struct Compat {
     pub rdb_key_save_delay: i32,
     /// `key-load-delay`.
     pub key_load_delay: i32,
-}
-
-impl Compat {
-    /// Every field empty, before the registry's defaults are applied.
-    pub(super) fn blank() -> Compat {
-        Compat {
-            databases: 0,
-            daemonize: false,
-            always_show_logo: false,
-            activerehashing: false,
-            aof_rewrite_incremental_fsync: false,
-            aof_timestamp_enabled: false,
-            aof_use_rdb_preamble: false,
-            appenddirname: String::new(),
-            dbfilename: String::new(),
-            dynamic_hz: false,
-            jemalloc_bg_thread: false,
-            latency_monitor_threshold: 0,
-            latency_tracking: false,
-            latency_tracking_info_percentiles: Percentiles::default(),
-            maxmemory_clients: 0,
-            no_appendfsync_on_rewrite: false,
-            rdbchecksum: false,
-            rdbcompression: false,
-            rdb_del_sync_files: false,
-            rdb_save_incremental_fsync: false,
-            stop_writes_on_bgsave_error: false,
-            replicaof: None,
-            replica_read_only: false,
-            replica_serve_stale_data: false,
-            replica_lazy_flush: false,
-            replica_ignore_maxmemory: false,
-            replica_priority: 0,
-            repl_backlog_size: 0,
-            repl_backlog_ttl: 0,
-            repl_timeout: 0,
-            repl_ping_replica_period: 0,
-            repl_diskless_sync: false,
-            repl_diskless_sync_delay: 0,
-            repl_diskless_sync_max_replicas: 0,
-            repl_diskless_load: "",
-            repl_disable_tcp_nodelay: false,
-            min_replicas_to_write: 0,
-            min_replicas_max_lag: 0,
-            masterauth: String::new(),
-            masteruser: String::new(),
-            tcp_backlog: 0,
-            tcp_keepalive: 0,
-            shutdown_timeout: 0,
-            shutdown_on_sigint: ShutdownFlags::default(),
-            shutdown_on_sigterm: ShutdownFlags::default(),
-            propagation_error_behavior: "",
-            sanitize_dump_payload: "",
-            acl_pubsub_default: "",
-            acllog_max_len: 0,
-            tracking_table_max_keys: 0,
-            enable_debug_command: Permission::default(),
-            enable_module_command: Permission::default(),
-            unixsocket: String::new(),
-            pidfile: String::new(),
-            logfile: String::new(),
-            supervised: "",
-            set_proc_title: false,
-            ignore_warnings: String::new(),
-            rdb_key_save_delay: 0,
-            key_load_delay: 0,
-        }
-    }
 }
 
 const I32: (i128, i128) = (0, i32::MAX as i128);

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::cli::Setting;
 use super::registry::lookup;
+use super::values::split_words;
 use super::{Config, ConfigError};
-use crate::protocol::inline::split_args;
 
 /// Directives Redis 7.0 still accepts in a file and ignores (name, argument
 /// count including the name).
@@ -31,8 +31,7 @@ pub(super) fn apply_text(config: &mut Config, text: &[u8], origin: &str) -> Resu
         }
         let shown = String::from_utf8_lossy(line);
         let fail = |reason: &str| ConfigError(format!("{origin}:{}: '{shown}': {reason}", number + 1));
-        let words = split_args(line).ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
-        let words: Vec<String> = words.iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect();
+        let words = split_words(line).ok_or_else(|| fail("Unbalanced quotes in configuration line"))?;
         apply_directive(config, &words).map_err(|reason| fail(&reason))?;
     }
     Ok(())

@@ -188,6 +188,26 @@ impl KeyspaceEvents {
         | Self::STREAM
         | Self::MODULE;
 
+    /// The type and event classes with their letters, in the order Redis writes
+    /// them (`A` stands for all of them).
+    const CLASSES: [(u32, char); 11] = [
+        (Self::GENERIC, 'g'),
+        (Self::STRING, '$'),
+        (Self::LIST, 'l'),
+        (Self::SET, 's'),
+        (Self::HASH, 'h'),
+        (Self::ZSET, 'z'),
+        (Self::EXPIRED, 'x'),
+        (Self::EVICTED, 'e'),
+        (Self::STREAM, 't'),
+        (Self::MODULE, 'd'),
+        (Self::NEW, 'n'),
+    ];
+
+    /// The channel kinds and key misses with their letters, written after the
+    /// classes.
+    const CHANNELS: [(u32, char); 3] = [(Self::KEYSPACE, 'K'), (Self::KEYEVENT, 'E'), (Self::KEY_MISS, 'm')];
+
     /// Parses a class string such as `KEA` or `Ex` (Redis's
     /// `keyspaceEventsStringToFlags`); `None` for an unknown character.
     pub fn parse(classes: &str) -> Option<KeyspaceEvents> {
@@ -195,21 +215,7 @@ impl KeyspaceEvents {
         for c in classes.chars() {
             flags |= match c {
                 'A' => Self::ALL,
-                'g' => Self::GENERIC,
-                '$' => Self::STRING,
-                'l' => Self::LIST,
-                's' => Self::SET,
-                'h' => Self::HASH,
-                'z' => Self::ZSET,
-                'x' => Self::EXPIRED,
-                'e' => Self::EVICTED,
-                'K' => Self::KEYSPACE,
-                'E' => Self::KEYEVENT,
-                't' => Self::STREAM,
-                'm' => Self::KEY_MISS,
-                'd' => Self::MODULE,
-                'n' => Self::NEW,
-                _ => return None,
+                _ => Self::CLASSES.iter().chain(&Self::CHANNELS).find(|(_, letter)| *letter == c)?.0,
             };
         }
         Some(KeyspaceEvents(flags))
@@ -227,28 +233,13 @@ impl fmt::Display for KeyspaceEvents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let flags = self.0;
         let mut out = String::new();
-        if flags & Self::ALL == Self::ALL {
+        let classes: &[(u32, char)] = if flags & Self::ALL == Self::ALL {
             out.push('A');
+            &[]
         } else {
-            for (bit, c) in [
-                (Self::GENERIC, 'g'),
-                (Self::STRING, '$'),
-                (Self::LIST, 'l'),
-                (Self::SET, 's'),
-                (Self::HASH, 'h'),
-                (Self::ZSET, 'z'),
-                (Self::EXPIRED, 'x'),
-                (Self::EVICTED, 'e'),
-                (Self::STREAM, 't'),
-                (Self::MODULE, 'd'),
-                (Self::NEW, 'n'),
-            ] {
-                if flags & bit != 0 {
-                    out.push(c);
-                }
-            }
-        }
-        for (bit, c) in [(Self::KEYSPACE, 'K'), (Self::KEYEVENT, 'E'), (Self::KEY_MISS, 'm')] {
+            &Self::CLASSES
+        };
+        for &(bit, c) in classes.iter().chain(&Self::CHANNELS) {
             if flags & bit != 0 {
                 out.push(c);
             }

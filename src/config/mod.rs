@@ -271,7 +271,7 @@ impl Config {
             stream_node_max_entries: 0,
             hll_sparse_max_bytes: 0,
             enable_protected_configs: Permission::default(),
-            compat: Compat::blank(),
+            compat: Compat::default(),
             config_file: None,
         }
     }
@@ -315,13 +315,6 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Every name the current `CONFIG` handler lists (canonical names and aliases, but
-/// the `addr`/`aof-path` shortcuts), in registry order. Kept for that handler;
-/// [`config_get`] does the whole lookup with Redis's semantics (hidden parameters
-/// only by exact name).
-pub static PARAMETERS: std::sync::LazyLock<Vec<&'static str>> =
-    std::sync::LazyLock::new(|| params().filter(|p| !p.shortcut).flat_map(|p| p.names()).collect());
-
 impl Config {
     /// Builds the configuration: defaults, then the config file if one is named
     /// (`--config FILE` or the first argument), then the flags in the order given.
@@ -344,8 +337,8 @@ impl Config {
     }
 
     /// Sets one parameter by name (or alias) as a config-file line would, its words
-    /// given as one value. Kept for the `CONFIG` handler; [`config_set`] does a whole
-    /// `CONFIG SET` with Redis's semantics.
+    /// given as one value (a shorthand for tests and embedders; [`config_set`] does a
+    /// whole `CONFIG SET` with Redis's semantics).
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         let param = param(key).ok_or_else(|| format!("unknown config key '{key}'"))?;
         param.set(self, value, Mode::Set)
@@ -354,27 +347,6 @@ impl Config {
     /// The value of a parameter as `CONFIG GET` shows it.
     pub fn get(&self, key: &str) -> Option<String> {
         param(key).map(|param| param.get(self))
-    }
-
-    /// Whether the current `CONFIG` handler may let `CONFIG SET` change `key`: a live
-    /// parameter whose [`Effect`] that handler applies (it applies the log level, the
-    /// fsync policy and the cache settings; the rest is read where it is used).
-    /// [`config_set`] accepts every live parameter, leaving its effect to the caller.
-    pub fn is_live(key: &str) -> bool {
-        param(key).is_some_and(|param| {
-            param.access == Access::Live
-                && matches!(
-                    param.effect,
-                    Effect::None
-                        | Effect::LogLevel
-                        | Effect::FsyncPolicy
-                        | Effect::CacheSettings
-                        | Effect::Eviction
-                        | Effect::Password
-                        | Effect::Encodings
-                        | Effect::KeyspaceEvents
-                )
-        })
     }
 
     /// Replies a client may leave unread before it is disconnected at once (0: none).

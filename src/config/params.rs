@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 
-use super::kinds::{KeyspaceEvents, EVICTION_POLICIES, LOG_LEVELS};
+use super::kinds::{BufferLimit, KeyspaceEvents, EVICTION_POLICIES, LOG_LEVELS};
 use super::registry::{Effect, Mode, Param, Unit};
 use super::values::{
     bind_address, format_memory, format_save, io_reason, parse_buffer_limits, parse_save, CLIENT_CLASSES,
@@ -327,15 +327,16 @@ fn set_requirepass(c: &mut Config, value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The limits of the three client classes, in Redis's order (normal, replica,
+/// pubsub).
+fn buffer_limits(c: &Config) -> [BufferLimit; 3] {
+    [c.client_output_buffer_limit, c.client_output_buffer_limit_replica, c.client_output_buffer_limit_pubsub]
+}
+
 fn get_buffer_limits(c: &Config) -> String {
-    let limits = [
-        c.client_output_buffer_limit,
-        c.client_output_buffer_limit_replica,
-        c.client_output_buffer_limit_pubsub,
-    ];
     let groups: Vec<String> = CLIENT_CLASSES
         .iter()
-        .zip(limits)
+        .zip(buffer_limits(c))
         .map(|(class, (hard, soft, seconds))| format!("{class} {hard} {soft} {seconds}"))
         .collect();
     groups.join(" ")
@@ -353,14 +354,9 @@ fn set_buffer_limits(c: &mut Config, words: &[&str], _: Mode) -> Result<(), Stri
 }
 
 fn rewrite_buffer_limits(c: &Config) -> Vec<String> {
-    let limits = [
-        c.client_output_buffer_limit,
-        c.client_output_buffer_limit_replica,
-        c.client_output_buffer_limit_pubsub,
-    ];
     ["normal", "replica", "pubsub"]
         .iter()
-        .zip(limits)
+        .zip(buffer_limits(c))
         .map(|(class, (hard, soft, seconds))| {
             format!("{class} {} {} {seconds}", format_memory(hard.into()), format_memory(soft.into()))
         })

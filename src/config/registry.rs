@@ -7,7 +7,7 @@
 //! The declarations themselves are in `params.rs` (what FerrumKV acts on) and
 //! `compat.rs` (Redis settings accepted and reported for compatibility).
 
-use super::values::{format_memory, parse_integer, parse_memory, parse_yes_no, split_spaces};
+use super::values::{format_memory, parse_integer, parse_memory, parse_yes_no, split_spaces, split_words};
 use super::Config;
 
 /// How a declaration reads and writes its field: `(get, set)`; `set` may refuse.
@@ -286,11 +286,6 @@ impl Param {
         std::iter::once(self.name).chain(self.aliases.iter().copied())
     }
 
-    /// Whether `CONFIG SET` may change it (for protected ones: where allowed).
-    pub fn is_live(&self) -> bool {
-        self.access != Access::Immutable
-    }
-
     /// Whether its value is several words.
     pub fn takes_words(&self) -> bool {
         matches!(self.kind, Kind::Words { .. })
@@ -334,10 +329,8 @@ impl Param {
             Kind::Words { set, .. } => {
                 if let [single] = values {
                     if !single.is_empty() {
-                        let split = crate::protocol::inline::split_args(single.as_bytes())
+                        let split = split_words(single.as_bytes())
                             .ok_or("Unbalanced quotes in configuration line")?;
-                        let split: Vec<String> =
-                            split.iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect();
                         let words: Vec<&str> = split.iter().map(String::as_str).collect();
                         return set(config, &words, Mode::Load);
                     }

@@ -53,7 +53,6 @@ pub(super) fn rewritten(config: &Config, old: &str) -> String {
     let mut state = State::read(old);
     for param in params() {
         if param.shortcut {
-            state.processed.push(param.name);
             continue;
         }
         let current = param.rewrite_values(config);
@@ -62,7 +61,6 @@ pub(super) fn rewritten(config: &Config, old: &str) -> String {
             let force = default.get(i) != Some(value);
             state.rewrite_line(param.name, format!("{} {value}", param.name), force);
         }
-        state.processed.push(param.name);
     }
     state.finish()
 }
@@ -72,19 +70,13 @@ struct State {
     lines: Vec<String>,
     /// Canonical name → indexes of its old lines not yet reused.
     option_lines: HashMap<&'static str, Vec<usize>>,
-    processed: Vec<&'static str>,
     needs_signature: bool,
 }
 
 impl State {
     /// Splits the old text into lines and maps each parameter to its lines.
     fn read(old: &str) -> State {
-        let mut state = State {
-            lines: Vec::new(),
-            option_lines: HashMap::new(),
-            processed: Vec::new(),
-            needs_signature: true,
-        };
+        let mut state = State { lines: Vec::new(), option_lines: HashMap::new(), needs_signature: true };
         if old.is_empty() {
             return state;
         }
@@ -129,15 +121,12 @@ impl State {
         }
     }
 
-    /// Blanks the unused old lines of processed options and joins the lines,
-    /// collapsing runs of blank lines into one.
+    /// Blanks the old lines no parameter reused (every parameter has been
+    /// rewritten by now) and joins the lines, collapsing runs of blank lines into
+    /// one.
     fn finish(mut self) -> String {
-        for (option, lines) in &self.option_lines {
-            if self.processed.contains(option) {
-                for &at in lines {
-                    self.lines[at].clear();
-                }
-            }
+        for &at in self.option_lines.values().flatten() {
+            self.lines[at].clear();
         }
         let mut out = String::new();
         let mut was_blank = false;

@@ -10,26 +10,7 @@ use super::kinds::{BufferLimit, Percentiles};
 /// Redis's `string2ll`: an optional `-`, then digits with no leading zero (or a lone
 /// `0`), fitting an `i64`; nothing else (no `+`, no spaces).
 pub fn parse_integer(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() >= 21 {
-        return None;
-    }
-    if text == "0" {
-        return Some(0);
-    }
-    let (negative, digits) = match bytes.strip_prefix(b"-") {
-        Some(rest) => (true, rest),
-        None => (false, bytes),
-    };
-    if !matches!(digits.first(), Some(b'1'..=b'9')) || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let magnitude: u64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    if negative {
-        0i64.checked_sub_unsigned(magnitude)
-    } else {
-        i64::try_from(magnitude).ok()
-    }
+    crate::number::parse_i64(text.as_bytes())
 }
 
 /// Redis's `memtoull`: digits with an optional unit `b`, `k` (1000), `kb` (1024),
@@ -101,6 +82,13 @@ pub fn quote(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// The words of a config line as `redis-cli` quotes them (`sdssplitargs`), as
+/// text; `None` for unbalanced quotes.
+pub fn split_words(line: &[u8]) -> Option<Vec<String>> {
+    let words = crate::protocol::inline::split_args(line)?;
+    Some(words.iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect())
 }
 
 /// How `CONFIG SET` splits the value of a multi-word parameter: on every single

@@ -197,7 +197,6 @@ mod tests {
             (Effort(10).keys_per_loop(), Effort(10).acceptable_stale(), Effort(10).time_percent()),
             (65, 1, 43)
         );
-        assert_eq!(Effort(0), Effort(0));
         assert_eq!(Effort(0).keys_per_loop(), 20, "clamped to 1..10");
     }
 

@@ -129,6 +129,12 @@ impl Keyspace {
         self.expired_keys.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Deletes `key` if it has expired, under the write lock (lazy expiry after a
+    /// read found it so): opening the slot removes an entry that is still expired.
+    fn expire_lazily(&self, key: &[u8], now_ms: u64) {
+        self.write(key, now_ms, |_| ());
+    }
+
     /// Runs `read` on the live entry for `key`. An expired entry reads as absent and
     /// is then deleted (and logged as `DEL`) under the write lock, as Redis's lazy
     /// expiry does, so it stops counting in `DBSIZE` at once.
@@ -140,8 +146,7 @@ impl Keyspace {
         match found {
             Some(entry) if entry.is_expired(now_ms) => {
                 drop(guard);
-                // Opening the slot removes the entry if it is still expired.
-                self.write(key, now_ms, |_| ());
+                self.expire_lazily(key, now_ms);
                 self.hooks.evictor.on_miss(self.index(), key);
                 read(None)
             }
@@ -166,7 +171,7 @@ impl Keyspace {
         match table::get(&guard, hash, key) {
             Some(entry) if entry.is_expired(now_ms) => {
                 drop(guard);
-                self.write(key, now_ms, |_| ());
+                self.expire_lazily(key, now_ms);
                 read(None)
             }
             found => read(found),
@@ -204,7 +209,7 @@ impl Keyspace {
     pub fn write<R>(&self, key: &[u8], now_ms: u64, update: impl FnOnce(&mut Slot<'_>) -> R) -> R {
         let (hash, shard) = self.map.locate(key);
         let mut guard = self.map.write(shard);
-        let mut slot = Slot::new(self, &mut guard, hash, key, now_ms);
+        let mut slot = Slot::new(self, &mut guard, (hash, shard), key, now_ms);
         update(&mut slot)
     }
 
@@ -225,7 +230,7 @@ impl Keyspace {
             // Lazy expiry, as in `read`: delete what the view found expired.
             drop(view);
             for key in keys {
-                self.write(key, now_ms, |_| ());
+                self.expire_lazily(key, now_ms);
             }
         }
         result
@@ -463,7 +468,7 @@ impl WriteView<'_> {
         let (hash, shard) = keyspace.map.locate(key);
         let index = self.guards.binary_search_by_key(&shard, |(s, _)| *s).ok()?;
         let table: &mut Table = &mut self.guards[index].1;
-        let mut slot = Slot::new(keyspace, table, hash, key, self.now_ms);
+        let mut slot = Slot::new(keyspace, table, (hash, shard), key, self.now_ms);
         Some(update(&mut slot))
     }
 

@@ -75,6 +75,19 @@ pub struct Transfer<'a> {
     pub events: (Option<Event>, Event),
 }
 
+impl<'a> Transfer<'a> {
+    /// What a completed transfer notifies, in Redis's order: the source's event
+    /// (unless the source is kept), then the target's.
+    fn happened(&self) -> Vec<KeyEvent<'a>> {
+        let mut happened = Vec::with_capacity(2);
+        if let (false, Some(event)) = (self.keep_source, self.events.0) {
+            happened.push(KeyEvent { db: self.from, key: self.source, event });
+        }
+        happened.push(KeyEvent { db: self.to, key: self.target, event: self.events.1 });
+        happened
+    }
+}
+
 /// What a [`KvEngine::transfer`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transferred {
@@ -180,12 +193,7 @@ impl KvEngine {
             target.remove();
             target.put(entry);
             target.announce_new();
-            let mut happened = Vec::with_capacity(2);
-            if let (false, Some(event)) = (plan.keep_source, plan.events.0) {
-                happened.push(KeyEvent { db: plan.from, key: plan.source, event });
-            }
-            happened.push(KeyEvent { db: plan.to, key: plan.target, event: plan.events.1 });
-            record(source.keyspace(), &happened);
+            record(source.keyspace(), &plan.happened());
             Transferred::Done
         };
         let (source, target) = (self.db(plan.from), self.db(plan.to));
@@ -202,11 +210,8 @@ impl KvEngine {
             let keys = [plan.source, plan.target];
             return source.write_many(keys.into_iter(), now_ms, |view| {
                 // Both keys' shards are locked: each slot is opened in turn.
-                let Some(entry) = view.with_slot(plan.source, |s| s.get().map(|e| e.with_key(plan.target)))
-                else {
-                    return Transferred::NoSource;
-                };
-                let Some(entry) = entry else { return Transferred::NoSource };
+                let source_entry = view.with_slot(plan.source, |s| s.get().map(|e| e.with_key(plan.target)));
+                let Some(entry) = source_entry.flatten() else { return Transferred::NoSource };
                 let placed = view.with_slot(plan.target, |t| {
                     if t.get().is_some() && !plan.replace {
                         return false;
@@ -221,12 +226,7 @@ impl KvEngine {
                 if !plan.keep_source {
                     view.with_slot(plan.source, |s| s.remove());
                 }
-                let mut happened = Vec::with_capacity(2);
-                if let (false, Some(event)) = (plan.keep_source, plan.events.0) {
-                    happened.push(KeyEvent { db: plan.from, key: plan.source, event });
-                }
-                happened.push(KeyEvent { db: plan.to, key: plan.target, event: plan.events.1 });
-                view.record_events(effect, &happened);
+                view.record_events(effect, &plan.happened());
                 Transferred::Done
             });
         }
@@ -240,8 +240,8 @@ impl KvEngine {
             let t = target.map().write(shard_t);
             (source.map().write(shard_s), t)
         };
-        let mut source_slot = Slot::new(&source, &mut guard_s, hash_s, plan.source, now_ms);
-        let mut target_slot = Slot::new(&target, &mut guard_t, hash_t, plan.target, now_ms);
+        let mut source_slot = Slot::new(&source, &mut guard_s, (hash_s, shard_s), plan.source, now_ms);
+        let mut target_slot = Slot::new(&target, &mut guard_t, (hash_t, shard_t), plan.target, now_ms);
         apply(&mut source_slot, &mut target_slot)
     }
 

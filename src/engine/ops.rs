@@ -2,6 +2,7 @@
 //! kept in the engine so the loom models in `loom-tests/` check exactly this code.
 
 use super::change::{events, KeyEvent};
+use super::keyspace::WriteView;
 use super::{Keyspace, WrongType};
 use crate::number::parse_i64;
 
@@ -66,23 +67,21 @@ impl Keyspace {
     /// Stores every `(key, value)` pair at once (`MSET`), clearing their TTLs, and
     /// records `effect` as one change: no reader sees some pairs without the others.
     pub fn set_many(&self, pairs: &[(&[u8], &[u8])], now_ms: u64, effect: &[&[u8]]) {
+        self.write_many(pairs.iter().map(|(k, _)| *k), now_ms, |view| store_pairs(view, pairs, effect));
+    }
+
+    /// Stores every pair as [`Keyspace::set_many`] does, but only if none of the keys
+    /// exists (`MSETNX`); true if it did.
+    pub fn set_many_if_absent(&self, pairs: &[(&[u8], &[u8])], now_ms: u64, effect: &[&[u8]]) -> bool {
         self.write_many(pairs.iter().map(|(k, _)| *k), now_ms, |view| {
-            let db = view.db();
-            // One record, its keys in the order Redis notifies them: `new a`, `set a`,
-            // `new b` …
-            let mut happened = Vec::with_capacity(pairs.len() * 2);
-            for &(key, value) in pairs {
-                let created = view.with_slot(key, |slot| {
-                    slot.set(value, None);
-                    slot.take_new()
-                });
-                if created == Some(true) {
-                    happened.push(KeyEvent { db, key, event: events::NEW });
-                }
-                happened.push(KeyEvent { db, key, event: events::SET });
+            let any_exists = pairs
+                .iter()
+                .any(|(key, _)| view.with_slot(key, |slot| slot.get().is_some()).unwrap_or(false));
+            if !any_exists {
+                store_pairs(view, pairs, effect);
             }
-            view.record_events(effect, &happened);
-        });
+            !any_exists
+        })
     }
 
     /// Copies the string values of `keys` from one consistent moment (`MGET`): a
@@ -92,4 +91,23 @@ impl Keyspace {
             keys.iter().map(|key| view.get(key).and_then(|e| e.string().ok()).map(Box::from)).collect()
         })
     }
+}
+
+/// Stores every pair in `view` (whose shards hold all the keys), clearing their
+/// TTLs, and records `effect` as one change, its keys in the order Redis notifies
+/// them: `new a`, `set a`, `new b` …
+fn store_pairs(view: &mut WriteView<'_>, pairs: &[(&[u8], &[u8])], effect: &[&[u8]]) {
+    let db = view.db();
+    let mut happened = Vec::with_capacity(pairs.len() * 2);
+    for &(key, value) in pairs {
+        let created = view.with_slot(key, |slot| {
+            slot.set(value, None);
+            slot.take_new()
+        });
+        if created == Some(true) {
+            happened.push(KeyEvent { db, key, event: events::NEW });
+        }
+        happened.push(KeyEvent { db, key, event: events::SET });
+    }
+    view.record_events(effect, &happened);
 }

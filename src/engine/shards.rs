@@ -40,12 +40,6 @@ mod shard_map {
             (hash, self.map.determine_shard(hash as usize))
         }
 
-        /// The shard that holds keys of hash `hash`.
-        #[inline]
-        pub fn shard_of(&self, hash: u64) -> usize {
-            self.map.determine_shard(hash as usize)
-        }
-
         /// The hash a stored key rehashes to (used when a table grows).
         #[inline]
         pub fn rehash(&self, key: &[u8]) -> u64 {
@@ -99,11 +93,6 @@ mod shard_map {
         pub fn locate(&self, key: &[u8]) -> (u64, usize) {
             let hash = self.hasher.hash_one(key);
             (hash, (hash as usize) % self.shards.len())
-        }
-
-        /// The shard that holds keys of hash `hash`.
-        pub fn shard_of(&self, hash: u64) -> usize {
-            (hash as usize) % self.shards.len()
         }
 
         /// The hash a stored key rehashes to.

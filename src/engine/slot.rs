@@ -42,11 +42,10 @@ impl<'a> Slot<'a> {
     pub(super) fn new(
         keyspace: &'a Keyspace,
         table: &'a mut Table,
-        hash: u64,
+        (hash, shard): (u64, usize),
         key: &'a [u8],
         now_ms: u64,
     ) -> Self {
-        let shard = keyspace.map().shard_of(hash);
         let mut found = table::find(table, hash, key);
         if let Some(at) = found.take() {
             // SAFETY: just found in `table`, which has not changed since.
@@ -244,10 +243,10 @@ impl Drop for Slot<'_> {
                 self.notify(events::DEL);
             }
         }
-        if self.get().is_some() {
+        let has_ttl = self.get().map(|e| e.expire_at_ms().is_some());
+        if has_ttl.is_some() {
             self.announce_new();
         }
-        let has_ttl = self.get().is_some_and(|e| e.expire_at_ms().is_some());
-        self.keyspace.ttl_changed(self.shard, self.had_ttl, has_ttl);
+        self.keyspace.ttl_changed(self.shard, self.had_ttl, has_ttl == Some(true));
     }
 }

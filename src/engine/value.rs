@@ -152,17 +152,6 @@ pub enum Value<'a> {
     Collection(&'a dyn Collection),
 }
 
-/// The string value of a view, or `WRONGTYPE`.
-impl<'a> Value<'a> {
-    /// The bytes of a string, or `WRONGTYPE` for a collection.
-    pub fn string(self) -> Result<&'a [u8], WrongType> {
-        match self {
-            Value::String(bytes) => Ok(bytes),
-            Value::Collection(_) => Err(WrongType),
-        }
-    }
-}
-
 /// A collection of type `T` behind `shared`, for reading.
 pub(super) fn downcast<T: Typed>(shared: &dyn Collection) -> Option<&T> {
     shared.as_any().downcast_ref::<T>()

@@ -256,10 +256,10 @@ impl Connection {
         if !std::mem::take(&mut self.session.wrote) {
             return true;
         }
-        let Some(aof) = self.state.aof() else { return true };
-        if aof.status().policy() != crate::config::FsyncPolicy::Always {
+        if !self.state.aof_fsyncs_always() {
             return true;
         }
+        let Some(aof) = self.state.aof() else { return true };
         match aof.barrier().await {
             Ok(Ok(())) => true,
             Ok(Err(_)) | Err(_) => {

@@ -1,7 +1,8 @@
 //! The server's periodic work (Redis's `serverCron`), on the main runtime: active
 //! expiry `hz` times a second within a quarter of each period (Redis's 25 % CPU
-//! bound, more with `active-expire-effort`), the ops/s sample every 100 ms, the automatic AOF rewrite check every
-//! second, and a health line every ten seconds at debug level.
+//! bound, more with `active-expire-effort`), the ops/s sample every 100 ms, the
+//! automatic AOF rewrite check every second, and a health line every ten seconds at
+//! debug level. Nothing here waits: one step never holds up the others.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ pub async fn run(state: Arc<ServerState>) {
     let mut tick = tokio::time::interval(Duration::from_millis(10));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut cursor = ExpiryCursor::default();
+    let mut recovery_paused_until = None;
     let started = Instant::now();
     let (mut next_expiry, mut next_sample, mut next_rewrite, mut next_health) =
         (Duration::ZERO, Duration::ZERO, Duration::from_secs(1), Duration::from_secs(10));
@@ -23,7 +25,7 @@ pub async fn run(state: Arc<ServerState>) {
         tick.tick().await;
         let now = started.elapsed();
         if now >= next_expiry {
-            let period = Duration::from_millis(1000 / state.hz().max(1) as u64);
+            let period = Duration::from_millis(1000 / state.hz() as u64);
             next_expiry = now + period;
             let effort = Effort(state.config.load().active_expire_effort);
             let budget = period * effort.time_percent() / 100;
@@ -35,7 +37,7 @@ pub async fn run(state: Arc<ServerState>) {
         }
         if now >= next_rewrite {
             next_rewrite = now + Duration::from_secs(1);
-            automatic_rewrite(&state).await;
+            automatic_rewrite(&state, now, &mut recovery_paused_until);
         }
         if now >= next_health {
             next_health = now + Duration::from_secs(10);
@@ -55,14 +57,29 @@ pub async fn run(state: Arc<ServerState>) {
 
 /// Starts a rewrite when the AOF has grown enough, or when it is failing (a
 /// rewrite is the way back, tried every few seconds).
-async fn automatic_rewrite(state: &ServerState) {
+///
+/// A recovery attempt waits [`RECOVERY_PAUSE`] after the failure is noticed
+/// (`paused_until` keeps the place), without holding up the rest of the cron.
+fn automatic_rewrite(state: &ServerState, now: Duration, paused_until: &mut Option<Duration>) {
     let Some(aof) = state.aof() else { return };
     let config = state.config.load();
-    if rewrite::is_due(&aof, config.auto_aof_rewrite_percentage, config.auto_aof_rewrite_min_size) {
-        if aof.status().failure().is_some() {
-            log::warn!("AOF is failing: trying a rewrite to recover");
-            tokio::time::sleep(Duration::from_secs(4)).await;
-        }
-        let _ = rewrite::start(&aof, &state.engine, unix_millis());
+    if !rewrite::is_due(&aof, config.auto_aof_rewrite_percentage, config.auto_aof_rewrite_min_size) {
+        *paused_until = None;
+        return;
     }
+    if aof.status().failure().is_some() {
+        match *paused_until {
+            None => {
+                log::warn!("AOF is failing: trying a rewrite to recover");
+                *paused_until = Some(now + RECOVERY_PAUSE);
+                return;
+            }
+            Some(until) if now < until => return,
+            Some(_) => *paused_until = None,
+        }
+    }
+    let _ = rewrite::start(&aof, &state.engine, unix_millis());
 }
+
+/// How long a failing AOF waits before a rewrite tries to recover it.
+const RECOVERY_PAUSE: Duration = Duration::from_secs(4);

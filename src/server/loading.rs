@@ -39,14 +39,13 @@ pub fn load(
         if let Outcome::RunExclusive(queued) = execute(&mut ctx, args) {
             run_transaction(&mut ctx, queued);
         }
-        let failed = out.as_bytes().first() == Some(&b'-');
-        let reply = String::from_utf8_lossy(out.as_bytes()).trim_end().to_string();
+        // Only a failed record's reply is kept (as text, for the report).
+        let outcome = match out.as_bytes().first() {
+            Some(b'-') => Err(String::from_utf8_lossy(out.as_bytes()).trim_end().to_string()),
+            _ => Ok(()),
+        };
         out.clear();
-        if failed {
-            Err(reply)
-        } else {
-            Ok(())
-        }
+        outcome
     });
     state.loading.store(false, std::sync::atomic::Ordering::Relaxed);
     result

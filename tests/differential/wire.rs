@@ -1,6 +1,6 @@
 //! The wire: a small RESP2/RESP3 reader over a `std` TCP stream that hands back the
-//! exact bytes of one complete reply, the request encoder, and the escaping used to
-//! print commands and replies in a report.
+//! exact bytes of one complete reply, and the escaping used to print commands and
+//! replies in a report (requests are encoded by `common::encode`).
 //!
 //! The reader is deliberately independent of the harness's parser: it never panics on
 //! what a server sends (a malformed reply is an [`WireError`], reported like any other
@@ -57,7 +57,8 @@ impl Wire {
 
     /// Sends `args` as one multibulk request and returns the exact bytes of its reply.
     pub fn request(&mut self, args: &[Vec<u8>]) -> Result<Vec<u8>, WireError> {
-        self.stream.write_all(&encode(args)).map_err(|e| WireError::Io(e.to_string()))?;
+        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        self.stream.write_all(&crate::common::encode(&args)).map_err(|e| WireError::Io(e.to_string()))?;
         self.read_reply()
     }
 
@@ -81,17 +82,6 @@ impl Wire {
             }
         }
     }
-}
-
-/// Encodes a request as a RESP multibulk.
-pub fn encode(args: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 /// The length of the first complete reply in `buf`: `Ok(None)` if more bytes are

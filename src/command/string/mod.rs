@@ -6,9 +6,10 @@
 use bytes::Bytes;
 
 use super::args::{self, as_slices};
+use super::expire::{clear_ttl, set_ttl};
 use super::spec::{CommandSpec, KeySpec};
 use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
-use crate::engine::{events, KeyEvent, Slot};
+use crate::engine::{events, Entry, Slot};
 
 mod counters;
 
@@ -168,8 +169,8 @@ fn store(slot: &mut Slot<'_>, value: &[u8], ttl: TtlChange) {
         TtlChange::Clear => slot.record(events::SET, &[b"SET", key, value]),
         TtlChange::Keep => slot.record(events::SET, &[b"SET", key, value, b"KEEPTTL"]),
         TtlChange::At(at) => {
-            let at = itoa::Buffer::new().format(at).to_owned();
-            slot.record(events::SET, &[b"SET", key, value, b"PXAT", at.as_bytes()]);
+            let mut text = itoa::Buffer::new();
+            slot.record(events::SET, &[b"SET", key, value, b"PXAT", text.format(at).as_bytes()]);
             slot.notify(events::EXPIRE);
         }
     }
@@ -297,8 +298,9 @@ pub fn getdel(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let db = ctx.db();
     let out = &mut *ctx.out;
     let hit = db.write(key, ctx.now_ms, |slot| {
-        let found = slot.string()?.is_some();
-        out.bulk_or_null(slot.string()?);
+        let value = slot.string()?;
+        let found = value.is_some();
+        out.bulk_or_null(value);
         if found {
             slot.remove();
             slot.record(events::DEL, &[b"DEL", key]);
@@ -343,18 +345,9 @@ pub fn getex(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
                 slot.remove();
                 slot.record(events::DEL, &[b"DEL", key]);
             }
-            Some(at) => {
-                if let Some(entry) = slot.get_mut() {
-                    entry.set_expire_at_ms(Some(at));
-                }
-                let at = itoa::Buffer::new().format(at).to_owned();
-                slot.record(events::EXPIRE, &[b"PEXPIREAT", key, at.as_bytes()]);
-            }
-            None if persist && slot.get().and_then(|e| e.expire_at_ms()).is_some() => {
-                if let Some(entry) = slot.get_mut() {
-                    entry.set_expire_at_ms(None);
-                }
-                slot.record(events::PERSIST, &[b"PERSIST", key]);
+            Some(at) => set_ttl(slot, at),
+            None if persist => {
+                clear_ttl(slot);
             }
             None => {}
         }
@@ -386,29 +379,12 @@ pub fn mset(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// `MSETNX key value [key value …]`: sets all pairs if none of the keys exists (1),
 /// otherwise nothing (0).
 pub fn msetnx(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    let pairs = self::pairs(args, "msetnx")?;
-    let keys: Vec<&[u8]> = pairs.iter().step_by(2).map(|k| &k[..]).collect();
-    let set = ctx.db().write_many(keys.iter().copied(), ctx.now_ms, |view| {
-        let any_exists = keys.iter().any(|k| view.with_slot(k, |slot| slot.get().is_some()).unwrap_or(false));
-        if !any_exists {
-            let db = view.db();
-            let mut happened = Vec::with_capacity(pairs.len());
-            for pair in pairs.chunks_exact(2) {
-                let created = view.with_slot(&pair[0], |slot| {
-                    slot.set(&pair[1], None);
-                    slot.take_new()
-                });
-                if created == Some(true) {
-                    happened.push(KeyEvent { db, key: &pair[0][..], event: events::NEW });
-                }
-                happened.push(KeyEvent { db, key: &pair[0][..], event: events::SET });
-            }
-            let mut effect = as_slices(args.all());
-            effect[0] = b"MSET";
-            view.record_events(&effect, &happened);
-        }
-        !any_exists
-    });
+    let pairs: Vec<(&[u8], &[u8])> =
+        self::pairs(args, "msetnx")?.chunks_exact(2).map(|p| (&p[0][..], &p[1][..])).collect();
+    // Logged as the `MSET` it amounts to.
+    let mut effect = as_slices(args.all());
+    effect[0] = b"MSET";
+    let set = ctx.db().set_many_if_absent(&pairs, ctx.now_ms, &effect);
     ctx.out.integer(set as i64);
     REPLIED
 }
@@ -538,12 +514,17 @@ pub fn setrange(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             value.resize(end, 0);
         }
         value[offset..end].copy_from_slice(patch);
+        // Changed in place, so `raw` (one write: the entry's access is counted once).
         match slot.get_mut() {
-            Some(entry) => entry.set_value(&value),
-            None => slot.set(&value, None),
-        }
-        if let Some(entry) = slot.get_mut() {
-            entry.mark_raw();
+            Some(entry) => {
+                entry.set_value(&value);
+                entry.mark_raw();
+            }
+            None => {
+                let mut entry = Entry::new(key, &value, None);
+                entry.mark_raw();
+                slot.put(entry);
+            }
         }
         slot.record(events::SETRANGE, &[b"SETRANGE", key, offset_arg, patch]);
         Ok::<_, CommandError>(value.len())

@@ -188,10 +188,32 @@ impl Client {
         self.state.engine.db(db).read_quiet(key, NOW, |e| e.and_then(|e| e.expire_at_ms()))
     }
 
+    /// Keys with a TTL in database `db`.
+    pub fn expires(&self, db: usize) -> usize {
+        self.state.engine.db(db).expires_count()
+    }
+
     /// Switches the protocol replies are written in.
     pub fn speak(&mut self, protocol: Protocol) {
         self.out.set_protocol(protocol);
     }
+}
+
+/// The expiry the probes of the typed tests carry: 100 s after [`NOW`].
+pub(super) const LATER: u64 = NOW + 100_000;
+
+/// The items `a`, `b` as the probe of [`with_probe`] holds them.
+pub(super) fn ab() -> Option<Vec<Vec<u8>>> {
+    Some(vec![b"a".to_vec(), b"b".to_vec()])
+}
+
+/// A client whose database 0 holds the probe `p` (`a`, `b`, expiring at [`LATER`])
+/// and the string `s`.
+pub(super) fn with_probe() -> Client {
+    let mut client = Client::new();
+    client.setup(&["SET s str"]);
+    client.put_probe(0, b"p", &[b"a", b"b"], Some(LATER));
+    client
 }
 
 /// The arguments of `line`: words separated by single spaces, `""` standing for an

@@ -5,25 +5,12 @@
 //! any key. The replies are redis-server 7.0.15's for a list key, except
 //! `OBJECT ENCODING`, which is the probe's own.
 
-use super::{Client, NOW};
+use super::{ab, with_probe, Client, LATER, NOW};
 use crate::engine::value::probe::Probe;
 use crate::engine::{Event, EventClass};
 
 /// Redis's reply to a string command on a key of another type.
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
-
-/// The expiry the probes of these tests carry: 100 s after [`NOW`].
-const LATER: u64 = NOW + 100_000;
-
-/// A client whose database 0 holds the probe `p` (items `a`, `b`, with a TTL) and
-/// the string `s`.
-fn with_probe() -> Client {
-    let mut client = Client::new();
-    client.setup(&["SET s str"]);
-    client.put_probe(0, b"p", &[b"a", b"b"], Some(LATER));
-    client.recorder.take();
-    client
-}
 
 /// Every key `SCAN 0 … ` finds, following the cursor to its end.
 fn scan_all(client: &mut Client, options: &str) -> Vec<String> {
@@ -122,7 +109,7 @@ fn string_readers_and_writers_refuse_a_collection_and_leave_it_untouched() {
     let mut client = with_probe();
     for command in commands {
         assert_eq!(client.run(command), WRONGTYPE, "{command}");
-        assert_eq!(client.probe(0, b"p"), Some(vec![b"a".to_vec(), b"b".to_vec()]), "{command} changed it");
+        assert_eq!(client.probe(0, b"p"), ab(), "{command} changed it");
         assert_eq!(client.expiry(0, b"p"), Some(LATER), "{command} changed its TTL");
         assert!(client.recorder.take().is_empty(), "{command} recorded a change");
     }
@@ -147,7 +134,7 @@ fn whole_value_writes_overwrite_a_collection() {
         assert_eq!(client.run("GET p"), "$1\r\nv\r\n", "{command}");
         assert_eq!(client.expiry(0, b"p"), ttl, "{command}");
         assert_eq!(client.run("OBJECT ENCODING p"), "$6\r\nembstr\r\n", "{command}");
-        let expires = client.state.engine.db(0).expires_count();
+        let expires = client.expires(0);
         assert_eq!(expires, ttl.is_some() as usize, "{command}: the TTL count follows");
         let news: Vec<_> =
             client.recorder.changes().into_iter().flat_map(|c| c.keys).filter(|k| k.2 == "new").collect();
@@ -192,7 +179,7 @@ fn keyspace_commands_treat_a_collection_like_any_key() {
     assert_eq!(client.run("DBSIZE"), ":0\r\n");
     let effects: Vec<String> = client.recorder.changes().into_iter().map(|c| c.effect).collect();
     assert_eq!(effects, ["DEL p"]);
-    assert_eq!(client.state.engine.db(0).expires_count(), 0, "the deleted probe's TTL is no longer counted");
+    assert_eq!(client.expires(0), 0, "the deleted probe's TTL is no longer counted");
 }
 
 #[test]

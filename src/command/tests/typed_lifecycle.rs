@@ -8,32 +8,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Client, NOW};
+use super::{ab, with_probe, Client, LATER, NOW};
 use crate::engine::evict::{OutOfMemory, Policy, Settings};
 use crate::engine::value::probe::Probe;
 use crate::engine::{Event, EventClass, ExpiryCursor};
-
-/// The expiry the probes of these tests carry: 100 s after [`NOW`].
-const LATER: u64 = NOW + 100_000;
-
-/// The items `a`, `b` as the probe holds them.
-fn ab() -> Option<Vec<Vec<u8>>> {
-    Some(vec![b"a".to_vec(), b"b".to_vec()])
-}
-
-/// A client whose database 0 holds the probe `p` (`a`, `b`, expiring at [`LATER`])
-/// and the string `s`.
-fn with_probe() -> Client {
-    let mut client = Client::new();
-    client.setup(&["SET s str"]);
-    client.put_probe(0, b"p", &[b"a", b"b"], Some(LATER));
-    client
-}
-
-/// Keys with a TTL in database `db`.
-fn expires(client: &Client, db: usize) -> usize {
-    client.state.engine.db(db).expires_count()
-}
 
 /// Appends `item` to the probe at `key` of database `db`, recorded as an `RPUSH`.
 fn push(client: &Client, db: usize, key: &[u8], item: &[u8]) {
@@ -57,7 +35,7 @@ fn copy_shares_the_collection_until_either_key_changes_it() {
     assert_eq!((client.run("TYPE s"), client.probe(0, b"s")), ("+list\r\n".to_string(), ab()));
     assert_eq!(client.run("COPY p q DB 3"), ":1\r\n");
     assert_eq!((client.probe(3, b"q"), client.expiry(3, b"q")), (ab(), Some(LATER)));
-    assert_eq!((expires(&client, 0), expires(&client, 3)), (3, 1));
+    assert_eq!((client.expires(0), client.expires(3)), (3, 1));
 }
 
 #[test]
@@ -66,7 +44,7 @@ fn move_takes_the_collection_and_its_ttl_to_the_other_database() {
     assert_eq!(client.run("MOVE p 2"), ":1\r\n");
     assert_eq!(client.run("TYPE p"), "+none\r\n");
     assert_eq!((client.probe(2, b"p"), client.expiry(2, b"p")), (ab(), Some(LATER)));
-    assert_eq!((expires(&client, 0), expires(&client, 2)), (0, 1));
+    assert_eq!((client.expires(0), client.expires(2)), (0, 1));
     client.put_probe(0, b"p", &[b"z"], None);
     assert_eq!(client.run("MOVE p 2"), ":0\r\n", "already there");
     assert_eq!(client.probe(0, b"p"), Some(vec![b"z".to_vec()]));
@@ -78,7 +56,7 @@ fn rename_and_renamenx_carry_the_collection_and_its_ttl() {
     assert_eq!(client.run("RENAME p r"), "+OK\r\n");
     assert_eq!((client.probe(0, b"r"), client.expiry(0, b"r")), (ab(), Some(LATER)));
     assert_eq!(client.run("EXISTS p"), ":0\r\n");
-    assert_eq!(expires(&client, 0), 1);
+    assert_eq!(client.expires(0), 1);
     assert_eq!(client.run("RENAMENX r s"), ":0\r\n", "s exists");
     assert_eq!(client.run("TYPE s"), "+string\r\n");
     assert_eq!(client.run("RENAME r s"), "+OK\r\n", "RENAME replaces");
@@ -97,14 +75,14 @@ fn swapdb_and_the_flushes_move_or_remove_collections() {
     assert_eq!(client.run("SELECT 1"), "+OK\r\n");
     assert_eq!(client.run("TYPE p"), "+list\r\n");
     assert_eq!(client.run("TTL p"), ":100\r\n");
-    assert_eq!((client.probe(1, b"p"), expires(&client, 1), expires(&client, 0)), (ab(), 1, 0));
+    assert_eq!((client.probe(1, b"p"), client.expires(1), client.expires(0)), (ab(), 1, 0));
     assert_eq!(client.run("FLUSHDB"), "+OK\r\n");
-    assert_eq!((client.run("DBSIZE"), expires(&client, 1)), (":0\r\n".to_string(), 0));
+    assert_eq!((client.run("DBSIZE"), client.expires(1)), (":0\r\n".to_string(), 0));
     client.put_probe(4, b"p", &[b"a"], Some(LATER));
     client.put_probe(9, b"q", &[b"a"], None);
     assert_eq!(client.run("FLUSHALL"), "+OK\r\n");
     assert_eq!(client.state.engine.total_keys(), 0);
-    assert_eq!(expires(&client, 4), 0);
+    assert_eq!(client.expires(4), 0);
 }
 
 #[test]
@@ -120,13 +98,13 @@ fn the_expiry_commands_work_on_a_collection() {
     assert_eq!(client.run("PEXPIREAT p 1700000005000"), ":1\r\n");
     assert_eq!(client.run("PTTL p"), ":5000\r\n");
     assert_eq!(client.run("PERSIST p"), ":1\r\n");
-    assert_eq!((client.run("TTL p"), expires(&client, 0)), (":-1\r\n".to_string(), 0));
+    assert_eq!((client.run("TTL p"), client.expires(0)), (":-1\r\n".to_string(), 0));
     assert_eq!(client.run("PERSIST p"), ":0\r\n");
     assert_eq!(client.run("PEXPIRE p 2500"), ":1\r\n");
-    assert_eq!((client.expiry(0, b"p"), expires(&client, 0)), (Some(NOW + 2_500), 1));
+    assert_eq!((client.expiry(0, b"p"), client.expires(0)), (Some(NOW + 2_500), 1));
     assert_eq!(client.probe(0, b"p"), ab(), "the items are untouched");
     assert_eq!(client.run("EXPIRE p 0"), ":1\r\n", "a time in the past deletes");
-    assert_eq!((client.run("TYPE p"), expires(&client, 0)), ("+none\r\n".to_string(), 0));
+    assert_eq!((client.run("TYPE p"), client.expires(0)), ("+none\r\n".to_string(), 0));
     let effects: Vec<String> = client.recorder.changes().into_iter().map(|c| c.effect).collect();
     assert_eq!(
         effects,
@@ -189,7 +167,7 @@ fn active_expiry_removes_an_expired_collection() {
     assert_eq!(client.probe(0, b"gone"), None);
     assert_eq!(client.probe(0, b"kept").map(|items| items.len()), Some(1));
     assert_eq!(client.state.engine.total_keys(), 2);
-    assert_eq!(expires(&client, 0), 1);
+    assert_eq!(client.expires(0), 1);
     let changes = client.recorder.changes();
     let summary: Vec<(usize, &str, &str)> =
         changes.iter().map(|c| (c.db, c.effect.as_str(), c.keys[0].2)).collect();
@@ -233,7 +211,7 @@ fn eviction_under_maxmemory_can_evict_collections() {
     // The TTL count followed the evicted keys that had one.
     let with_ttl =
         (0..640).filter(|i| i % 2 == 0 && client.probe(0, format!("p{i}").as_bytes()).is_some()).count();
-    assert_eq!(expires(&client, 0), with_ttl);
+    assert_eq!(client.expires(0), with_ttl);
 }
 
 #[test]
