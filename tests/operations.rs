@@ -132,6 +132,8 @@ fn info_keyspace_reports_expires_and_avg_ttl() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(line.starts_with("db0:keys=3,expires=2,avg_ttl="), "{line}");
+    // A cycle may sample between the two SETs (only t1's 100 s), so any blend of
+    // the two remaining TTLs is right; a wrong unit or an unfolded sum is not.
     let avg: u64 = line.rsplit('=').next().unwrap().parse().unwrap();
-    assert!((140_000..=150_000).contains(&avg), "{line}");
+    assert!((90_000..=200_000).contains(&avg), "{line}");
 }
