@@ -3,7 +3,8 @@
 //! The rooms, in the order a request passes through them:
 //! [`server`] reads bytes from a socket, [`protocol`] parses them into requests and
 //! encodes replies, [`command`] looks the request up and runs it on the [`engine`],
-//! whose 16 databases are lock-striped maps of key bytes to entries. [`config`] holds
+//! whose 16 databases are lock-striped maps of key bytes to entries; a collection
+//! value is one of the structures of [`types`]. [`config`] holds
 //! the settings, [`stats`] and [`clients`] what `INFO` and `CLIENT LIST` report.
 //! Concurrency-critical code takes its primitives from [`sync`], so the loom models in
 //! `loom-tests/` check the real code.
@@ -23,6 +24,7 @@ pub mod slowlog;
 pub mod state;
 pub mod stats;
 pub mod sync;
+pub mod types;
 pub mod watch;
 
 pub use config::{Cli, Config};

@@ -1,0 +1,1 @@
+//! The hash type (filled in by the hash family's change).

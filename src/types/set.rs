@@ -1,0 +1,1 @@
+//! The set type (filled in by the set family's change).
