@@ -232,7 +232,7 @@ impl ServerState {
     /// `maxmemory`, or reports that it cannot (invariant 7).
     pub fn make_room(&self, config: &Config, now_ms: u64) -> Result<(), OutOfMemory> {
         if config.maxmemory == 0
-            || crate::memory::used_memory() <= config.maxmemory
+            || memory_counted_for_eviction() <= config.maxmemory
             || self.loading.load(Ordering::Relaxed)
         {
             return Ok(());
@@ -242,8 +242,14 @@ impl ServerState {
             policy: config.maxmemory_policy,
             samples: config.maxmemory_samples,
         };
-        self.engine.evictor.make_room(&self.engine, settings, now_ms, crate::memory::used_memory).map(|_| ())
+        self.engine.evictor.make_room(&self.engine, settings, now_ms, memory_counted_for_eviction).map(|_| ())
     }
+}
+
+/// The memory `maxmemory` is compared with: what is allocated, less what the
+/// lazyfree thread is about to free (evicting for that would over-evict).
+fn memory_counted_for_eviction() -> u64 {
+    crate::memory::used_memory().saturating_sub(crate::engine::lazyfree::pending_bytes())
 }
 
 /// `len` random hex digits (from the process's random hash seed; not for secrets).

@@ -112,7 +112,7 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "maxmemory_policy", &config.maxmemory_policy.name());
             line(text, "mem_fragmentation_ratio", &format!("{:.2}", rss as f64 / used.max(1) as f64));
             line(text, "mem_allocator", &"jemalloc-5.3.0");
-            line(text, "lazyfree_pending_objects", &0);
+            line(text, "lazyfree_pending_objects", &crate::engine::lazyfree::pending_objects());
             line(text, "ahe_alpha", &format!("{:.3}", state.engine.evictor.alpha()));
         }
         "persistence" => persistence(ctx, text),
@@ -132,6 +132,7 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "pubsub_patterns", &0);
             line(text, "total_forks", &0);
             line(text, "total_error_replies", &stats.errors.total());
+            line(text, "lazyfreed_objects", &crate::engine::lazyfree::freed_objects());
         }
         "replication" => {
             text.push_str("# Replication\r\n");

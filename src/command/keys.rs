@@ -111,24 +111,30 @@ pub fn dbsize(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     REPLIED
 }
 
-/// Checks the optional `ASYNC`/`SYNC` of `FLUSHDB`/`FLUSHALL` (both flush at once here).
-fn flush_mode(args: &mut Args<'_>) -> Result<(), CommandError> {
-    let _ = args.one_of(&["ASYNC", "SYNC"]);
-    args.finish()
+/// The optional `ASYNC`/`SYNC` of `FLUSHDB`/`FLUSHALL`: whether the old data is
+/// freed in the background (without either, `lazyfree-lazy-user-flush` says).
+fn flush_is_lazy(ctx: &Context<'_>, args: &mut Args<'_>) -> Result<bool, CommandError> {
+    let lazy = match args.one_of(&["ASYNC", "SYNC"]) {
+        Some(0) => true,
+        Some(_) => false,
+        None => ctx.state.config.load().lazyfree_lazy_user_flush,
+    };
+    args.finish()?;
+    Ok(lazy)
 }
 
 /// `FLUSHDB [ASYNC | SYNC]`: empties the selected database.
 pub fn flushdb(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    flush_mode(args)?;
-    ctx.db().clear(&[b"FLUSHDB"]);
+    let lazy = flush_is_lazy(ctx, args)?;
+    ctx.db().clear(&[b"FLUSHDB"], lazy);
     ctx.out.ok();
     REPLIED
 }
 
 /// `FLUSHALL [ASYNC | SYNC]`: empties every database.
 pub fn flushall(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    flush_mode(args)?;
-    ctx.state.engine.flush_all();
+    let lazy = flush_is_lazy(ctx, args)?;
+    ctx.state.engine.flush_all(lazy);
     ctx.out.ok();
     REPLIED
 }

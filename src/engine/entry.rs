@@ -443,7 +443,9 @@ impl Drop for Entry {
         // it was allocated with.
         unsafe {
             if self.is_collection() {
-                ptr::drop_in_place(self.after_expiry().cast::<Arc<dyn Collection>>());
+                // A big collection this entry was the last owner of is freed in the
+                // background, not here under a shard lock.
+                super::lazyfree::release(ptr::read(self.after_expiry().cast::<Arc<dyn Collection>>()));
             }
             ptr::drop_in_place(self.header.as_ptr());
             dealloc(self.header.as_ptr().cast(), layout);

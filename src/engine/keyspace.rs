@@ -116,12 +116,18 @@ impl Keyspace {
         self.ttl_keys.iter().map(|c| c.load(Ordering::Relaxed)).sum()
     }
 
-    /// Empties every table of `guards` (all of this database's shards, locked).
-    pub(super) fn clear_locked(&self, guards: &mut [ShardWriteGuard<'_>]) {
+    /// Empties every table of `guards` (all of this database's shards, locked),
+    /// returning the old tables (freed by the caller once the locks are released)
+    /// and how many keys they held.
+    pub(super) fn clear_locked(&self, guards: &mut [ShardWriteGuard<'_>]) -> (Vec<Table>, u64) {
+        let mut keys = 0;
+        let mut tables = Vec::with_capacity(guards.len());
         for (guard, count) in guards.iter_mut().zip(self.ttl_keys.iter()) {
-            guard.clear();
+            keys += guard.len() as u64;
+            tables.push(std::mem::take(&mut **guard));
             count.store(0, Ordering::Relaxed);
         }
+        (tables, keys)
     }
 
     /// Counts one key removed by expiry.
@@ -296,14 +302,17 @@ impl Keyspace {
     }
 
     /// Removes every key (`FLUSHDB`) and records `effect` while all shards are
-    /// locked, so no reader sees half and the log order is exact.
-    pub fn clear(&self, effect: &[&[u8]]) {
+    /// locked, so no reader sees half and the log order is exact. The old data is
+    /// freed after the locks are released: in the background when `lazy` (`ASYNC`).
+    pub fn clear(&self, effect: &[&[u8]], lazy: bool) {
         let mut guards = self.write_all_shards();
         let index = self.index();
         let existed = |_db: usize, key: &[u8]| self.holds_in(&guards, key);
         let scope = Scope::Databases { dbs: &[index], existed: &existed };
         self.emit(&Change { db: index, effect, keys: &[], scope });
-        self.clear_locked(&mut guards);
+        let (tables, keys) = self.clear_locked(&mut guards);
+        drop(guards);
+        super::lazyfree::free_tables(tables, keys, lazy);
     }
 
     /// Removes the expired keys of shard `shard`, each logged as `DEL` and notified

@@ -13,6 +13,7 @@ pub mod evict;
 mod expiry;
 mod hooks;
 mod keyspace;
+pub mod lazyfree;
 mod ops;
 mod shards;
 mod slot;
@@ -245,8 +246,10 @@ impl KvEngine {
         apply(&mut source_slot, &mut target_slot)
     }
 
-    /// Empties every database (`FLUSHALL`), recorded as one change with all locked.
-    pub fn flush_all(&self) {
+    /// Empties every database (`FLUSHALL`), recorded as one change with all locked;
+    /// the old tables are freed after the locks are released, in the background
+    /// when `lazy` (`ASYNC`).
+    pub fn flush_all(&self, lazy: bool) {
         let all = self.all_in_lock_order();
         let mut guards: Vec<_> = all.iter().map(|db| db.write_all_shards()).collect();
         let dbs: Vec<usize> = all.iter().map(|db| db.index()).collect();
@@ -261,9 +264,14 @@ impl KvEngine {
                 first.emit(&Change { db: first.index(), effect: &[b"FLUSHALL"], keys: &[], scope });
             }
         }
+        let (mut tables, mut keys) = (Vec::new(), 0);
         for (keyspace, shards) in all.iter().zip(guards.iter_mut()) {
-            keyspace.clear_locked(shards);
+            let (emptied, held) = keyspace.clear_locked(shards);
+            tables.extend(emptied);
+            keys += held;
         }
+        drop(guards);
+        lazyfree::free_tables(tables, keys, lazy);
     }
 
     /// A point-in-time copy of every live key, taken with every shard of every

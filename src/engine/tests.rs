@@ -86,7 +86,7 @@ fn write_many_sees_and_changes_all_keys() {
         }
     });
     assert_eq!(db.len(), 200);
-    db.clear(&[]);
+    db.clear(&[], false);
     assert!(db.is_empty());
 }
 
@@ -205,7 +205,7 @@ fn ttl_counts_follow_every_path() {
     };
     assert_eq!(engine.transfer(plan, 0, &[]), Transferred::Done);
     assert_eq!((db.expires_count(), engine.db(1).expires_count()), (0, 1));
-    engine.flush_all();
+    engine.flush_all(false);
     assert_eq!(engine.db(1).expires_count(), 0);
 }
 
@@ -308,9 +308,9 @@ fn flushes_and_swaps_say_which_keys_existed() {
     engine.add_hook(hook.clone());
     engine.db(4).write(b"here", 0, |slot| slot.set(b"v", None));
     engine.swap(5, 4);
-    engine.db(5).clear(&[b"FLUSHDB"]);
+    engine.db(5).clear(&[b"FLUSHDB"], false);
     engine.db(6).write(b"here", 0, |slot| slot.set(b"v", None));
-    engine.flush_all();
+    engine.flush_all(false);
     let seen = std::mem::take(&mut *hook.0.lock().unwrap());
     assert_eq!(seen[0], (vec![5, 4], true, false), "a swap: present in either database");
     assert_eq!(seen[1], (vec![5], true, false));

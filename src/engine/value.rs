@@ -125,6 +125,16 @@ pub trait Collection: AsAny + Send + Sync + fmt::Debug {
     /// size classes included where it can ask.
     fn heap_bytes(&self) -> usize;
 
+    /// How much work freeing it is, as Redis's `lazyfreeGetFreeEffort` counts it:
+    /// one allocation for a packed encoding, one per element for a table. Over
+    /// [`super::lazyfree::THRESHOLD`] it is freed in the background.
+    fn free_effort(&self) -> usize {
+        match self.encoding() {
+            "listpack" | "intset" => 1,
+            _ => self.len(),
+        }
+    }
+
     /// A deep copy, for copy-on-write: the first change to a shared collection works
     /// on a copy made here.
     fn clone_collection(&self) -> Arc<dyn Collection>;
