@@ -10,7 +10,9 @@
 #
 # Rows: the tests set, get, incr, mset, ping_inline and an MGET of 10 random keys
 # (redis-benchmark has no mget test: its custom-command form `mget key:__rand_int__
-# ...` is used), each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and
+# ...` is used); with TESTS, also the collection rows hset, sadd, spop (from a
+# pre-filled 1M-member set), hgetall (a 100-field hash) and sinter (two 10k-member
+# sets), their data loaded before every run, each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and
 # `-c 50 -P 1 --threads 2`, always with `-r 1000000 -n REQUESTS --csv`. Then SET and
 # GET at `-c 50 -P 1` with the append-only file on, under `appendfsync always` and
 # `everysec`, against fresh servers (FerrumKV `--aof-path F --appendfsync M`, Redis
@@ -24,7 +26,7 @@
 #
 # Environment (for quick runs): ROUNDS and REQUESTS (override the arguments),
 # AOF_ALWAYS_REQUESTS (default 100000), AOF_EVERYSEC_REQUESTS (default REQUESTS),
-# TESTS (default "set get incr mset ping_inline mget"), CONFIGS (default
+# TESTS (default "set get incr mset ping_inline mget"), KEYSPACE (-r, default 1000000), CONFIGS (default
 # "50:1:1 50:16:1 500:1:1 50:1:2", clients:pipeline:threads), SECTIONS (default
 # "main always everysec": the rows without persistence, and the two AOF policies),
 # FERRUM_BIN to use a given binary instead of building (FERRUM_COMMIT: its commit,
@@ -48,7 +50,7 @@ CONFIGS=${CONFIGS:-50:1:1 50:16:1 500:1:1 50:1:2}
 SECTIONS=${SECTIONS:-main always everysec}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-1800}
 QUIET_WAIT=${QUIET_WAIT:-120}
-KEYSPACE=1000000
+KEYSPACE=${KEYSPACE:-1000000}
 for n in "$ROUNDS" "$REQUESTS" "$AOF_ALWAYS_REQUESTS" "$AOF_EVERYSEC_REQUESTS" "$BENCH_TIMEOUT"; do
     [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [rounds>=1] [requests>=1]" >&2; exit 2; }
 done
@@ -95,6 +97,44 @@ wait_quiet() {
 minimum() { printf '%s\n' "$@" | sort -g | head -1; }
 maximum() { printf '%s\n' "$@" | sort -g | tail -1; }
 
+# The collection rows' data, loaded into a server before each of its runs (so every
+# run starts from the same state): spop pops from redis-benchmark's own `myset:`
+# filled with 1M members; hgetall reads a 100-field hash, sinter two 10k-member sets
+# sharing half their members.
+prefill_resp() { # TEST
+    python3 - "$1" <<'PY'
+import sys
+test = sys.argv[1]
+def cmd(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+w = sys.stdout.buffer
+if test == "spop":
+    w.write(cmd("DEL", "myset:"))
+    for start in range(0, 1000000, 1000):
+        w.write(cmd("SADD", "myset:", *("element:%d" % i for i in range(start, start + 1000))))
+elif test == "hgetall":
+    w.write(cmd("DEL", "bench:hash100"))
+    w.write(cmd("HSET", "bench:hash100", *(x for i in range(100) for x in ("field:%d" % i, "value:%d" % i))))
+elif test == "sinter":
+    w.write(cmd("DEL", "bench:set10k:a", "bench:set10k:b"))
+    for key, offset in (("bench:set10k:a", 0), ("bench:set10k:b", 5000)):
+        for start in range(0, 10000, 1000):
+            w.write(cmd("SADD", key, *("member:%d" % (offset + i) for i in range(start, start + 1000))))
+PY
+}
+# prefill TEST PORT: loads the row's data, if it has any.
+prefill() {
+    case $1 in
+        spop | hgetall | sinter)
+            prefill_resp "$1" | timeout 300 redis-cli -p "$2" --pipe >"$TMP/prefill.log" 2>&1 \
+                || note "prefill of $1 on port $2 failed: $(tr '\n' ' ' <"$TMP/prefill.log" | head -c 300)" ;;
+    esac
+}
+
 MGET_ARGS=(mget)
 for _ in $(seq 10); do MGET_ARGS+=("key:__rand_int__"); done
 
@@ -103,7 +143,12 @@ bench_args() {
     local args=(-c "$1" -P "$2")
     [ "$3" -gt 1 ] && args+=(--threads "$3")
     args+=(-r "$KEYSPACE" -n "$5" --csv)
-    if [ "$4" = mget ]; then args+=("${MGET_ARGS[@]}"); else args+=(-t "$4"); fi
+    case $4 in
+        mget) args+=("${MGET_ARGS[@]}") ;;
+        hgetall) args+=(hgetall bench:hash100) ;;
+        sinter) args+=(sinter bench:set10k:a bench:set10k:b) ;;
+        *) args+=(-t "$4") ;;
+    esac
     printf '%s\n' "${args[@]}"
 }
 LABEL_SUFFIX=""   # " (AOF always)" and the like for the AOF rows
@@ -111,6 +156,9 @@ row_label() { # CLIENTS PIPELINE THREADS TEST
     local t=${4^^}
     [ "$t" = MGET ] && t="MGET (10 keys)"
     [ "$t" = MSET ] && t="MSET (10 keys)"
+    [ "$t" = SPOP ] && t="SPOP (1M-member set)"
+    [ "$t" = HGETALL ] && t="HGETALL (100 fields)"
+    [ "$t" = SINTER ] && t="SINTER (two 10k sets)"
     if [ "$3" -gt 1 ]; then echo "$t -c $1 -P $2 --threads $3$LABEL_SUFFIX"; else echo "$t -c $1 -P $2$LABEL_SUFFIX"; fi
 }
 
@@ -124,6 +172,7 @@ run_one() {
     label=$(row_label "$c" "$p" "$th" "$test")
     mapfile -t args <<<"$(bench_args "$c" "$p" "$th" "$test" "$n")"
     out=$TMP/bench.csv err=$TMP/bench.err
+    prefill "$test" "$port"
     c0=$(cpu_ticks "$pid")
     if ! timeout "$BENCH_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" "${args[@]}" >"$out" 2>"$err"; then
         note "$server round $round $label: redis-benchmark failed or timed out: $(tr '\n' ' ' <"$err" | head -c 300)"
