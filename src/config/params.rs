@@ -176,16 +176,16 @@ pub(super) static PARAMS: &[Param] = &[
         .doc("minutes per LFU counter decrement"),
     Param::yes_no("lazyfree-lazy-eviction", "no", flag_field!(lazyfree_lazy_eviction))
         .live(Effect::None)
-        .doc("free evicted values in the background"),
+        .doc("stored: FerrumKV frees every big value (over 64 elements) in the background, wherever it goes"),
     Param::yes_no("lazyfree-lazy-expire", "no", flag_field!(lazyfree_lazy_expire))
         .live(Effect::None)
-        .doc("free expired values in the background"),
+        .doc("stored (as `lazyfree-lazy-eviction`)"),
     Param::yes_no("lazyfree-lazy-server-del", "no", flag_field!(lazyfree_lazy_server_del))
         .live(Effect::None)
-        .doc("free values the server deletes (`RENAME` over a key, …) in the background"),
+        .doc("stored (as `lazyfree-lazy-eviction`)"),
     Param::yes_no("lazyfree-lazy-user-del", "no", flag_field!(lazyfree_lazy_user_del))
         .live(Effect::None)
-        .doc("`DEL` frees in the background, as `UNLINK`"),
+        .doc("stored: `DEL` and `UNLINK` both free big values in the background"),
     Param::yes_no("lazyfree-lazy-user-flush", "no", flag_field!(lazyfree_lazy_user_flush))
         .live(Effect::None)
         .doc("`FLUSHALL`/`FLUSHDB` without a mode run `ASYNC`"),
