@@ -355,13 +355,26 @@ fn temp_exists(path: &Path) -> bool {
 /// One key of a dump: (db, key, value, expiry).
 type Dumped = (usize, Vec<u8>, Vec<u8>, Option<u64>);
 
+/// What a key holds, comparable across servers: a string's bytes, or a collection's
+/// kind and its rewrite commands' elements, sorted (a hash's as field/value pairs).
+fn contents(key: &[u8], entry: &crate::engine::Entry) -> Vec<u8> {
+    let Some(collection) = entry.collection() else {
+        return entry.string().map(<[u8]>::to_vec).unwrap_or_default();
+    };
+    let group = if collection.kind() == crate::engine::Kind::Hash { 2 } else { 1 };
+    let mut elements: Vec<Vec<u8>> = Vec::new();
+    collection.rewrite(key, &mut |command| {
+        elements.extend(command[2..].chunks(group).map(|element| element.join(&b'\0')));
+    });
+    elements.sort();
+    [collection.kind().name().as_bytes().to_vec(), elements.join(&b'\n')].join(&b':')
+}
+
 /// Every key of every database.
 fn dump(state: &ServerState) -> Vec<Dumped> {
     let mut all = Vec::new();
     for db in 0..crate::engine::DATABASES {
-        state.engine.db(db).for_each(0, |k, e| {
-            all.push((db, k.to_vec(), e.string().map(<[u8]>::to_vec).unwrap_or_default(), e.expire_at_ms()))
-        });
+        state.engine.db(db).for_each(0, |k, e| all.push((db, k.to_vec(), contents(k, e), e.expire_at_ms())));
     }
     all.sort();
     all
@@ -399,6 +412,16 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
         &["DECRBY", "c", "3"],
         &["INCRBYFLOAT", "fl", "1.1"],
         &["INCRBYFLOAT", "fl", "2.2"],
+        &["HSET", "h", "a", "1", "b", "2"],
+        &["HMSET", "h", "c", "3"],
+        &["HSETNX", "h", "a", "9"],
+        &["HSETNX", "h", "d", "4"],
+        &["HDEL", "h", "b", "missing"],
+        &["HINCRBY", "h", "a", "41"],
+        &["HINCRBYFLOAT", "h", "f", "1.1"],
+        &["HINCRBYFLOAT", "h", "f", "2.2"],
+        &["HSET", "hgone", "x", "1"],
+        &["HDEL", "hgone", "x"],
         &["DEL", "m1", "missing"],
         &["UNLINK", "m2"],
         &["EXPIRE", "n1", "1000"],
@@ -461,4 +484,6 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
     replay(&path, &replayed, false).unwrap();
     assert_eq!(dump(&replayed), dump(&live));
     assert!(!dump(&live).is_empty());
+    let hash = dump(&live).into_iter().find(|(db, key, _, _)| *db == 0 && key == b"h").map(|d| d.2);
+    assert_eq!(hash.as_deref(), Some(&b"hash:a\x0042\nc\x003\nd\x004\nf\x003.3"[..]), "the hash is compared");
 }

@@ -83,7 +83,8 @@ pub(super) fn incrbyfloat(ctx: &mut Context<'_>, args: &mut Args<'_>) -> Command
 /// `INCRBYFLOAT` shows it (at most 17 fractional digits, trailing zeros trimmed), so
 /// `0.1` plus `0.2` is `0.3`, not the binary `0.30000000000000004`. `None` when
 /// either is outside what 96-bit decimals hold (the caller then uses `f64`).
-fn decimal_sum(a: &[u8], b: &[u8]) -> Option<String> {
+/// `HINCRBYFLOAT` adds the same way.
+pub(crate) fn decimal_sum(a: &[u8], b: &[u8]) -> Option<String> {
     fn parse(text: &[u8]) -> Option<Decimal> {
         let text = std::str::from_utf8(text).ok()?;
         if text.contains(['e', 'E']) {

@@ -13,6 +13,7 @@ use crate::engine::{events, Entry, Slot};
 
 mod counters;
 
+pub(crate) use counters::decimal_sum;
 use counters::{decr, decrby, incr, incrby, incrbyfloat};
 
 /// The largest string a value may grow to: `proto-max-bulk-len` (512 MB by

@@ -18,7 +18,7 @@ use super::{Client, SeenChange};
 use crate::command::table;
 
 /// One key's event in an expected record: database, key, event name.
-type Ev = (usize, &'static str, &'static str);
+pub(super) type Ev = (usize, &'static str, &'static str);
 
 /// The database of a record whose database is arbitrary (`FLUSHALL` runs in all).
 const ANY_DB: usize = usize::MAX;
@@ -28,7 +28,7 @@ const ALL_DBS: &[usize] = &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
 
 /// An expected change record.
 #[derive(Debug)]
-struct Record {
+pub(super) struct Record {
     /// The database its effect runs in ([`ANY_DB`]: any).
     db: usize,
     /// The logged command, arguments joined by spaces; empty for a change that logs
@@ -41,13 +41,13 @@ struct Record {
 }
 
 /// A record that logs `effect` for `keys`.
-const fn logged(db: usize, effect: &'static str, keys: &'static [Ev]) -> Record {
+pub(super) const fn logged(db: usize, effect: &'static str, keys: &'static [Ev]) -> Record {
     Record { db, effect, keys, scope: None }
 }
 
 /// An event with no record of its own (`new`, the `expire` after a `SET … PXAT`),
 /// in the database of its key.
-const fn event(keys: &'static [Ev]) -> Record {
+pub(super) const fn event(keys: &'static [Ev]) -> Record {
     Record { db: keys[0].0, effect: "", keys, scope: None }
 }
 
@@ -57,21 +57,21 @@ const fn whole(db: usize, effect: &'static str, dbs: &'static [usize]) -> Record
 }
 
 /// One case of the table.
-struct Case {
+pub(super) struct Case {
     /// The command's full name, as the command table spells it.
-    command: &'static str,
+    pub(super) command: &'static str,
     /// Commands run first (their records are not compared).
-    setup: &'static [&'static str],
+    pub(super) setup: &'static [&'static str],
     /// The command under test.
-    run: &'static str,
+    pub(super) run: &'static str,
     /// Its reply (RESP2).
-    reply: &'static str,
+    pub(super) reply: &'static str,
     /// The records it yields, in order.
-    records: &'static [Record],
+    pub(super) records: &'static [Record],
 }
 
 /// A key stored already expired at [`super::NOW`] (lazy expiry removes it first).
-const EXPIRED_K: &str = "SET k old PXAT 1700000000000";
+pub(super) const EXPIRED_K: &str = "SET k old PXAT 1700000000000";
 
 /// Every case, grouped by command (one line per record, so not formatted).
 #[rustfmt::skip]
@@ -244,6 +244,11 @@ static CASES: &[Case] = &[
     Case { command: "persist", setup: &["SET a 1"], run: "PERSIST a", reply: ":0\r\n", records: &[] },
 ];
 
+/// Every case: the table's own and those the type families keep beside it.
+fn all_cases() -> impl Iterator<Item = &'static Case> {
+    CASES.iter().chain(super::hash::CASES)
+}
+
 impl Record {
     /// The record as the recorder shows it.
     fn seen(&self) -> SeenChange {
@@ -308,14 +313,14 @@ fn every_write_command_of_the_table_has_cases() {
         .all()
         .filter(|c| c.spec.is_write())
         .map(|c| c.full_name.as_str())
-        .filter(|name| !CASES.iter().any(|case| case.command == *name))
+        .filter(|name| !all_cases().any(|case| case.command == *name))
         .collect();
     assert!(missing.is_empty(), "write commands without change-record cases: {missing:?}");
 }
 
 #[test]
 fn every_case_runs_the_write_command_it_names() {
-    for case in CASES {
+    for case in all_cases() {
         let command = table().all().find(|c| c.full_name == case.command);
         assert!(
             command.is_some_and(|c| c.spec.is_write()),
@@ -328,7 +333,7 @@ fn every_case_runs_the_write_command_it_names() {
 
 #[test]
 fn every_write_command_yields_its_change_records() {
-    let failures: Vec<String> = CASES.iter().filter_map(check_exactly).collect();
+    let failures: Vec<String> = all_cases().filter_map(check_exactly).collect();
     assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
 }
 

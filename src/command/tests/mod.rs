@@ -1,6 +1,7 @@
 //! Command-level tests of the typed core: every write command's change records
 //! (`changes`), the type tag's paths through the commands with the `Probe` test
-//! collection (`typed`, `typed_lifecycle`), and the introspection replies compared
+//! collection (`typed`, `typed_lifecycle`), the hash family's records and encodings (`hash`),
+//! and the introspection replies compared
 //! with redis-server 7.0.15's bytes (`introspection`).
 //!
 //! Everything runs through the real dispatcher ([`crate::command::execute`]) on a
@@ -8,6 +9,7 @@
 //! times commands log (`PXAT`, `PEXPIREAT`) are exact.
 
 mod changes;
+mod hash;
 mod introspection;
 mod typed;
 mod typed_lifecycle;
