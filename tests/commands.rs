@@ -4,7 +4,7 @@
 //! `CLIENT LIST`), and Redis 7's error texts word for word.
 //!
 //! The cases live in `tests/commands/*.rs`, one file per family: strings, numbers,
-//! keys and databases, expiry, connection and server commands. Each case is a function
+//! hashes, keys and databases, expiry, connection and server commands. Each case is a function
 //! of the protocol; `both_protocols!` turns it into a `resp2::NAME` and a `resp3::NAME`
 //! test, each starting its own server.
 //!
@@ -39,6 +39,8 @@ macro_rules! both_protocols {
 mod admin;
 #[path = "commands/expire.rs"]
 mod expire;
+#[path = "commands/hashes.rs"]
+mod hashes;
 #[path = "commands/keys.rs"]
 mod keys;
 #[path = "commands/numbers.rs"]

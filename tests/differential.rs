@@ -6,7 +6,7 @@
 //!   no persistence, in a temp dir; killed when the test ends) and a FerrumKV through
 //!   the harness. Without `redis-server` it prints a loud `*** SKIPPED ***` line and
 //!   passes, unless `CI` is set, where it fails.
-//! - Per family (`strings`, `keyspace`) a PRNG seeded from `DIFF_SEED` picks weighted
+//! - Per family (`strings`, `keyspace`, `hashes`) a PRNG seeded from `DIFF_SEED` picks weighted
 //!   ops; each op builds one or a few commands over a small pool of keys (binary and
 //!   empty ones too, so commands collide) and values of every awkward shape, valid and
 //!   invalid alike (arity, bad integers, overflow, bad expiry times, syntax errors,
@@ -44,6 +44,8 @@ mod check;
 mod expiry;
 #[path = "differential/features.rs"]
 mod features;
+#[path = "differential/hashes.rs"]
+mod hashes;
 #[path = "differential/keyspace.rs"]
 mod keyspace;
 #[path = "differential/pools.rs"]
@@ -81,4 +83,14 @@ fn keyspace_resp2() {
 #[test]
 fn keyspace_resp3() {
     runner::run(&keyspace::KEYSPACE, Proto::Resp3);
+}
+
+#[test]
+fn hashes_resp2() {
+    runner::run(&hashes::HASHES, Proto::Resp2);
+}
+
+#[test]
+fn hashes_resp3() {
+    runner::run(&hashes::HASHES, Proto::Resp3);
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use crate::pools::strict_i64;
 use crate::step::Check;
-use crate::wire::{as_integer, split_aggregate};
+use crate::wire::{as_integer, reply_len, split_aggregate};
 
 /// The most `TTL` may differ by: the two servers read their clocks a moment apart and
 /// round to seconds.
@@ -85,6 +85,23 @@ pub fn compare(check: Check, redis: &[u8], ferrum: &[u8], deadlines: &Deadlines)
             }
             _ => Err(String::new()),
         },
+        Check::UnorderedPairs => same_pairs(redis, ferrum),
+        Check::ScanPairs => match (split_aggregate(redis), split_aggregate(ferrum)) {
+            (Some((rh, r)), Some((fh, f))) if rh == fh && r.len() == 2 && f.len() == 2 && r[0] == f[0] => {
+                same_pairs(r[1], f[1])
+            }
+            _ => Err(String::new()),
+        },
+        Check::SameShape => {
+            let first_line = |reply: &[u8]| reply.split(|&b| b == b'\n').next().map(<[u8]>::to_vec);
+            // One pick is a bulk string of whatever length; several, an array of n.
+            let both_bulk = redis.starts_with(b"$") && ferrum.starts_with(b"$");
+            if !redis.starts_with(b"-") && (both_bulk || first_line(redis) == first_line(ferrum)) {
+                Ok(())
+            } else {
+                Err("different kinds or lengths of reply".into())
+            }
+        }
         Check::RandomKey => {
             let kind = |reply: &[u8]| reply.first().copied();
             if kind(redis) == kind(ferrum) && !redis.starts_with(b"-") {
@@ -101,6 +118,48 @@ pub fn compare(check: Check, redis: &[u8], ferrum: &[u8], deadlines: &Deadlines)
             _ => within(redis, ferrum, if millis { PTTL_TOLERANCE } else { TTL_TOLERANCE }),
         },
     }
+}
+
+/// Whether two flat arrays (or RESP3 maps) hold the same pairs in any order.
+fn same_pairs(redis: &[u8], ferrum: &[u8]) -> Result<(), String> {
+    match (split_pairs(redis), split_pairs(ferrum)) {
+        (Some((rh, mut r)), Some((fh, mut f))) if rh == fh => {
+            r.sort();
+            f.sort();
+            if r == f {
+                Ok(())
+            } else {
+                Err("different pairs (compared in any order)".into())
+            }
+        }
+        _ => Err(String::new()),
+    }
+}
+
+/// One field and its value, as encoded replies.
+type Pair<'a> = (&'a [u8], &'a [u8]);
+
+/// The header and the (field, value) pairs of a flat array of an even length or a
+/// RESP3 map (`%n`, n pairs).
+fn split_pairs(reply: &[u8]) -> Option<(&[u8], Vec<Pair<'_>>)> {
+    let (&kind, _) = reply.split_first()?;
+    if kind != b'*' && kind != b'%' {
+        return None;
+    }
+    let eol = reply.windows(2).position(|w| w == b"\r\n")?;
+    let count: usize = std::str::from_utf8(&reply[1..eol]).ok()?.parse().ok()?;
+    let items = if kind == b'%' { 2 * count } else { count };
+    if items % 2 != 0 {
+        return None;
+    }
+    let mut at = eol + 2;
+    let mut elements = Vec::with_capacity(items);
+    for _ in 0..items {
+        let len = reply_len(&reply[at..]).ok()??;
+        elements.push(&reply[at..at + len]);
+        at += len;
+    }
+    Some((&reply[..eol + 2], elements.chunks(2).map(|c| (c[0], c[1])).collect()))
 }
 
 /// Integer replies equal when either is negative (-1 no TTL, -2 no key), else within

@@ -56,6 +56,19 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("object", "OBJECT FREQ, OBJECT IDLETIME of a missing key, wrong arities"),
     ("object_help", "OBJECT HELP [extra]"),
     ("object_unknown", "OBJECT with an unknown subcommand, and no key or any key"),
+    // hashes.
+    ("hset", "HSET, HMSET with one to four pairs, sometimes a field short"),
+    ("hsetnx", "HSETNX"),
+    ("hget", "HGET, HEXISTS, HSTRLEN, HLEN, HMGET"),
+    ("hdel", "HDEL of one to three fields"),
+    ("hincrby", "HINCRBY by any integer text"),
+    ("hincrby_limits", "a field set at an i64 limit, then an HINCRBY that may overflow"),
+    ("hincrbyfloat", "HINCRBYFLOAT where the arithmetic is exact in both"),
+    ("hgetall", "HGETALL, HKEYS, HVALS (compared in any order)"),
+    ("hrandfield", "HRANDFIELD with counts of every sign and size (compared by the reply's shape)"),
+    ("hscan", "HSCAN in one call with MATCH (pairs in any order), bad cursors and options"),
+    ("hash_encoding", "OBJECT ENCODING of the hash keys (listpack until a value passes 64 bytes)"),
+    ("hash_wrongtype", "SET over a hash key, a hash command on it (WRONGTYPE), DEL"),
 ];
 
 /// Features off unless `DIFF_ENABLE` names them: differences that belong to another
