@@ -235,3 +235,11 @@ proptest! {
         prop_assert_eq!(sorted_pairs(&replay(&hash).0), expected);
     }
 }
+
+#[test]
+fn a_hash_handle_is_no_bigger_than_its_packed_buffer() {
+    // The dense encoding is boxed, so the enum fits in the packed handle's niche:
+    // every small hash pays for one 24-byte handle (in the collection's `Arc`).
+    assert_eq!(std::mem::size_of::<Hash>(), std::mem::size_of::<Packed>());
+    assert_eq!(std::mem::size_of::<Packed>(), 24);
+}
