@@ -133,8 +133,7 @@ impl Hash {
                     false
                 }
                 None => {
-                    packed.push(field);
-                    packed.push(value);
+                    packed.extend(&[field, value]);
                     true
                 }
             },

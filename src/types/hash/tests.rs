@@ -237,9 +237,14 @@ proptest! {
 }
 
 #[test]
-fn a_hash_handle_is_no_bigger_than_its_packed_buffer() {
-    // The dense encoding is boxed, so the enum fits in the packed handle's niche:
-    // every small hash pays for one 24-byte handle (in the collection's `Arc`).
-    assert_eq!(std::mem::size_of::<Hash>(), std::mem::size_of::<Packed>());
-    assert_eq!(std::mem::size_of::<Packed>(), 24);
+fn a_small_hash_fits_a_32_byte_shared_allocation() {
+    // The packed buffer is one thin pointer and the dense encoding is boxed, so the
+    // handle is two words; with the `Arc`'s two counts it takes one 32-byte
+    // allocation class per hash, beside its buffer.
+    assert_eq!(std::mem::size_of::<Packed>(), 8);
+    assert_eq!(std::mem::size_of::<Hash>(), 16);
+    assert_eq!(
+        crate::types::allocation_size(2 * std::mem::size_of::<usize>() + std::mem::size_of::<Hash>()),
+        32
+    );
 }
