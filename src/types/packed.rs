@@ -18,6 +18,7 @@ use super::varint;
 const HEADER: usize = 8;
 
 /// Length-prefixed entries in one buffer, in insertion order.
+#[derive(Default)]
 pub struct Packed {
     /// `[byte length: u32][count: u32][entries]`; `None` when empty (no allocation).
     buf: Option<NonNull<u8>>,
@@ -52,12 +53,6 @@ impl<'a> Iterator for Iter<'a> {
 /// The allocation of a buffer holding `bytes` bytes of entries.
 fn layout(bytes: usize) -> Layout {
     Layout::from_size_align(HEADER + bytes, 4).expect("a packed buffer's layout")
-}
-
-impl Default for Packed {
-    fn default() -> Self {
-        Packed { buf: None }
-    }
 }
 
 impl Packed {
