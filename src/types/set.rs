@@ -1,1 +1,0 @@
-//! The set type (filled in by the set family's change).
