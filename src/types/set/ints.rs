@@ -124,12 +124,20 @@ impl Ints {
 
     /// The member at `index` (ascending order); panics past the end.
     pub fn at(&self, index: usize) -> i64 {
-        each_width!(self, v => v[index] as i64)
+        match self {
+            Ints::I16(v) => i64::from(v[index]),
+            Ints::I32(v) => i64::from(v[index]),
+            Ints::I64(v) => v[index],
+        }
     }
 
     /// Removes and returns the member at `index`; panics past the end.
     pub fn remove_at(&mut self, index: usize) -> i64 {
-        each_width!(self, v => v.remove(index) as i64)
+        match self {
+            Ints::I16(v) => i64::from(v.remove(index)),
+            Ints::I32(v) => i64::from(v.remove(index)),
+            Ints::I64(v) => v.remove(index),
+        }
     }
 
     /// The members in ascending order.

@@ -208,7 +208,7 @@ impl Set {
                 Repr::Table(_) => false,
             };
             if outgrown {
-                self.into_table(self.len() + count);
+                self.convert_to_table(self.len() + count);
             }
         }
         members.iter().filter(|member| self.add(member.as_ref(), limits)).count()
@@ -224,7 +224,7 @@ impl Set {
                         return false;
                     }
                     if ints.len() > limits.intset_entries() {
-                        self.into_table(0);
+                        self.convert_to_table(0);
                     }
                     return true;
                 }
@@ -233,9 +233,9 @@ impl Set {
                     && member.len() <= limits.listpack_value
                     && ints.max_text_len() <= limits.listpack_value;
                 if fits_packed {
-                    self.into_packed();
+                    self.convert_to_packed();
                 } else {
-                    self.into_table(len + 1);
+                    self.convert_to_table(len + 1);
                 }
                 self.add(member, limits)
             }
@@ -248,7 +248,7 @@ impl Set {
                     return true;
                 }
                 let len = packed.len();
-                self.into_table(len + 1);
+                self.convert_to_table(len + 1);
                 self.add(member, limits)
             }
             Repr::Table(table) => {
@@ -331,7 +331,7 @@ impl Set {
     }
 
     /// Moves the members into a listpack (from an intset).
-    fn into_packed(&mut self) {
+    fn convert_to_packed(&mut self) {
         let mut packed = Packed::new();
         for member in self.iter() {
             packed.push(&member);
@@ -340,7 +340,7 @@ impl Set {
     }
 
     /// Moves the members into a table with room for `capacity` members.
-    fn into_table(&mut self, capacity: usize) {
+    fn convert_to_table(&mut self, capacity: usize) {
         if let Repr::Table(_) = self.repr {
             return;
         }
