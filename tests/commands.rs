@@ -4,7 +4,7 @@
 //! `CLIENT LIST`), and Redis 7's error texts word for word.
 //!
 //! The cases live in `tests/commands/*.rs`, one file per family: strings, numbers,
-//! hashes, keys and databases, expiry, connection and server commands. Each case is a function
+//! hashes, keys and databases, expiry, sets, connection and server commands. Each case is a function
 //! of the protocol; `both_protocols!` turns it into a `resp2::NAME` and a `resp3::NAME`
 //! test, each starting its own server.
 //!
@@ -47,5 +47,7 @@ mod keys;
 mod numbers;
 #[path = "commands/server.rs"]
 mod server;
+#[path = "commands/sets.rs"]
+mod sets;
 #[path = "commands/strings.rs"]
 mod strings;

@@ -6,7 +6,7 @@
 //!   no persistence, in a temp dir; killed when the test ends) and a FerrumKV through
 //!   the harness. Without `redis-server` it prints a loud `*** SKIPPED ***` line and
 //!   passes, unless `CI` is set, where it fails.
-//! - Per family (`strings`, `keyspace`, `hashes`) a PRNG seeded from `DIFF_SEED` picks weighted
+//! - Per family (`strings`, `keyspace`, `hashes`, `sets`) a PRNG seeded from `DIFF_SEED` picks weighted
 //!   ops; each op builds one or a few commands over a small pool of keys (binary and
 //!   empty ones too, so commands collide) and values of every awkward shape, valid and
 //!   invalid alike (arity, bad integers, overflow, bad expiry times, syntax errors,
@@ -56,6 +56,8 @@ mod reference;
 mod rng;
 #[path = "differential/runner.rs"]
 mod runner;
+#[path = "differential/sets.rs"]
+mod sets;
 #[path = "differential/step.rs"]
 mod step;
 #[path = "differential/strings.rs"]
@@ -93,4 +95,14 @@ fn hashes_resp2() {
 #[test]
 fn hashes_resp3() {
     runner::run(&hashes::HASHES, Proto::Resp3);
+}
+
+#[test]
+fn sets_resp2() {
+    runner::run(&sets::SETS, Proto::Resp2);
+}
+
+#[test]
+fn sets_resp3() {
+    runner::run(&sets::SETS, Proto::Resp3);
 }

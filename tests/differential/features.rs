@@ -69,6 +69,21 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("hscan", "HSCAN in one call with MATCH (pairs in any order), bad cursors and options"),
     ("hash_encoding", "OBJECT ENCODING of the hash keys (listpack until a value passes 64 bytes)"),
     ("hash_wrongtype", "SET over a hash key, a hash command on it (WRONGTYPE), DEL"),
+    // sets.
+    ("sadd", "SADD of a few members (integers canonical or not, words, binary, long ones)"),
+    ("sadd_many", "SADD of 140 or 600 members at once (past the listpack or intset threshold)"),
+    ("set_string", "SET over a key, so the set commands meet WRONGTYPE"),
+    ("srem", "SREM"),
+    ("smembers", "SMEMBERS (compared as a set)"),
+    ("sismember", "SISMEMBER, SMISMEMBER"),
+    ("scard", "SCARD"),
+    ("spop_all", "SPOP with a count that takes the whole set, 0, or a bad count"),
+    ("srandmember_all", "SRANDMEMBER with a count that takes the whole set, 0, or a bad count"),
+    ("smove", "SMOVE (the same key twice too)"),
+    ("set_algebra", "SINTER, SUNION, SDIFF of 1-4 keys (compared as sets)"),
+    ("set_store", "SINTERSTORE, SUNIONSTORE, SDIFFSTORE"),
+    ("sintercard", "SINTERCARD with LIMIT, bad numkeys and bad limits"),
+    ("sscan_errors", "SSCAN with bad cursors and options"),
 ];
 
 /// Features off unless `DIFF_ENABLE` names them: differences that belong to another

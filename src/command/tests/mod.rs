@@ -11,6 +11,7 @@
 mod changes;
 mod hash;
 mod introspection;
+mod set;
 mod typed;
 mod typed_lifecycle;
 
