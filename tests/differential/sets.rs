@@ -80,7 +80,8 @@ fn srem(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 }
 
 fn smembers(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    Command::new("smembers", "SMEMBERS").arg(g.key()).check(Check::Unordered).into()
+    let key = g.key();
+    unordered_then_card(Command::new("smembers", "SMEMBERS").arg(&key), key)
 }
 
 fn sismember(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
@@ -97,24 +98,33 @@ fn scard(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     Command::new("scard", "SCARD").arg(g.key()).into()
 }
 
-/// A count that is no valid count, or 0.
+/// A count that is no valid count for both commands, or 0 (`-1` is a valid
+/// `SRANDMEMBER` count, a random pick).
 fn odd_count(g: &mut Gen) -> Vec<u8> {
-    g.rng
-        .pick(&["0", "-1", "x", "1.5", "", "9223372036854775808", "-9223372036854775808"])
-        .as_bytes()
-        .to_vec()
+    g.rng.pick(&["0", "x", "1.5", "", "9223372036854775808", "-9223372036854775808"]).as_bytes().to_vec()
+}
+
+/// `command`, compared as a set, then `SCARD key` (the state it left). Two
+/// actions, so the arity mutation (which would turn `SRANDMEMBER key count` into a
+/// random `SRANDMEMBER key`, compared exactly) leaves them alone.
+fn unordered_then_card(command: Command, key: Vec<u8>) -> Vec<Action> {
+    let feature = command.feature;
+    vec![Action::Send(command.check(Check::Unordered)), Action::Send(Command::new(feature, "SCARD").arg(key))]
 }
 
 /// `SPOP key count` with a count that takes the whole set (or a bad one).
 fn spop_all(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let count = if g.rng.chance(70) { b"100000".to_vec() } else { odd_count(g) };
-    Command::new("spop_all", "SPOP").arg(g.key()).arg(count).check(Check::Unordered).into()
+    let count = if g.rng.chance(10) { b"-1".to_vec() } else { count };
+    let key = g.key();
+    unordered_then_card(Command::new("spop_all", "SPOP").arg(&key).arg(count), key)
 }
 
 /// `SRANDMEMBER key count` with a count that takes the whole set (or a bad one).
 fn srandmember_all(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let count = if g.rng.chance(60) { b"100000".to_vec() } else { odd_count(g) };
-    Command::new("srandmember_all", "SRANDMEMBER").arg(g.key()).arg(count).check(Check::Unordered).into()
+    let key = g.key();
+    unordered_then_card(Command::new("srandmember_all", "SRANDMEMBER").arg(&key).arg(count), key)
 }
 
 fn smove(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
@@ -125,7 +135,8 @@ fn smove(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 fn algebra(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let name = *g.rng.pick(&["SINTER", "SUNION", "SDIFF"]);
     let keys = keys(g, 4);
-    Command::new("set_algebra", name).args(keys).check(Check::Unordered).into()
+    let first = keys[0].clone();
+    unordered_then_card(Command::new("set_algebra", name).args(keys), first)
 }
 
 fn store(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
