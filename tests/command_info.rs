@@ -127,6 +127,27 @@ const KEY_REQUESTS: &[&str] = &[
     "object refcount k",
     "memory usage k",
     "memory usage k SAMPLES 5",
+    // The set family.
+    "sadd k a b",
+    "srem k a",
+    "smembers k",
+    "sismember k a",
+    "smismember k a b",
+    "scard k",
+    "spop k",
+    "spop k 2",
+    "srandmember k -2",
+    "smove a b m",
+    "sinter a b c",
+    "sintercard 2 a b",
+    "sintercard 2 a b LIMIT 1",
+    "sintercard 1 a b c",
+    "sinterstore d a b",
+    "sunion a b",
+    "sunionstore d a b",
+    "sdiff a b",
+    "sdiffstore d a",
+    "sscan k 0 COUNT 5",
 ];
 
 /// `COMMAND GETKEYS` (and `GETKEYSANDFLAGS`) requests that are errors, or have no
@@ -150,6 +171,9 @@ const KEY_ERRORS: &[&str] = &[
     "memory usage",
     "flushall",
     "keys *",
+    "sintercard 0 a",
+    "sintercard 3 a b",
+    "sintercard x a",
 ];
 
 /// `COMMAND INFO` requests of unknown names, or of several names at once.
