@@ -7,7 +7,7 @@
 //! Members are integers where the order of a reply matters: an intset replies in
 //! ascending order in both servers.
 
-use crate::common::{array, bulk, err, int, Proto, Server, OK};
+use crate::common::{array, bulk, err, info_fields, int, Proto, Server, OK};
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 
@@ -280,3 +280,23 @@ both_protocols!(
     encodings,
     inside_multi
 );
+
+/// Reads of sets count as keyspace hits and misses, as Redis's `lookupKeyRead`
+/// counts them (every key of a multi-key read, the sources of a store); writes do
+/// not.
+#[test]
+fn set_reads_count_keyspace_hits_and_misses() {
+    let s = Server::start();
+    let mut c = s.raw();
+    c.expect("SADD s 1", int(1));
+    c.expect("SCARD s", int(1));
+    c.expect("SCARD nx", int(0));
+    c.expect("SINTER s nx", "*0\r\n");
+    c.expect("SINTERSTORE d s nx", int(0));
+    c.expect("SPOP nx", "$-1\r\n");
+    let info = c.cmd("INFO stats");
+    let fields = info_fields(&info);
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    assert_eq!(field("keyspace_hits").as_deref(), Some("3"));
+    assert_eq!(field("keyspace_misses").as_deref(), Some("3"));
+}

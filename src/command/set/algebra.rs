@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{events, limits, set_of, CommandError, CommandResult, Context, REPLIED};
+use super::{count_lookups, events, limits, set_of, CommandError, CommandResult, Context, REPLIED};
 use crate::command::args::{self, as_slices};
 use crate::command::Args;
 use crate::engine::{events as generic, Entry, Event, KeyEvent};
@@ -94,8 +94,13 @@ fn read_op(ctx: &mut Context<'_>, keys: &[Bytes], op: Op) -> CommandResult {
     let limits = limits(ctx);
     let db = ctx.db();
     let out = &mut *ctx.out;
-    db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
-        let sets = keys.iter().map(|key| set_of(view.get(key))).collect::<Result<Vec<_>, _>>()?;
+    let (found, result) = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
+        let entries: Vec<_> = keys.iter().map(|key| view.get(key)).collect();
+        let found = entries.iter().flatten().count();
+        let sets = match entries.into_iter().map(set_of).collect::<Result<Vec<_>, _>>() {
+            Ok(sets) => sets,
+            Err(wrong) => return (found, Err(wrong)),
+        };
         match op {
             Op::Inter => {
                 let mut found: Vec<Member<'_>> = Vec::new();
@@ -112,8 +117,10 @@ fn read_op(ctx: &mut Context<'_>, keys: &[Bytes], op: Op) -> CommandResult {
                 result.iter().for_each(|member| out.bulk(&member));
             }
         }
-        REPLIED
-    })
+        (found, REPLIED)
+    });
+    count_lookups(ctx, found, keys.len());
+    result
 }
 
 /// `SINTER key [key …]`: the members in every set.
@@ -157,15 +164,22 @@ pub fn sintercard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
     }
     let db = ctx.db();
-    let count = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
-        let sets = keys.iter().map(|key| set_of(view.get(key))).collect::<Result<Vec<_>, _>>()?;
+    let (found, count) = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
+        let entries: Vec<_> = keys.iter().map(|key| view.get(key)).collect();
+        let found = entries.iter().flatten().count();
+        let sets = match entries.into_iter().map(set_of).collect::<Result<Vec<_>, _>>() {
+            Ok(sets) => sets,
+            Err(wrong) => return (found, Err(wrong)),
+        };
         let mut count = 0usize;
         intersect(&sets, |_| {
             count += 1;
             limit == 0 || count < limit
         });
-        Ok::<_, CommandError>(count)
-    })?;
+        (found, Ok(count))
+    });
+    count_lookups(ctx, found, keys.len());
+    let count = count?;
     ctx.out.integer(count as i64);
     REPLIED
 }
@@ -180,6 +194,8 @@ fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, event: Event) ->
     let sources = args.rest();
     let limits = limits(ctx);
     let keys = std::iter::once(&destination[..]).chain(sources.iter().map(|k| &k[..]));
+    // The sources are looked up as reads (Redis counts them as hits and misses).
+    let (mut looked_up, mut found) = (0, 0);
     let stored = ctx.db().write_many(keys, ctx.now_ms, |view| {
         // Each source is held through a second handle on its shared value (an
         // entry of its own, no copy), since a slot lends its key only while open.
@@ -189,7 +205,10 @@ fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, event: Event) ->
                 None => Ok(None),
                 Some(entry) => entry.get_as::<Set>().map(|_| Some(entry.with_key(b""))),
             });
-            held.push(source.expect("a key of the view")?);
+            let source = source.expect("a key of the view");
+            looked_up += 1;
+            found += matches!(source, Ok(Some(_)) | Err(_)) as usize;
+            held.push(source?);
         }
         let sets: Vec<Option<&Set>> =
             held.iter().map(|e| e.as_ref().and_then(|e| e.get_as::<Set>().ok())).collect();
@@ -217,8 +236,9 @@ fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, event: Event) ->
             }
         });
         Ok::<_, CommandError>(len)
-    })?;
-    ctx.out.integer(stored as i64);
+    });
+    count_lookups(ctx, found, looked_up);
+    ctx.out.integer(stored? as i64);
     REPLIED
 }
 

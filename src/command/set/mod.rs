@@ -18,6 +18,7 @@ use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
 use crate::engine::{Entry, Event, EventClass};
 use crate::glob::glob_match;
+use crate::protocol::ReplyWriter;
 use crate::types::set::{Limits, Set};
 
 use algebra::{sdiff, sdiffstore, sinter, sintercard, sinterstore, smove, sunion, sunionstore};
@@ -157,19 +158,37 @@ pub fn srem(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     REPLIED
 }
 
+/// Runs `read` on the set at `key` (`None`: missing), with the reply writer,
+/// and counts the lookup as a keyspace hit or miss (`INFO stats`), as Redis's
+/// `lookupKeyRead` does (a key of another type is found: a hit, then `WRONGTYPE`).
+fn read_set<R>(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    read: impl FnOnce(&mut ReplyWriter, Option<&Set>) -> Result<R, CommandError>,
+) -> Result<R, CommandError> {
+    let db = ctx.db();
+    let out = &mut *ctx.out;
+    let (hit, result) = db.read(key, ctx.now_ms, |entry| match set_of(entry) {
+        Ok(set) => (set.is_some(), read(out, set)),
+        Err(wrong) => (true, Err(wrong)),
+    });
+    ctx.count_lookup(hit);
+    result
+}
+
+/// Counts `found` of `looked_up` multi-key lookups as hits, the rest as misses.
+fn count_lookups(ctx: &mut Context<'_>, found: usize, looked_up: usize) {
+    ctx.session.local_stats.hits += found as u64;
+    ctx.session.local_stats.misses += (looked_up - found) as u64;
+}
+
 /// `SMEMBERS key`: every member (a RESP3 set).
 pub fn smembers(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let db = ctx.db();
-    db.read(key, ctx.now_ms, |entry| {
-        match set_of(entry)? {
-            Some(set) => {
-                ctx.out.set(set.len());
-                for member in set.iter() {
-                    ctx.out.bulk(&member);
-                }
-            }
-            None => ctx.out.set(0),
+    read_set(ctx, key, |out, set| {
+        out.set(set.map_or(0, Set::len));
+        for member in set.into_iter().flat_map(|s| s.iter()) {
+            out.bulk(&member);
         }
         REPLIED
     })
@@ -178,23 +197,20 @@ pub fn smembers(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// `SISMEMBER key member`: 1 or 0.
 pub fn sismember(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (key, member) = (args.next_bytes()?, args.next_bytes()?);
-    let found = ctx.db().read(key, ctx.now_ms, |entry| {
-        Ok::<_, CommandError>(set_of(entry)?.is_some_and(|s| s.contains(member)))
-    })?;
-    ctx.out.integer(found as i64);
-    REPLIED
+    read_set(ctx, key, |out, set| {
+        out.integer(set.is_some_and(|s| s.contains(member)) as i64);
+        REPLIED
+    })
 }
 
 /// `SMISMEMBER key member [member …]`: 1 or 0 for each member.
 pub fn smismember(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let members = args.rest();
-    let db = ctx.db();
-    db.read(key, ctx.now_ms, |entry| {
-        let set = set_of(entry)?;
-        ctx.out.array(members.len());
+    read_set(ctx, key, |out, set| {
+        out.array(members.len());
         for member in members {
-            ctx.out.integer(set.is_some_and(|s| s.contains(member)) as i64);
+            out.integer(set.is_some_and(|s| s.contains(member)) as i64);
         }
         REPLIED
     })
@@ -203,10 +219,10 @@ pub fn smismember(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// `SCARD key`: how many members (0 for a missing key).
 pub fn scard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let len =
-        ctx.db().read(key, ctx.now_ms, |entry| Ok::<_, CommandError>(set_of(entry)?.map_or(0, Set::len)))?;
-    ctx.out.integer(len as i64);
-    REPLIED
+    read_set(ctx, key, |out, set| {
+        out.integer(set.map_or(0, Set::len) as i64);
+        REPLIED
+    })
 }
 
 /// A `SCAN`-family cursor as Redis's `parseScanCursorOrReply` reads it (`strtoul`:
@@ -258,12 +274,11 @@ pub fn sscan(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let cursor = scan_cursor(args.next_bytes()?)?;
     let rest = args.rest();
-    let db = ctx.db();
-    db.read(key, ctx.now_ms, |entry| {
-        let Some(set) = set_of(entry)? else {
-            ctx.out.array(2);
-            ctx.out.bulk(b"0");
-            ctx.out.array(0);
+    read_set(ctx, key, |out, set| {
+        let Some(set) = set else {
+            out.array(2);
+            out.bulk(b"0");
+            out.array(0);
             return REPLIED;
         };
         let (pattern, count) = scan_options(rest)?;
@@ -274,11 +289,11 @@ pub fn sscan(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
                 found.push(member.into());
             }
         });
-        ctx.out.array(2);
-        ctx.out.bulk(itoa::Buffer::new().format(next).as_bytes());
-        ctx.out.array(found.len());
+        out.array(2);
+        out.bulk(itoa::Buffer::new().format(next).as_bytes());
+        out.array(found.len());
         for member in &found {
-            ctx.out.bulk(member);
+            out.bulk(member);
         }
         REPLIED
     })

@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use super::{events, set_of, CommandError, CommandResult, Context, REPLIED};
+use super::{events, read_set, CommandError, CommandResult, Context, REPLIED};
 use crate::command::args;
 use crate::command::Args;
 use crate::engine::access::random_u64;
@@ -109,10 +109,7 @@ pub fn srandmember(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult 
             },
             _ => return Err(CommandError::Syntax),
         };
-    let db = ctx.db();
-    let out = &mut *ctx.out;
-    db.read(key, ctx.now_ms, |entry| {
-        let set = set_of(entry)?;
+    read_set(ctx, key, |out, set| {
         let (set, count) = match (set, count) {
             (None, None) => {
                 out.null();
