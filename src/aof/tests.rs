@@ -450,6 +450,21 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
         &["FLUSHDB"],
         &["SET", "nine-again", "9"],
         &["SELECT", "0"],
+        // The set family (SPOP's random choice is logged as the SREM of it).
+        &["SADD", "set", "1", "2", "3", "a", "b", "c"],
+        &["SADD", "ints", "1", "2", "3"],
+        &["SREM", "set", "b", "x"],
+        &["SPOP", "set"],
+        &["SPOP", "set", "2"],
+        &["SPOP", "ints", "10"],
+        &["SADD", "ints", "4", "5"],
+        &["SMOVE", "set", "moved", "c"],
+        &["SMOVE", "set", "moved", "a"],
+        &["SADD", "other", "2", "5", "z"],
+        &["SINTERSTORE", "inter", "set", "other"],
+        &["SUNIONSTORE", "union", "ints", "other", "moved"],
+        &["SDIFFSTORE", "diff", "union", "ints"],
+        &["SDIFFSTORE", "inter", "ints", "ints"],
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("all.aof");
@@ -486,4 +501,5 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
     assert!(!dump(&live).is_empty());
     let hash = dump(&live).into_iter().find(|(db, key, _, _)| *db == 0 && key == b"h").map(|d| d.2);
     assert_eq!(hash.as_deref(), Some(&b"hash:a\x0042\nc\x003\nd\x004\nf\x003.3"[..]), "the hash is compared");
+    assert!(dump(&live).iter().any(|(_, key, value, _)| key == b"union" && value.starts_with(b"set:")));
 }
