@@ -1,0 +1,231 @@
+//! Hashes and sets through everything around them, over the wire: the AOF (replay
+//! after a restart, the rewrite writing at most 64 elements per record, and
+//! `redis-check-aof` accepting the file), `COPY`/`RENAME`/`MOVE`, expiry, `WATCH`,
+//! eviction under `maxmemory`, and the lazyfree of big values (`UNLINK`,
+//! `FLUSHALL ASYNC`) with its `INFO` counters.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::Duration;
+
+use common::{missing_tool, Server};
+
+fn cmd(conn: &mut redis::Connection, args: &[&str]) -> redis::Value {
+    let mut c = redis::cmd(args[0]);
+    for a in &args[1..] {
+        c.arg(*a);
+    }
+    c.query(conn).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+fn members(conn: &mut redis::Connection, key: &str) -> BTreeSet<String> {
+    redis::cmd("SMEMBERS").arg(key).query(conn).unwrap()
+}
+
+fn hash(conn: &mut redis::Connection, key: &str) -> std::collections::BTreeMap<String, String> {
+    redis::cmd("HGETALL").arg(key).query(conn).unwrap()
+}
+
+fn info_field(conn: &mut redis::Connection, section: &str, field: &str) -> String {
+    let info: String = redis::cmd("INFO").arg(section).query(conn).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
+        .unwrap_or_else(|| panic!("no {field} in {info}"))
+}
+
+/// Waits, boundedly, until `done` holds.
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if done() {
+            return;
+        }
+        sleep(Duration::from_millis(10));
+    }
+    panic!("never: {what}");
+}
+
+/// Fills `key` with `n` members `m0`… (`SADD` 1000 at a time).
+fn fill_set(conn: &mut redis::Connection, key: &str, n: usize) {
+    for start in (0..n).step_by(1000) {
+        let mut c = redis::cmd("SADD");
+        c.arg(key);
+        for i in start..(start + 1000).min(n) {
+            c.arg(format!("m{i}"));
+        }
+        let _: i64 = c.query(conn).unwrap();
+    }
+}
+
+/// The commands of a RESP2 file, each as its arguments.
+fn commands_in(path: &Path) -> Vec<Vec<Vec<u8>>> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut at = 0;
+    let line = |at: &mut usize| {
+        let end = bytes[*at..].windows(2).position(|w| w == b"\r\n").unwrap() + *at;
+        let text = std::str::from_utf8(&bytes[*at + 1..end]).unwrap().to_string();
+        *at = end + 2;
+        text
+    };
+    let mut commands = Vec::new();
+    while at < bytes.len() {
+        assert_eq!(bytes[at], b'*', "a command at byte {at}");
+        let n: usize = line(&mut at).parse().unwrap();
+        let mut args = Vec::new();
+        for _ in 0..n {
+            let len: usize = line(&mut at).parse().unwrap();
+            args.push(bytes[at..at + len].to_vec());
+            at += len + 2;
+        }
+        commands.push(args);
+    }
+    commands
+}
+
+#[test]
+fn hashes_and_sets_survive_a_restart_and_a_rewrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("appendonly.aof");
+    let args = ["--aof-path", path.to_str().unwrap(), "--appendfsync", "always"];
+    let server = Server::start_with(&args);
+    let mut c = server.conn();
+    cmd(&mut c, &["HSET", "h", "a", "1", "b", "2"]);
+    cmd(&mut c, &["HINCRBYFLOAT", "h", "f", "0.1"]);
+    cmd(&mut c, &["HINCRBYFLOAT", "h", "f", "0.2"]);
+    cmd(&mut c, &["HDEL", "h", "a"]);
+    cmd(&mut c, &["SADD", "ints", "1", "2", "3"]);
+    cmd(&mut c, &["SADD", "words", "x", "y", "z"]);
+    cmd(&mut c, &["SPOP", "words"]);
+    fill_set(&mut c, "big", 300);
+    cmd(&mut c, &["SINTERSTORE", "both", "ints", "ints"]);
+    cmd(&mut c, &["EXPIRE", "h", "1000"]);
+    let before =
+        (hash(&mut c, "h"), members(&mut c, "words"), members(&mut c, "big"), members(&mut c, "both"));
+    assert_eq!(before.0.get("f").map(String::as_str), Some("0.3"));
+    drop(c);
+    let mut server = server;
+    server.signal("TERM");
+    assert!(server.wait_exit().success());
+
+    let server = Server::start_with(&args);
+    let mut c = server.conn();
+    let after =
+        (hash(&mut c, "h"), members(&mut c, "words"), members(&mut c, "big"), members(&mut c, "both"));
+    assert_eq!(after, before, "replayed");
+    let ttl: i64 = redis::cmd("TTL").arg("h").query(&mut c).unwrap();
+    assert!(ttl > 900, "{ttl}");
+
+    let _: String = redis::cmd("BGREWRITEAOF").query(&mut c).unwrap();
+    eventually("the rewrite ends", || info_field(&mut c, "persistence", "aof_rewrite_in_progress") == "0");
+    for command in commands_in(&path) {
+        let name = String::from_utf8_lossy(&command[0]).to_uppercase();
+        let elements = command.len() - 2;
+        match name.as_str() {
+            "SADD" => assert!(elements <= 64, "SADD of {elements}"),
+            "HSET" => assert!(elements <= 128, "HSET of {} fields", elements / 2),
+            _ => {}
+        }
+    }
+    if Command::new("redis-check-aof").arg("--help").output().is_err() {
+        missing_tool("redis-check-aof (apt-get install redis-tools)");
+    } else {
+        let out = Command::new("redis-check-aof").arg(&path).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && text.contains("is valid"), "{text}");
+    }
+    drop(c);
+    let mut server = server;
+    server.signal("TERM");
+    assert!(server.wait_exit().success());
+    let server = Server::start_with(&args);
+    let mut c = server.conn();
+    let rewritten =
+        (hash(&mut c, "h"), members(&mut c, "words"), members(&mut c, "big"), members(&mut c, "both"));
+    assert_eq!(rewritten, before, "replayed from the rewrite");
+}
+
+#[test]
+fn copy_rename_and_move_carry_the_collection() {
+    let server = Server::start();
+    let mut c = server.conn();
+    cmd(&mut c, &["HSET", "h", "f", "v"]);
+    fill_set(&mut c, "s", 200);
+    cmd(&mut c, &["COPY", "s", "s2"]);
+    cmd(&mut c, &["SREM", "s2", "m0"]);
+    assert_eq!(members(&mut c, "s").len(), 200, "the copy is its own");
+    assert_eq!(members(&mut c, "s2").len(), 199);
+    cmd(&mut c, &["RENAME", "h", "h2"]);
+    assert_eq!(hash(&mut c, "h2").get("f").map(String::as_str), Some("v"));
+    cmd(&mut c, &["MOVE", "h2", "3"]);
+    cmd(&mut c, &["SELECT", "3"]);
+    let kind: String = redis::cmd("TYPE").arg("h2").query(&mut c).unwrap();
+    assert_eq!(kind, "hash");
+}
+
+#[test]
+fn a_watched_hash_changed_by_another_client_fails_the_exec() {
+    let server = Server::start();
+    let (mut a, mut b) = (server.conn(), server.conn());
+    cmd(&mut a, &["HSET", "h", "f", "1"]);
+    cmd(&mut a, &["WATCH", "h"]);
+    cmd(&mut b, &["HINCRBY", "h", "f", "1"]);
+    cmd(&mut a, &["MULTI"]);
+    cmd(&mut a, &["HSET", "h", "f", "100"]);
+    let exec: redis::Value = redis::cmd("EXEC").query(&mut a).unwrap();
+    assert_eq!(exec, redis::Value::Nil);
+    let f: String = redis::cmd("HGET").arg("h").arg("f").query(&mut a).unwrap();
+    assert_eq!(f, "2");
+}
+
+#[test]
+fn a_big_set_is_unlinked_and_flushed_in_the_background() {
+    let server = Server::start();
+    let mut c = server.conn();
+    fill_set(&mut c, "big", 20_000);
+    let freed_before: u64 = info_field(&mut c, "stats", "lazyfreed_objects").parse().unwrap();
+    let removed: i64 = redis::cmd("UNLINK").arg("big").query(&mut c).unwrap();
+    assert_eq!(removed, 1);
+    eventually("the set is freed", || {
+        info_field(&mut c, "stats", "lazyfreed_objects").parse::<u64>().unwrap() > freed_before
+    });
+    assert_eq!(info_field(&mut c, "memory", "lazyfree_pending_objects"), "0");
+
+    fill_set(&mut c, "big", 20_000);
+    cmd(&mut c, &["HSET", "h", "f", "v"]);
+    cmd(&mut c, &["FLUSHALL", "ASYNC"]);
+    let keys: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(keys, 0, "gone at once for every client");
+    eventually("nothing pending", || info_field(&mut c, "memory", "lazyfree_pending_objects") == "0");
+}
+
+#[test]
+fn eviction_removes_whole_collections_under_maxmemory() {
+    // 400 sets of 1,000 members take about 10 MB: twice the cap.
+    let server = Server::start_with(&["--maxmemory", "5mb", "--maxmemory-policy", "allkeys-random"]);
+    let mut c = server.conn();
+    for i in 0..400 {
+        fill_set(&mut c, &format!("s{i}"), 1000);
+    }
+    let keys: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert!(keys < 400, "some sets were evicted ({keys} left)");
+    let evicted: u64 = info_field(&mut c, "stats", "evicted_keys").parse().unwrap();
+    assert!(evicted > 0);
+    let used: u64 = info_field(&mut c, "memory", "used_memory").parse().unwrap();
+    assert!(used < 8 << 20, "memory stays near the cap: {used}");
+}
+
+#[test]
+fn an_expired_hash_is_gone() {
+    let server = Server::start();
+    let mut c = server.conn();
+    cmd(&mut c, &["HSET", "h", "f", "v"]);
+    cmd(&mut c, &["SADD", "s", "m"]);
+    cmd(&mut c, &["PEXPIRE", "h", "1"]);
+    cmd(&mut c, &["PEXPIRE", "s", "1"]);
+    sleep(Duration::from_millis(20));
+    let exists: i64 = redis::cmd("EXISTS").arg("h").arg("s").query(&mut c).unwrap();
+    assert_eq!(exists, 0);
+}
