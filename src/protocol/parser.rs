@@ -145,6 +145,19 @@ impl RequestParser {
         self.limits = limits;
     }
 
+    /// Lets go of the last request's arguments once it has run: they are views into
+    /// the input buffer, and a request of many arguments leaves a large vector
+    /// behind (a 100,000-member `SADD` holds 3 MB of slots), so memory a command
+    /// freed (`UNLINK`) is really back before the client's next command.
+    pub fn release_args(&mut self) {
+        if self.state == State::Start {
+            self.args.clear();
+            if self.args.capacity() > ARGS_PREALLOC {
+                self.args = Vec::new();
+            }
+        }
+    }
+
     /// Whether the parser is in the middle of a request (bytes of it already consumed).
     pub fn is_mid_request(&self) -> bool {
         self.state != State::Start

@@ -243,6 +243,12 @@ impl Connection {
             }
         };
         drop(shared);
+        self.parser.release_args();
+        if self.input.is_empty() && self.input.capacity() > 4 * READ_CHUNK {
+            // A big request grew the buffer: give the memory back, as Redis shrinks
+            // an idle query buffer.
+            self.input = BytesMut::with_capacity(READ_CHUNK);
+        }
         self.session.client.last_active_secs.store(unix_secs(), Ordering::Relaxed);
         self.state.stats.absorb(&mut self.session.local_stats);
         self.state.command_stats.absorb(&mut self.session.command_stats);

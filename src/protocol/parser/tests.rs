@@ -159,3 +159,18 @@ proptest! {
         prop_assert_eq!(&parse_split(&input, &every), &expected);
     }
 }
+
+#[test]
+fn a_big_request_leaves_nothing_behind_once_released() {
+    let args: Vec<Vec<u8>> =
+        std::iter::once(b"SADD".to_vec()).chain((0..5000).map(|i| i.to_string().into_bytes())).collect();
+    let mut buf = BytesMut::from(&encode(&args)[..]);
+    let mut parser = RequestParser::new(Limits::for_client(true, 512 << 20));
+    let request = parser.next_request(&mut buf).unwrap().unwrap();
+    assert_eq!(request.len(), 5001);
+    let shared = request[1].clone();
+    parser.release_args();
+    assert_eq!(parser.args.capacity(), 0, "the big vector is gone");
+    // Only the clone still points into the input; the parser holds nothing.
+    assert_eq!(&shared[..], b"0");
+}
