@@ -79,6 +79,15 @@ impl Blob {
         unsafe { std::slice::from_raw_parts(self.0.as_ptr().add(head), len) }
     }
 
+    /// The bytes, for change in place (same length: an `HSET` of a value as long
+    /// as the old one needs no new allocation).
+    #[inline]
+    pub fn as_mut_bytes(&mut self) -> &mut [u8] {
+        let (len, head) = self.header();
+        // SAFETY: as in `as_bytes`; `&mut self` makes the access exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.0.as_ptr().add(head), len) }
+    }
+
     /// Heap bytes the blob takes, jemalloc's size class included.
     pub fn heap_bytes(&self) -> usize {
         let (len, head) = self.header();
@@ -158,6 +167,9 @@ mod tests {
         let blob = Blob::concat(&[b"ab", b"", b"cde"]);
         assert_eq!(&*blob, b"abcde");
         assert_eq!(Blob::concat(&[]).as_bytes(), b"");
+        let mut changed = Blob::new(b"abc");
+        changed.as_mut_bytes()[1] = b'X';
+        assert_eq!(&*changed, b"aXc");
         assert_eq!(Blob::new(b"sixteen bytes!!!").heap_bytes(), 32);
     }
 }

@@ -130,6 +130,15 @@ impl<K: KeyOf> Dense<K> {
         self.index_of(key).is_some()
     }
 
+    /// The element whose key is `key`, for change in place. The change must keep
+    /// its key (the index finds it by the key's hash) and its length (the byte
+    /// count is kept current by length).
+    #[inline]
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Blob> {
+        let at = self.index_of(key)?;
+        Some(&mut self.items[at])
+    }
+
     /// The element at `position` (`0..len`); panics past the end.
     #[inline]
     pub fn at(&self, position: usize) -> &[u8] {

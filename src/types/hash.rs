@@ -137,7 +137,14 @@ impl Hash {
                     true
                 }
             },
-            Repr::Dense(dense) => dense.insert(pair::encode(field, value)).is_none(),
+            Repr::Dense(dense) => match dense.get_mut(field) {
+                // A value of the same length is overwritten where it is.
+                Some(item) if pair::split(item).1.len() == value.len() => {
+                    pair::value_mut(item.as_mut_bytes()).copy_from_slice(value);
+                    false
+                }
+                _ => dense.insert(pair::encode(field, value)).is_none(),
+            },
         };
         if self.is_packed() && self.len() > limits.max_entries {
             self.convert();

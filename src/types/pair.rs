@@ -20,6 +20,13 @@ pub fn split(item: &[u8]) -> (&[u8], &[u8]) {
     item[head..].split_at(len as usize)
 }
 
+/// The value of a pair made by [`encode`], for change in place (same length).
+#[inline]
+pub fn value_mut(item: &mut [u8]) -> &mut [u8] {
+    let (len, head) = varint::decode(item);
+    &mut item[head + len as usize..]
+}
+
 /// A pair's key is its field.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Pair;
@@ -42,6 +49,10 @@ mod tests {
             let blob = encode(field, value);
             assert_eq!(split(&blob), (field, value));
             assert_eq!(Pair::key(&blob), field);
+            let mut blob = blob;
+            value_mut(blob.as_mut_bytes()).reverse();
+            let reversed: Vec<u8> = value.iter().rev().copied().collect();
+            assert_eq!(split(&blob), (field, &reversed[..]));
         }
     }
 }
