@@ -232,6 +232,18 @@ impl Context<'_> {
     }
 }
 
+/// The most reply bytes a command whose reply the client sizes (`HRANDFIELD`,
+/// `SRANDMEMBER` with a huge negative count) writes when no output-buffer limit is
+/// configured; Redis would grow without bound.
+pub const REPLY_CEILING: usize = 512 << 20;
+
+/// Where such a reply stops: the output-buffer hard limit, or [`REPLY_CEILING`].
+/// Past it the command ends its reply there and the connection closes, as Redis
+/// closes a client over its hard limit.
+pub fn reply_ceiling(ctx: &Context<'_>) -> usize {
+    ctx.state.config.load().output_buffer_hard_limit().min(REPLY_CEILING)
+}
+
 /// `Ok(Outcome::Reply)`: what most handlers return.
 pub const REPLIED: CommandResult = Ok(Outcome::Reply);
 

@@ -5,7 +5,7 @@
 //! Nothing is allocated from the client's count: distinct picks are bounded by the
 //! hash's size, and repeated picks are written straight into the reply, which stops
 //! (and closes the connection, as Redis's `CLIENT_CLOSE_ASAP` does) once it passes
-//! the output-buffer hard limit or [`REPLY_CEILING`].
+//! the output-buffer hard limit or [`crate::command::REPLY_CEILING`].
 
 use std::collections::HashSet;
 
@@ -14,10 +14,6 @@ use super::hash_of;
 use crate::engine::access::random_u64;
 use crate::protocol::{Protocol, ReplyWriter};
 use crate::types::hash::{Hash, Sampler};
-
-/// The most reply bytes one `HRANDFIELD` with a negative count writes when no
-/// output-buffer limit is configured (Redis would grow without bound).
-pub const REPLY_CEILING: usize = 512 << 20;
 
 /// How much bigger than the count a hash must be for distinct picks to be drawn at
 /// random rather than by shuffling every index (Redis's
@@ -81,8 +77,7 @@ pub(super) fn hrandfield(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandR
     if with_values && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
         return Err(CommandError::err("value is out of range"));
     }
-    let config = ctx.state.config.load();
-    let ceiling = config.output_buffer_hard_limit().min(REPLY_CEILING);
+    let ceiling = crate::command::reply_ceiling(ctx);
     let db = ctx.db();
     let out = &mut *ctx.out;
     let (hit, complete) = db.read(key, ctx.now_ms, |entry| {

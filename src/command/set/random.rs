@@ -1,24 +1,21 @@
 //! The random commands: `SPOP` and `SRANDMEMBER`, with and without a count. Picks
 //! come from [`random_u64`]; a table picks a uniform position in O(1). Replies are
 //! bounded by the set, never by the count the client gave (CVE-2023-25155's
-//! `SRANDMEMBER key -9223372036854775808` is refused as Redis refuses it, and
-//! repeated picks beyond [`MAX_REPEATED_PICKS`] too).
+//! `SRANDMEMBER key -9223372036854775808` is refused as Redis refuses it); picks
+//! with repetition are written straight into the reply, which stops at the
+//! output-buffer limit ([`crate::command::reply_ceiling`]) and closes the
+//! connection, as `HRANDFIELD` does.
 
 use std::collections::HashSet;
 
 use super::{events, read_set, CommandError, CommandResult, Context, REPLIED};
 use crate::command::args;
 use crate::command::Args;
+use crate::command::Outcome;
 use crate::engine::access::random_u64;
 use crate::engine::events as generic;
 use crate::types::blob::Blob;
 use crate::types::set::{Member, Set};
-
-/// The most picks `SRANDMEMBER key -count` makes (a reply of 16M bulk strings,
-/// over 100 MB). Redis has no limit and runs out of memory (7.0.15 dies on
-/// `SRANDMEMBER key -9223372036854775807`); past this we refuse with Redis's range
-/// error, naming our bound.
-pub const MAX_REPEATED_PICKS: u64 = 1 << 24;
 
 /// `SPOP`'s count: `ERR value is out of range, must be positive` for anything
 /// but a non-negative integer, as Redis 7.0 says (even for text).
@@ -98,6 +95,7 @@ pub fn spop(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// may repeat.
 pub fn srandmember(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
+    let ceiling = crate::command::reply_ceiling(ctx);
     let count =
         match args.remaining() {
             0 => None,
@@ -127,24 +125,19 @@ pub fn srandmember(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult 
         };
         if count < 0 {
             let picks = count.unsigned_abs();
-            if picks > MAX_REPEATED_PICKS {
-                return Err(CommandError::Other(
-                    format!(
-                        "ERR value is out of range, value must between -{MAX_REPEATED_PICKS} and 9223372036854775807"
-                    )
-                    .into(),
-                ));
-            }
-            out.array(picks as usize);
-            if set.encoding_name() == "listpack" {
-                // Positions in a listpack are found by walking it: spell it out once.
-                let all: Vec<Member<'_>> = set.iter().collect();
-                for _ in 0..picks {
-                    out.bulk(&all[(random_u64() % all.len() as u64) as usize]);
-                }
-            } else {
-                for _ in 0..picks {
+            out.array(usize::try_from(picks).unwrap_or(usize::MAX));
+            // Positions in a listpack are found by walking it: spell it out once.
+            let listed: Vec<Member<'_>> =
+                if set.encoding_name() == "listpack" { set.iter().collect() } else { Vec::new() };
+            for _ in 0..picks {
+                if listed.is_empty() {
                     out.bulk(&set.random(random_u64()));
+                } else {
+                    out.bulk(&listed[(random_u64() % listed.len() as u64) as usize]);
+                }
+                if out.len() > ceiling {
+                    log::warn!("closing a client: SRANDMEMBER reply over {ceiling} bytes");
+                    return Ok(Outcome::Close);
                 }
             }
             return REPLIED;
