@@ -119,15 +119,16 @@ fn set_pairs(ctx: &mut Context<'_>, args: &mut Args<'_>, name: &str) -> Result<i
     let key = args.next_bytes()?;
     let pairs = field_values(args, name)?;
     let limits = limits(ctx);
+    // Built before the shard is locked, so the lock is held for the change alone.
+    let mut effect: Vec<&[u8]> = Vec::with_capacity(args.all().len());
+    effect.push(b"HSET");
+    effect.extend(args.all()[1..].iter().map(|a| &a[..]));
     ctx.db().write(key, ctx.now_ms, |slot| {
         let hash = slot.get_or_create::<Hash>()?;
         let mut created = 0;
         for pair in pairs.chunks_exact(2) {
             created += hash.insert(&pair[0], &pair[1], limits) as i64;
         }
-        let mut effect: Vec<&[u8]> = Vec::with_capacity(args.all().len());
-        effect.push(b"HSET");
-        effect.extend(args.all()[1..].iter().map(|a| &a[..]));
         slot.record(events::HSET, &effect);
         Ok(created)
     })
