@@ -77,6 +77,9 @@ enum Payload<'a> {
     Bytes(&'a [u8]),
     /// A collection.
     Shared(Arc<dyn Collection>),
+    /// A string's bytes followed by zero bytes up to a total length (a bitmap
+    /// grown by `SETBIT` or `BITFIELD`).
+    Padded(&'a [u8], usize),
 }
 
 /// One key with its value and metadata (see the module documentation).
@@ -102,6 +105,12 @@ impl Entry {
         Self::build(key, Payload::Bytes(value), expire_at_ms, 0, false)
     }
 
+    /// A new raw string entry for `key` of `len` zero bytes (a bitmap `SETBIT` or
+    /// `BITFIELD` creates), without a temporary buffer of that size.
+    pub fn zeroed(key: &[u8], len: usize) -> Self {
+        Self::build(key, Payload::Padded(&[], len), None, 0, true)
+    }
+
     /// A new entry for `key` holding the collection `value`.
     pub fn new_collection(key: &[u8], value: Arc<dyn Collection>, expire_at_ms: Option<u64>) -> Self {
         Self::build(key, Payload::Shared(value), expire_at_ms, 0, false)
@@ -114,6 +123,10 @@ impl Entry {
             Payload::Bytes(bytes) => {
                 assert!(bytes.len() <= MAX_VALUE, "a value beyond the protocol's limits");
                 (bytes.len(), false, bytes.len() as u32)
+            }
+            Payload::Padded(bytes, len) => {
+                assert!(*len <= MAX_VALUE && bytes.len() <= *len, "a value beyond the protocol's limits");
+                (*len, false, *len as u32)
             }
             Payload::Shared(c) => (0, true, COLLECTION | c.kind() as u32),
         };
@@ -146,6 +159,12 @@ impl Entry {
                 Payload::Bytes(bytes) => {
                     ptr::copy_nonoverlapping(key.as_ptr(), body, key.len());
                     ptr::copy_nonoverlapping(bytes.as_ptr(), body.add(key.len()), bytes.len());
+                }
+                Payload::Padded(bytes, len) => {
+                    ptr::copy_nonoverlapping(key.as_ptr(), body, key.len());
+                    let value = body.add(key.len());
+                    ptr::copy_nonoverlapping(bytes.as_ptr(), value, bytes.len());
+                    ptr::write_bytes(value.add(bytes.len()), 0, len - bytes.len());
                 }
             }
         }
@@ -300,6 +319,40 @@ impl Entry {
     #[inline]
     pub fn is_raw(&self) -> bool {
         self.head().key_len & RAW != 0
+    }
+
+    /// A string's bytes for change in place (`SETBIT`, `BITFIELD`): the length
+    /// stays, and the string becomes raw, as Redis's in-place edits leave it.
+    /// `WRONGTYPE` for a collection.
+    pub fn string_mut(&mut self) -> Result<&mut [u8], WrongType> {
+        if self.is_collection() {
+            return Err(WrongType);
+        }
+        self.head_mut().key_len |= RAW;
+        let len = self.string_len();
+        // SAFETY: a string's `len` bytes follow the key; `&mut self` is exclusive.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.key_start().add(self.key_len()), len) })
+    }
+
+    /// Pads a string with zero bytes up to `len` bytes (nothing when it is that
+    /// long already), moving it to a larger allocation; the string is raw
+    /// afterwards. `WRONGTYPE` for a collection.
+    pub fn grow_string(&mut self, len: usize) -> Result<(), WrongType> {
+        if self.is_collection() {
+            return Err(WrongType);
+        }
+        if len > self.string_len() {
+            let grown = Self::build(
+                self.key(),
+                Payload::Padded(self.string_bytes(), len),
+                self.kept_expiry(),
+                self.meta(),
+                true,
+            );
+            *self = grown;
+        }
+        self.head_mut().key_len |= RAW;
+        Ok(())
     }
 
     /// Marks a string as changed in place (see [`Entry::is_raw`]).
