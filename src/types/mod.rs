@@ -21,6 +21,7 @@
 pub mod blob;
 pub mod dense;
 pub mod hash;
+pub mod hyperloglog;
 pub mod packed;
 pub mod pair;
 pub mod set;

@@ -7,18 +7,26 @@ use bytes::Bytes;
 
 use super::args::{self, as_slices};
 use super::expire::{clear_ttl, set_ttl};
-use super::spec::{CommandSpec, KeySpec};
+use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
 use crate::engine::{events, Entry, Slot};
 
+mod bitfield;
+mod bits;
 mod counters;
+mod hyperloglog;
+mod lcs;
 
 pub(crate) use counters::decimal_sum;
+use bitfield::{bitfield, bitfield_ro};
+use bits::{bitcount, bitop, bitpos, getbit, setbit};
 use counters::{decr, decrby, incr, incrby, incrbyfloat};
+use hyperloglog::{pfadd, pfcount, pfmerge};
+use lcs::lcs_command;
 
 /// The largest string a value may grow to: `proto-max-bulk-len` (512 MB by
 /// default), within what the protocol can carry.
-fn max_string(ctx: &Context<'_>) -> u64 {
+pub(crate) fn max_string(ctx: &Context<'_>) -> u64 {
     ctx.state.config.load().proto_max_bulk_len.min(crate::protocol::Limits::BULK_CEILING as u64)
 }
 
@@ -29,6 +37,8 @@ const ONE_RO: &[KeySpec] = &[KeySpec::one(1, RO)];
 const ONE_RW: &[KeySpec] = &[KeySpec::one(1, RW)];
 const ONE_OW: &[KeySpec] = &[KeySpec::one(1, OW)];
 const STRING: &[&str] = &["string"];
+const BITMAP: &[&str] = &["bitmap"];
+const HYPERLOGLOG: &[&str] = &["hyperloglog"];
 /// `MGET`, `MSET` and `MSETNX` span cluster shards in Redis.
 const MULTI_SHARD: &str = "request_policy:multi_shard";
 
@@ -46,6 +56,25 @@ fn set_key_flags(request: &[Bytes]) -> &'static [&'static str] {
     } else {
         OW
     }
+}
+
+/// The flags `BITFIELD`'s key really has, as Redis's `bitfieldGetKeys` gives them:
+/// only `GET`s (and `OVERFLOW`s) read it, `RO access`; a `SET`, an `INCRBY` or
+/// anything unparsable may write it, `RW access update`.
+fn bitfield_key_flags(request: &[Bytes]) -> &'static [&'static str] {
+    let mut i = 2;
+    while i < request.len() {
+        let left = request.len() - i - 1;
+        let word = &request[i];
+        if word.eq_ignore_ascii_case(b"get") && left >= 2 {
+            i += 3;
+        } else if word.eq_ignore_ascii_case(b"overflow") && left >= 1 {
+            i += 2;
+        } else {
+            return &["RW", "access", "update"];
+        }
+    }
+    &["RO", "access"]
 }
 
 /// The string family.
@@ -95,6 +124,38 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("incrby", 3, WRITE | DENYOOM | FAST, incrby).keys(ONE_RW).categories(STRING),
     CommandSpec::new("decrby", 3, WRITE | DENYOOM | FAST, decrby).keys(ONE_RW).categories(STRING),
     CommandSpec::new("incrbyfloat", 3, WRITE | DENYOOM | FAST, incrbyfloat).keys(ONE_RW).categories(STRING),
+    CommandSpec::new("lcs", -3, READONLY, lcs_command)
+        .keys(&[KeySpec {
+            flags: RO,
+            notes: None,
+            begin: BeginSearch::Index(1),
+            find: FindKeys::Range { last: 1, step: 1, limit: 0 },
+        }])
+        .categories(STRING),
+    CommandSpec::new("setbit", 4, WRITE | DENYOOM, setbit).keys(ONE_RW).categories(BITMAP),
+    CommandSpec::new("getbit", 3, READONLY | FAST, getbit).keys(ONE_RO).categories(BITMAP),
+    CommandSpec::new("bitcount", -2, READONLY, bitcount).keys(ONE_RO).categories(BITMAP),
+    CommandSpec::new("bitpos", -3, READONLY, bitpos).keys(ONE_RO).categories(BITMAP),
+    CommandSpec::new("bitop", -4, WRITE | DENYOOM, bitop)
+        .keys(&[KeySpec::one(2, &["OW", "update"]), KeySpec::all_from(3, 1, RO)])
+        .categories(BITMAP),
+    CommandSpec::new("bitfield", -2, WRITE | DENYOOM, bitfield)
+        .keys(&[KeySpec::one(1, &["RW", "access", "update", "variable_flags"])
+            .notes("This command allows both access and modification of the key")])
+        .key_flags(bitfield_key_flags)
+        .categories(BITMAP),
+    CommandSpec::new("bitfield_ro", -2, READONLY | FAST, bitfield_ro).keys(ONE_RO).categories(BITMAP),
+    CommandSpec::new("pfadd", -2, WRITE | DENYOOM | FAST, pfadd)
+        .keys(&[KeySpec::one(1, &["RW", "insert"])])
+        .categories(HYPERLOGLOG),
+    CommandSpec::new("pfcount", -2, READONLY | MAY_REPLICATE, pfcount)
+        .keys(&[KeySpec::all_from(1, 1, &["RW", "access"]).notes(
+            "RW because it may change the internal representation of the key, and propagate to replicas",
+        )])
+        .categories(HYPERLOGLOG),
+    CommandSpec::new("pfmerge", -2, WRITE | DENYOOM, pfmerge)
+        .keys(&[KeySpec::one(1, &["RW", "access", "insert"]), KeySpec::all_from(2, 1, RO)])
+        .categories(HYPERLOGLOG),
 ];
 
 /// When a write applies, depending on whether the key exists.

@@ -8,6 +8,7 @@
 //! [`ServerState`] of its own, at a fixed clock ([`NOW`]) so that the absolute
 //! times commands log (`PXAT`, `PEXPIREAT`) are exact.
 
+mod bits;
 mod changes;
 mod hash;
 mod introspection;
