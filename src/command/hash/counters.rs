@@ -2,12 +2,11 @@
 //! `HINCRBYFLOAT` (exact decimals where they suffice, formatted as `INCRBYFLOAT`
 //! formats its result).
 
-use super::super::args::{self, as_slices};
-use super::super::string::decimal_sum;
+use super::super::args::as_slices;
+use super::super::string::{add_long_double, long_double_is_finite, LongDoubleError};
 use super::super::{Args, CommandError, CommandResult, Context, REPLIED};
 use super::{events, limits};
 use crate::number::parse_i64;
-use crate::protocol::reply::format_double;
 use crate::types::hash::Hash;
 
 /// `ERR hash value is not an integer`: the field holds something else.
@@ -46,31 +45,25 @@ pub(super) fn hincrby(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResu
 pub(super) fn hincrbyfloat(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (key, field) = (args.next_bytes()?, args.next_bytes()?);
     let increment = args.next_bytes()?;
-    let delta = args::float(increment)?;
-    if !delta.is_finite() {
-        return Err(CommandError::err("value is NaN or Infinity"));
+    // Redis's `long double` arithmetic, as INCRBYFLOAT's: the increment is read by
+    // `strtold` and checked before the key is looked at.
+    match long_double_is_finite(increment) {
+        None => return Err(CommandError::NotFloat),
+        Some(false) => return Err(CommandError::err("value is NaN or Infinity")),
+        Some(true) => {}
     }
     let limits = limits(ctx);
     let text = ctx.db().write(key, ctx.now_ms, |slot| {
         let stored = slot.get_as::<Hash>()?.and_then(|h| h.get(field));
-        let current = match stored {
-            Some(value) => args::parse_float(value).ok_or_else(not_float)?,
-            None => 0.0,
-        };
-        let text = match decimal_sum(stored.unwrap_or(b"0"), increment) {
-            Some(text) => text,
-            None => {
-                let next = current + delta;
-                if !next.is_finite() {
-                    return Err(CommandError::NanOrInfinity);
-                }
-                format_double(next)
-            }
-        };
+        let text = add_long_double(stored, increment).map_err(|e| match e {
+            LongDoubleError::Current => not_float(),
+            LongDoubleError::Increment => CommandError::NotFloat,
+            LongDoubleError::NotFinite => CommandError::NanOrInfinity,
+        })?;
         slot.get_or_create::<Hash>()?.insert(field, text.as_bytes(), limits);
         // Logged as the resulting value, so replay cannot drift by rounding.
         slot.record(events::HINCRBYFLOAT, &[b"HSET", key, field, text.as_bytes()]);
-        Ok(text)
+        Ok::<_, CommandError>(text)
     })?;
     ctx.out.bulk(text.as_bytes());
     REPLIED

@@ -1,12 +1,9 @@
 //! The string family's counters: `INCR`, `DECR`, `INCRBY`, `DECRBY` (64-bit
-//! integers, checked) and `INCRBYFLOAT` (exact decimals where they suffice).
+//! integers, checked) and `INCRBYFLOAT` (Redis's `long double` arithmetic, through a C shim).
 
-use rust_decimal::Decimal;
-
-use super::super::args::{self, as_slices};
+use super::super::args::as_slices;
 use super::super::{Args, CommandError, CommandResult, Context, REPLIED};
 use crate::engine::{events, CounterError};
-use crate::protocol::reply::format_double;
 
 /// Adds `delta` to the integer at the key, recording the command as given.
 fn incr_by(ctx: &mut Context<'_>, args: &Args<'_>, key: &[u8], delta: i64) -> CommandResult {
@@ -50,64 +47,135 @@ pub(super) fn decrby(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResul
 pub(super) fn incrbyfloat(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let increment = args.next_bytes()?;
-    let delta = args::float(increment)?;
     let text = ctx.db().write(key, ctx.now_ms, |slot| {
-        let stored = slot.string()?;
-        let current = match stored {
-            Some(value) => args::parse_float(value).ok_or(CommandError::NotFloat)?,
-            None => 0.0,
-        };
-        let text = match decimal_sum(stored.unwrap_or(b"0"), increment) {
-            Some(text) => text,
-            None => {
-                let next = current + delta;
-                if !next.is_finite() {
-                    return Err(CommandError::NanOrInfinity);
-                }
-                format_double(next)
-            }
-        };
+        let text = add_long_double(slot.string()?, increment).map_err(|e| match e {
+            LongDoubleError::NotFinite => CommandError::NanOrInfinity,
+            _ => CommandError::NotFloat,
+        })?;
         match slot.get_mut() {
             Some(entry) => entry.set_value(text.as_bytes()),
             None => slot.set(text.as_bytes(), None),
         }
         // Logged as the resulting value, so replay cannot drift by rounding.
         slot.record(events::INCRBYFLOAT, &[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
-        Ok(text)
+        Ok::<_, CommandError>(text)
     })?;
     ctx.out.bulk(text.as_bytes());
     REPLIED
 }
 
-/// Adds two decimal numbers exactly and formats the sum as Redis's long-double
-/// `INCRBYFLOAT` shows it (at most 17 fractional digits, trailing zeros trimmed), so
-/// `0.1` plus `0.2` is `0.3`, not the binary `0.30000000000000004`. `None` when
-/// either is outside what 96-bit decimals hold (the caller then uses `f64`).
-/// `HINCRBYFLOAT` adds the same way.
-pub(crate) fn decimal_sum(a: &[u8], b: &[u8]) -> Option<String> {
-    fn parse(text: &[u8]) -> Option<Decimal> {
-        let text = std::str::from_utf8(text).ok()?;
-        if text.contains(['e', 'E']) {
-            Decimal::from_scientific(text).ok()
-        } else {
-            Decimal::from_str_exact(text).ok()
-        }
+extern "C" {
+    /// `src/command/string/long_double.c`.
+    fn ferrum_ld_add(
+        current: *const std::ffi::c_char,
+        current_len: usize,
+        has_current: std::ffi::c_int,
+        increment: *const std::ffi::c_char,
+        increment_len: usize,
+        out: *mut std::ffi::c_char,
+        cap: usize,
+    ) -> std::ffi::c_int;
+}
+
+/// Why [`add_long_double`] failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LongDoubleError {
+    /// The stored value is not a float to `strtold` (INCRBYFLOAT: `ERR value is not a
+    /// valid float`; HINCRBYFLOAT: `ERR hash value is not a float`).
+    Current,
+    /// The increment is not a float (`ERR value is not a valid float`).
+    Increment,
+    /// The sum is NaN or infinite (`ERR increment would produce NaN or Infinity`).
+    NotFinite,
+}
+
+/// Adds `increment` to `current` (`None`: a missing key or field, 0) exactly as
+/// Redis's `INCRBYFLOAT` and `HINCRBYFLOAT` do: both parsed by `strtold` (so `0x10`
+/// is 16 and `inf` parses), added in `long double`, printed with `%.17Lf` and
+/// trailing zeros trimmed (`ld2string`'s human mode).
+pub(crate) fn add_long_double(current: Option<&[u8]>, increment: &[u8]) -> Result<String, LongDoubleError> {
+    let mut out = [0u8; 5 * 1024];
+    let cur = current.unwrap_or(b"");
+    // SAFETY: each pointer is valid for the length passed with it; the shim writes
+    // at most `out.len()` bytes into `out`.
+    let len = unsafe {
+        ferrum_ld_add(
+            cur.as_ptr().cast(),
+            cur.len(),
+            current.is_some() as std::ffi::c_int,
+            increment.as_ptr().cast(),
+            increment.len(),
+            out.as_mut_ptr().cast(),
+            out.len(),
+        )
+    };
+    match len {
+        -1 => Err(LongDoubleError::Current),
+        -2 => Err(LongDoubleError::Increment),
+        // -3, or -4 (a sum too long to print, which 5 KB rules out): not finite.
+        n if n < 0 => Err(LongDoubleError::NotFinite),
+        n => Ok(trim_fraction(&out[..n as usize])),
     }
-    let sum = parse(a)?.checked_add(parse(b)?)?;
-    Some(sum.round_dp(17).normalize().to_string())
+}
+
+/// Whether `text` is a finite long double to `strtold` (`Some(false)`: infinite;
+/// `None`: not a float at all), for `HINCRBYFLOAT`'s check of its increment.
+pub(crate) fn long_double_is_finite(text: &[u8]) -> Option<bool> {
+    match add_long_double(None, text) {
+        Ok(_) => Some(true),
+        Err(LongDoubleError::NotFinite) => Some(false),
+        Err(_) => None,
+    }
+}
+
+/// `ld2string`'s trimming: trailing zeros after the point go, then a bare point,
+/// and `-0` reads `0`.
+fn trim_fraction(printed: &[u8]) -> String {
+    let mut text = std::str::from_utf8(printed).unwrap_or("0");
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.');
+    }
+    if text == "-0" {
+        text = "0";
+    }
+    text.to_string()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::decimal_sum;
+    use super::{add_long_double, long_double_is_finite, LongDoubleError};
+
+    fn add(a: &str, b: &str) -> Result<String, LongDoubleError> {
+        add_long_double(Some(a.as_bytes()), b.as_bytes())
+    }
 
     #[test]
-    fn decimal_sums_read_like_redis() {
-        assert_eq!(decimal_sum(b"0.1", b"0.2").as_deref(), Some("0.3"));
-        assert_eq!(decimal_sum(b"10.50", b"0.1").as_deref(), Some("10.6"));
-        assert_eq!(decimal_sum(b"3.0e3", b"2.0e3").as_deref(), Some("5000"));
-        assert_eq!(decimal_sum(b"12345678901234567890", b"1").as_deref(), Some("12345678901234567891"));
-        assert_eq!(decimal_sum(b"5", b"-5").as_deref(), Some("0"));
-        assert_eq!(decimal_sum(b"1e400", b"1"), None);
+    fn long_double_sums_print_like_redis() {
+        // Figures redis-server 7.0.15 gives on x86-64.
+        assert_eq!(add("-873", "0.1").unwrap(), "-872.90000000000000002");
+        assert_eq!(add("2147483648", "0.1").unwrap(), "2147483648.10000000009313226");
+        assert_eq!(add("12345678901234567890", "0.1").unwrap(), "12345678901234567890");
+        assert_eq!(add("10.5", "0.1").unwrap(), "10.6");
+        assert_eq!(add("5.0e3", "2.0e2").unwrap(), "5200");
+        assert_eq!(add("0x10", "1").unwrap(), "17");
+        assert_eq!(add("1", "-1").unwrap(), "0");
+        assert_eq!(add_long_double(None, b"3.5").unwrap(), "3.5");
+    }
+
+    #[test]
+    fn bad_operands_get_redis_errors() {
+        assert_eq!(add("1", "inf"), Err(LongDoubleError::NotFinite));
+        assert_eq!(add("1", "1e5000"), Err(LongDoubleError::Increment));
+        assert_eq!(add("abc", "1"), Err(LongDoubleError::Current));
+        assert_eq!(add("1", " 1"), Err(LongDoubleError::Increment));
+        assert_eq!(add("1", "nan"), Err(LongDoubleError::Increment));
+        assert_eq!(add("1", ""), Err(LongDoubleError::Increment));
+        let max = "1.18973149535723176502e+4932";
+        assert_eq!(add(max, max), Err(LongDoubleError::NotFinite));
+        assert_eq!(long_double_is_finite(b"1e400"), Some(true));
+        assert_eq!(long_double_is_finite(b"-inf"), Some(false));
+        assert_eq!(long_double_is_finite(b"x"), None);
+        let big = add("1e4000", "1").unwrap();
+        assert!(big.len() >= 4000 && big.starts_with("99999"), "{big}");
     }
 }

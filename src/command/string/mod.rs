@@ -17,9 +17,10 @@ mod counters;
 mod hyperloglog;
 mod lcs;
 
-pub(crate) use counters::decimal_sum;
 use bitfield::{bitfield, bitfield_ro};
 use bits::{bitcount, bitop, bitpos, getbit, setbit};
+// HINCRBYFLOAT (the hash family) shares INCRBYFLOAT's arithmetic.
+pub(crate) use counters::{add_long_double, long_double_is_finite, LongDoubleError};
 use counters::{decr, decrby, incr, incrby, incrbyfloat};
 use hyperloglog::{pfadd, pfcount, pfmerge};
 use lcs::lcs_command;

@@ -60,7 +60,7 @@ pub(super) static CASES: &[Case] = &[
         reply: "-ERR hash value is not a float\r\n", records: &[] },
     Case { command: "hincrbyfloat", setup: &[], run: "HINCRBYFLOAT h f inf",
         reply: "-ERR value is NaN or Infinity\r\n", records: &[] },
-    Case { command: "hincrbyfloat", setup: &["HSET h f 1.7e308"], run: "HINCRBYFLOAT h f 1.7e308",
+    Case { command: "hincrbyfloat", setup: &["HSET h f 1.18973149535723176502e+4932"], run: "HINCRBYFLOAT h f 1.18973149535723176502e+4932",
         reply: "-ERR increment would produce NaN or Infinity\r\n", records: &[] },
 ];
 
