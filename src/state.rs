@@ -29,6 +29,8 @@ pub struct ServerState {
     pub clients: ClientRegistry,
     /// Who watches which keys (`WATCH`), fed by the engine's change records.
     pub watches: Arc<WatchRegistry>,
+    /// Changes since start (`rdb_changes_since_last_save`), a change hook.
+    pub dirty: Arc<crate::stats::DirtyCounter>,
     /// When the server started (`uptime_in_seconds`).
     pub started: Instant,
     /// A random id for this run (`run_id`).
@@ -66,6 +68,7 @@ impl ServerState {
             stats: Stats::default(),
             clients: ClientRegistry::default(),
             watches: Arc::new(WatchRegistry::default()),
+            dirty: Arc::default(),
             started: Instant::now(),
             run_id: random_hex(40),
             aof: Arc::new(AofSwitch::default()),
@@ -79,6 +82,7 @@ impl ServerState {
         };
         state.engine.add_hook(state.watches.clone());
         state.engine.add_hook(state.aof.clone());
+        state.engine.add_hook(state.dirty.clone());
         state.apply_cache_settings(&state.config.load());
         state
     }

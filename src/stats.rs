@@ -35,6 +35,29 @@ impl Counter {
     }
 }
 
+/// Changes to the dataset since start (`INFO persistence`'s
+/// `rdb_changes_since_last_save`: there is no RDB save, so "since the last save" is
+/// since start). A change hook: one per recorded change that has an effect to log,
+/// so a write that changed nothing (a `SETBIT` to the bit's own value) counts
+/// nothing, as Redis's `server.dirty` does not.
+#[derive(Debug, Default)]
+pub struct DirtyCounter(Counter);
+
+impl DirtyCounter {
+    /// Changes counted so far.
+    pub fn get(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl crate::engine::ChangeHook for DirtyCounter {
+    fn on_change(&self, change: &crate::engine::Change<'_>) {
+        if !change.effect.is_empty() {
+            self.0.add(1);
+        }
+    }
+}
+
 /// Counters that `INFO` reports and `CONFIG RESETSTAT` clears.
 #[derive(Debug, Default)]
 pub struct Stats {

@@ -193,7 +193,7 @@ fn persistence(ctx: &Context<'_>, text: &mut String) {
     text.push_str("# Persistence\r\n");
     line(text, "loading", &(state.loading.load(Relaxed) as u8));
     line(text, "async_loading", &0);
-    line(text, "rdb_changes_since_last_save", &0);
+    line(text, "rdb_changes_since_last_save", &state.dirty.get());
     line(text, "rdb_bgsave_in_progress", &0);
     line(text, "rdb_last_save_time", &state.last_save.load(Relaxed));
     line(text, "rdb_last_bgsave_status", &"ok");
