@@ -37,6 +37,8 @@ macro_rules! both_protocols {
 
 #[path = "commands/admin.rs"]
 mod admin;
+#[path = "commands/bits.rs"]
+mod bits;
 #[path = "commands/expire.rs"]
 mod expire;
 #[path = "commands/hashes.rs"]

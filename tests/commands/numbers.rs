@@ -129,8 +129,9 @@ both_protocols!(
     incrbyfloat_rejects_nan_inf_and_garbage,
 );
 
-/// Redis computes in `long double` and prints with `%.17Lg`, so 0.1 + 0.2 is `0.3`;
-/// FerrumKV computes in `f64` and prints the shortest round-trip text.
+/// Redis computes in `long double` and prints with `%.17Lf`, trailing zeros trimmed:
+/// 0.1 + 0.2 is `0.3`, but 0.1 added to -873 shows the binary error in the 17th
+/// decimal, and `strtold` reads hexadecimal (figures from redis-server 7.0.15).
 #[test]
 fn incrbyfloat_prints_like_redis() {
     let s = Server::start();
@@ -139,11 +140,17 @@ fn incrbyfloat_prints_like_redis() {
     c.expect("INCRBYFLOAT j 0.2", bulk("0.3"));
     c.expect("SET big 12345678901234567890", OK);
     c.expect("INCRBYFLOAT big 1", bulk("12345678901234567891"));
+    c.expect("INCRBYFLOAT big 0.1", bulk("12345678901234567891"));
+    c.expect("SET n -873", OK);
+    c.expect("INCRBYFLOAT n 0.1", bulk("-872.90000000000000002"));
+    c.expect("SET m 2147483648", OK);
+    c.expect("INCRBYFLOAT m 0.1", bulk("2147483648.10000000009313226"));
+    c.expect("SET h 0x10", OK);
+    c.expect("INCRBYFLOAT h 1", bulk("17"));
 }
 
 /// Redis's `long double` does not overflow at `f64::MAX`.
 #[test]
-#[ignore = "FerrumKV bug: INCRBYFLOAT past f64::MAX errors (Redis 7 stores the long double result)"]
 fn incrbyfloat_beyond_f64_max() {
     let s = Server::start();
     let mut c = s.raw();
