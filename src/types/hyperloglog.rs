@@ -184,19 +184,24 @@ fn push_xzero(out: &mut Vec<u8>, len: usize) {
 }
 
 /// Walks a sparse value's opcodes, handing each run (first register, length,
-/// value) to `visit`; `Corrupt` unless they cover exactly every register (a VAL
-/// run past the end stops the walk, as in `hllSparseToDense`).
+/// value) to `visit`; `Corrupt` unless they cover exactly every register, with no
+/// run past the last one. That is `hllSparseToDense`/`hllMerge` as redis-server
+/// 7.0.15 ships patched for CVE-2025-32023 (a run past the end is an error, where
+/// the original stopped the walk and could accept opcodes left over after it).
 fn walk_sparse(ops: &[u8], mut visit: impl FnMut(usize, usize, u8)) -> Result<(), Corrupt> {
     let (mut at, mut index) = (0, 0);
     while at < ops.len() {
         match opcode_at(ops, at) {
             Opcode::Zeros { len, bytes } => {
+                if index + len > REGISTERS {
+                    return Err(Corrupt);
+                }
                 index += len;
                 at += bytes;
             }
             Opcode::Val { value, len } => {
                 if index + len > REGISTERS {
-                    break;
+                    return Err(Corrupt);
                 }
                 visit(index, len, value);
                 index += len;
@@ -265,9 +270,10 @@ pub fn set_register(
         first += span;
     }
     let Some((op, span, old_len)) = found else { return Err(Corrupt) };
-    if at + old_len > value.len() {
-        return Err(Corrupt);
-    }
+    // An XZERO cut off by the end of the string: Redis reads the terminator after
+    // its string as the missing byte, and what it writes past the old end is cut
+    // off again by the terminator it then sets. The same bytes result here.
+    let cut_off = at + old_len > value.len();
     let last = first + span - 1;
     let mut seq: Vec<u8> = Vec::with_capacity(5);
     match op {
@@ -297,10 +303,15 @@ pub fn set_register(
             }
         }
     }
-    if seq.len() > old_len && value.len() + seq.len() - old_len > sparse_max {
+    if seq.len() > old_len && (value.len() + seq.len()).saturating_sub(old_len) > sparse_max {
         return promote(value, index, count);
     }
-    value.splice(at..at + old_len, seq);
+    if cut_off {
+        value.truncate(at);
+        value.extend_from_slice(&seq[..seq.len() - 1]);
+    } else {
+        value.splice(at..at + old_len, seq);
+    }
     merge_adjacent(value, prev.unwrap_or(HEADER));
     invalidate(value);
     Ok(true)

@@ -108,34 +108,44 @@ impl FieldType {
     }
 
     /// `value + incr` in this type under `overflow`: `Some(result)`, or `None` when
-    /// it overflows under `FAIL`. As Redis's `check*BitfieldOverflow`.
+    /// it overflows under `FAIL`. Redis's `check*BitfieldOverflow`, with its C
+    /// arithmetic kept (wrapping where C wraps), so even its quirks match: a `SET` of
+    /// `i64::MIN` into a narrow signed field saturates to the maximum.
     pub fn add(self, value: i64, incr: i64, overflow: Overflow) -> Option<i64> {
         let bits = self.bits;
-        let (fits, saturated) = if self.signed {
+        let direction = if self.signed {
             let max: i64 = if bits == 64 { i64::MAX } else { (1i64 << (bits - 1)) - 1 };
             let min = -max - 1;
-            match value.checked_add(incr) {
-                Some(sum) if (min..=max).contains(&sum) => (Some(sum), 0),
-                Some(sum) if sum > max => (None, max),
-                None if incr > 0 => (None, max),
-                _ => (None, min),
+            let max_incr = (max as u64).wrapping_sub(value as u64) as i64;
+            let min_incr = min.wrapping_sub(value);
+            if value > max || (bits != 64 && incr > max_incr) || (value >= 0 && incr > 0 && incr > max_incr) {
+                Some(max)
+            } else if value < min
+                || (bits != 64 && incr < min_incr)
+                || (value < 0 && incr < 0 && incr < min_incr)
+            {
+                Some(min)
+            } else {
+                None
             }
         } else {
-            let max: u64 = (1u64 << bits) - 1;
+            let max: u64 = if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
             let value = value as u64;
-            if value > max || (incr > 0 && incr as u64 > max - value) {
-                (None, max as i64)
-            } else if incr < 0 && incr.unsigned_abs() > value {
-                (None, 0)
+            let max_incr = max.wrapping_sub(value) as i64;
+            let min_incr = value.wrapping_neg() as i64;
+            if value > max || (incr > 0 && incr > max_incr) {
+                Some(max as i64)
+            } else if incr < 0 && incr < min_incr {
+                Some(0)
             } else {
-                (Some(value.wrapping_add(incr as u64) as i64), 0)
+                None
             }
         };
-        match (fits, overflow) {
-            (Some(sum), _) => Some(sum),
-            (None, Overflow::Sat) => Some(saturated),
-            (None, Overflow::Fail) => None,
-            (None, Overflow::Wrap) => Some(self.wrap((value as u64).wrapping_add(incr as u64))),
+        match (direction, overflow) {
+            (None, _) => Some(value.wrapping_add(incr)),
+            (Some(limit), Overflow::Sat) => Some(limit),
+            (Some(_), Overflow::Fail) => None,
+            (Some(_), Overflow::Wrap) => Some(self.wrap((value as u64).wrapping_add(incr as u64))),
         }
     }
 

@@ -60,7 +60,19 @@ pub(super) fn pfadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult
             Some(entry) => (hll_value(entry)?.to_vec(), false),
         };
         for element in elements {
-            updated |= hll::add(&mut value, element, sparse_max)?;
+            match hll::add(&mut value, element, sparse_max) {
+                Ok(changed) => updated |= changed,
+                Err(corrupt) => {
+                    // Redis edits in place and stops at the corrupt register: what
+                    // the elements before it changed stays. It propagates nothing;
+                    // we log the bytes, so replay still gives this value.
+                    if updated {
+                        store(slot, &value);
+                        slot.record(events::TOUCHED, &[b"SET", key, &value, b"KEEPTTL"]);
+                    }
+                    return Err(corrupt.into());
+                }
+            }
         }
         if updated {
             hll::invalidate(&mut value);
