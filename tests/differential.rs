@@ -20,9 +20,7 @@
 //!   so no key expires during a run, except in one deliberately timed op (`tiny_ttl`).
 //! - Each family runs under RESP2 and under RESP3 (`HELLO 3` on both connections).
 //! - Differences the generator must not produce because another issue owns them are
-//!   avoided where they would arise, each with a comment saying why: INCRBYFLOAT's
-//!   long-double arithmetic, GETEX on a missing key with an invalid time, and the
-//!   EXPIRE family's order of checks between an invalid time and incompatible options.
+//!   avoided where they would arise, each with a comment saying why.
 //!
 //! Settings (environment): `DIFF_SEED` (u64, decimal or `0x` hex; default from the
 //! clock, printed at the start and in the failure), `DIFF_OPS` (steps per family and
@@ -38,6 +36,8 @@
 
 mod common;
 
+#[path = "differential/bits.rs"]
+mod bits;
 #[path = "differential/check.rs"]
 mod check;
 #[path = "differential/expiry.rs"]
@@ -75,6 +75,16 @@ fn strings_resp2() {
 #[test]
 fn strings_resp3() {
     runner::run(&strings::STRINGS, Proto::Resp3);
+}
+
+#[test]
+fn bits_resp2() {
+    runner::run(&bits::BITS, Proto::Resp2);
+}
+
+#[test]
+fn bits_resp3() {
+    runner::run(&bits::BITS, Proto::Resp3);
 }
 
 #[test]

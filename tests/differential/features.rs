@@ -32,6 +32,21 @@ pub const FEATURES: &[(&str, &str)] = &[
         "incrbyfloat_hex",
         "INCRBYFLOAT on a hex value or by a hex increment (0x1f, 0x1p3), which strtold reads",
     ),
+    // bits.
+    ("bits_fill", "SET, APPEND of values of every shape"),
+    ("bits_get", "GET (the bytes the bit commands left)"),
+    ("setbit", "SETBIT with small offsets, far or bad ones, bad bits"),
+    ("getbit", "GETBIT"),
+    ("bitcount", "BITCOUNT [start end [BYTE|BIT]], broken arities"),
+    ("bitpos", "BITPOS bit [start [end [BYTE|BIT]]]"),
+    ("bitop", "BITOP AND|OR|XOR|NOT (and a bad op, NOT with several keys)"),
+    ("bitfield", "BITFIELD / BITFIELD_RO: GET/SET/INCRBY of any type, # offsets, OVERFLOW, junk"),
+    ("pfadd", "PFADD of a few or thousands of elements"),
+    ("pfcount", "PFCOUNT of one to three keys"),
+    ("pfmerge", "PFMERGE"),
+    ("hll_raw", "GET of a HyperLogLog's raw bytes; a random byte corrupted, then PFCOUNT, PFADD"),
+    ("lcs", "LCS with LEN, IDX, MINMATCHLEN, WITHMATCHLEN in any mix"),
+    ("incrbyfloat_any", "INCRBYFLOAT of any number text on any value (long double, strtold)"),
     // keyspace.
     ("fill", "SET (sometimes with a TTL), MSET: keeps keys around"),
     ("del", "DEL, UNLINK"),
@@ -87,9 +102,8 @@ pub const FEATURES: &[(&str, &str)] = &[
 ];
 
 /// Features off unless `DIFF_ENABLE` names them: differences that belong to another
-/// issue (the strings issue: INCRBYFLOAT reading numbers with `strtold`, hexadecimal
-/// included, and computing in `long double`).
-pub const OFF_BY_DEFAULT: &[&str] = &["incrbyfloat_hex"];
+/// issue (none today).
+pub const OFF_BY_DEFAULT: &[&str] = &[];
 
 /// Whether `name` is a feature.
 pub fn is_known(name: &str) -> bool {
