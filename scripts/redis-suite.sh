@@ -17,7 +17,8 @@
 #   scripts/redis-suite.sh [unit ...]
 #
 # Default units: unit/type/string unit/type/incr unit/type/hash unit/type/set
-# unit/lazyfree unit/expire unit/keyspace unit/info-command unit/other unit/scan
+# unit/lazyfree unit/bitops unit/bitfield unit/hyperloglog unit/expire unit/keyspace
+# unit/info-command unit/other unit/scan
 # unit/multi unit/protocol. With a subset,
 # only the list's entries for those units count.
 # Environment: FERRUM_BIN to use a given server binary instead of building one;
@@ -36,6 +37,7 @@ source scripts/lib.sh
 
 UNITS=("$@")
 [ ${#UNITS[@]} -gt 0 ] || UNITS=(unit/type/string unit/type/incr unit/type/hash unit/type/set unit/lazyfree
+    unit/bitops unit/bitfield unit/hyperloglog
     unit/expire unit/keyspace unit/info-command unit/other unit/scan unit/multi unit/protocol)
 LIST=tests/redis-suite/expected-failures.txt
 RUNNER=${REDIS_SUITE_RUNNER:-../shared/redis-suite}
