@@ -351,17 +351,19 @@ pub(super) fn bitop(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult
             lens.push(len.expect("a key of the view")?);
         }
         let max = lens.iter().copied().max().unwrap_or(0);
-        let mut result = vec![0u8; max];
+        // The result is computed straight into the new entry's bytes (no copy of a
+        // 100 MB result), which then replaces the destination (raw, no TTL).
+        let mut result = Entry::zeroed(dest, max);
+        let bytes = result.string_mut().expect("a string entry");
         for (i, source) in sources.iter().enumerate() {
             view.with_slot(source, |slot| {
                 let value = slot.string().ok().flatten().unwrap_or(&[]);
-                combine(&mut result, value, op, i == 0);
+                combine(bytes, value, op, i == 0);
             });
         }
         view.with_slot(dest, |slot| {
             if max > 0 {
-                slot.set(&result, None);
-                slot.get_mut().expect("just set").mark_raw();
+                slot.put(result);
                 slot.record(events::SET, &effect);
             } else if slot.remove().is_some() {
                 slot.record(events::DEL, &effect);
