@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
     let state = state();
     state.config.store(std::sync::Arc::new(baseline()));
     state.apply_cache_settings(&baseline());
-    state.engine.flush_all();
+    state.engine.flush_all(false);
     state.slowlog.reset();
     for limits in [Limits::DEFAULT, Limits::UNAUTHENTICATED] {
         let mut parser = RequestParser::new(limits);
