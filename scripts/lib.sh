@@ -1,7 +1,7 @@
 # Shared by the benchmark scripts (compare-redis.sh, aof-bench.sh, memory-per-key.sh,
 # evict-hitratio): a temporary directory removed at exit together with every server
 # started, progress and notes on stderr, free loopback ports, starting, waiting for
-# and stopping servers, and a median. Source it after `set -euo pipefail`, then call
+# and stopping servers, memory readings, and a median. Source it after `set -euo pipefail`, then call
 # `bench_tmp NAME` before starting anything.
 
 # bench_tmp NAME: sets TMP (a fresh mktemp dir) and PIDS (servers to kill at exit).
@@ -64,5 +64,9 @@ stop() {
     for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
     PIDS=("${keep[@]+"${keep[@]}"}")
 }
+
+# rss_kb PID: the process's resident set (VmRSS), kB. used_memory PORT: INFO's figure.
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+used_memory() { timeout 10 redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

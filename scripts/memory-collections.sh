@@ -42,8 +42,6 @@ else
 fi
 read -r -a FERRUM_EXTRA <<<"${FERRUM_ARGS:-}"
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-used_memory() { timeout 10 redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
 
 # load SCENARIO FILE: writes the scenario's RESP stream; prints its element count.
 load() {

@@ -36,8 +36,6 @@ else
 fi
 read -r -a FERRUM_EXTRA <<<"${FERRUM_ARGS:-}"
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-used_memory() { timeout 10 redis-cli -p "$1" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'; }
 
 python3 - "$TMP/load.resp" "$KEYS" <<'PY'
 import sys

@@ -85,6 +85,21 @@ fn commands_in(path: &Path) -> Vec<Vec<Vec<u8>>> {
     commands
 }
 
+/// What the AOF test compares before and after each restart.
+type Contents =
+    (std::collections::BTreeMap<String, String>, BTreeSet<String>, BTreeSet<String>, BTreeSet<String>);
+
+fn contents(c: &mut redis::Connection) -> Contents {
+    (hash(c, "h"), members(c, "words"), members(c, "big"), members(c, "both"))
+}
+
+/// Stops `server` gracefully and starts a new one with `args` (the same AOF).
+fn restart(mut server: Server, args: &[&str]) -> Server {
+    server.signal("TERM");
+    assert!(server.wait_exit().success());
+    Server::start_with(args)
+}
+
 #[test]
 fn hashes_and_sets_survive_a_restart_and_a_rewrite() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,18 +117,12 @@ fn hashes_and_sets_survive_a_restart_and_a_rewrite() {
     fill_set(&mut c, "big", 300);
     cmd(&mut c, &["SINTERSTORE", "both", "ints", "ints"]);
     cmd(&mut c, &["EXPIRE", "h", "1000"]);
-    let before =
-        (hash(&mut c, "h"), members(&mut c, "words"), members(&mut c, "big"), members(&mut c, "both"));
+    let before = contents(&mut c);
     assert_eq!(before.0.get("f").map(String::as_str), Some("0.3"));
     drop(c);
-    let mut server = server;
-    server.signal("TERM");
-    assert!(server.wait_exit().success());
-
-    let server = Server::start_with(&args);
+    let server = restart(server, &args);
     let mut c = server.conn();
-    let after =
-        (hash(&mut c, "h"), members(&mut c, "words"), members(&mut c, "big"), members(&mut c, "both"));
+    let after = contents(&mut c);
     assert_eq!(after, before, "replayed");
     let ttl: i64 = redis::cmd("TTL").arg("h").query(&mut c).unwrap();
     assert!(ttl > 900, "{ttl}");
@@ -137,13 +146,9 @@ fn hashes_and_sets_survive_a_restart_and_a_rewrite() {
         assert!(out.status.success() && text.contains("is valid"), "{text}");
     }
     drop(c);
-    let mut server = server;
-    server.signal("TERM");
-    assert!(server.wait_exit().success());
-    let server = Server::start_with(&args);
+    let server = restart(server, &args);
     let mut c = server.conn();
-    let rewritten =
-        (hash(&mut c, "h"), members(&mut c, "words"), members(&mut c, "big"), members(&mut c, "both"));
+    let rewritten = contents(&mut c);
     assert_eq!(rewritten, before, "replayed from the rewrite");
 }
 

@@ -230,6 +230,14 @@ impl Context<'_> {
             self.session.local_stats.misses += 1;
         }
     }
+
+    /// Counts `found` of `looked_up` key reads of a multi-key command as hits, the
+    /// rest as misses.
+    #[inline]
+    pub fn count_lookups(&mut self, found: usize, looked_up: usize) {
+        self.session.local_stats.hits += found as u64;
+        self.session.local_stats.misses += (looked_up - found) as u64;
+    }
 }
 
 /// The most reply bytes a command whose reply the client sizes (`HRANDFIELD`,

@@ -265,11 +265,20 @@ impl Drop for Packed {
 }
 
 impl Clone for Packed {
+    /// One allocation copied whole, header and entries.
     fn clone(&self) -> Packed {
-        let mut copy = Packed::new();
-        let items: Vec<&[u8]> = self.iter().collect();
-        copy.extend(&items);
-        copy
+        let Some(buf) = self.buf else { return Packed::new() };
+        let layout = layout(self.byte_len());
+        // SAFETY: `buf` holds `layout.size()` initialised bytes; the copy fills a
+        // fresh allocation of the same layout.
+        unsafe {
+            let copy = alloc(layout);
+            if copy.is_null() {
+                handle_alloc_error(layout);
+            }
+            std::ptr::copy_nonoverlapping(buf.as_ptr(), copy, layout.size());
+            Packed { buf: Some(NonNull::new_unchecked(copy)) }
+        }
     }
 }
 

@@ -73,18 +73,7 @@ pub fn compare(check: Check, redis: &[u8], ferrum: &[u8], deadlines: &Deadlines)
     }
     match check {
         Check::Exact => Err(String::new()),
-        Check::Unordered => match (split_aggregate(redis), split_aggregate(ferrum)) {
-            (Some((rh, mut r)), Some((fh, mut f))) if rh == fh => {
-                r.sort();
-                f.sort();
-                if r == f {
-                    Ok(())
-                } else {
-                    Err("different elements (compared in any order)".into())
-                }
-            }
-            _ => Err(String::new()),
-        },
+        Check::Unordered => same_in_any_order(split_aggregate(redis), split_aggregate(ferrum), "elements"),
         Check::UnorderedPairs => same_pairs(redis, ferrum),
         Check::ScanPairs => match (split_aggregate(redis), split_aggregate(ferrum)) {
             (Some((rh, r)), Some((fh, f))) if rh == fh && r.len() == 2 && f.len() == 2 && r[0] == f[0] => {
@@ -122,14 +111,24 @@ pub fn compare(check: Check, redis: &[u8], ferrum: &[u8], deadlines: &Deadlines)
 
 /// Whether two flat arrays (or RESP3 maps) hold the same pairs in any order.
 fn same_pairs(redis: &[u8], ferrum: &[u8]) -> Result<(), String> {
-    match (split_pairs(redis), split_pairs(ferrum)) {
+    same_in_any_order(split_pairs(redis), split_pairs(ferrum), "pairs")
+}
+
+/// Whether two split replies have the same header and the same items in any order
+/// (`what` names the items in the difference).
+fn same_in_any_order<H: PartialEq, T: Ord>(
+    redis: Option<(H, Vec<T>)>,
+    ferrum: Option<(H, Vec<T>)>,
+    what: &str,
+) -> Result<(), String> {
+    match (redis, ferrum) {
         (Some((rh, mut r)), Some((fh, mut f))) if rh == fh => {
             r.sort();
             f.sort();
             if r == f {
                 Ok(())
             } else {
-                Err("different pairs (compared in any order)".into())
+                Err(format!("different {what} (compared in any order)"))
             }
         }
         _ => Err(String::new()),

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{count_lookups, events, limits, set_of, CommandError, CommandResult, Context, REPLIED};
+use super::{events, limits, set_of, CommandError, CommandResult, Context, REPLIED};
 use crate::command::args::{self, as_slices};
 use crate::command::Args;
 use crate::engine::{events as generic, Entry, Event, KeyEvent};
@@ -119,7 +119,7 @@ fn read_op(ctx: &mut Context<'_>, keys: &[Bytes], op: Op) -> CommandResult {
         }
         (found, REPLIED)
     });
-    count_lookups(ctx, found, keys.len());
+    ctx.count_lookups(found, keys.len());
     result
 }
 
@@ -178,7 +178,7 @@ pub fn sintercard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         });
         (found, Ok(count))
     });
-    count_lookups(ctx, found, keys.len());
+    ctx.count_lookups(found, keys.len());
     let count = count?;
     ctx.out.integer(count as i64);
     REPLIED
@@ -237,7 +237,7 @@ fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, event: Event) ->
         });
         Ok::<_, CommandError>(len)
     });
-    count_lookups(ctx, found, looked_up);
+    ctx.count_lookups(found, looked_up);
     ctx.out.integer(stored? as i64);
     REPLIED
 }

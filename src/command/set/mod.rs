@@ -176,12 +176,6 @@ fn read_set<R>(
     result
 }
 
-/// Counts `found` of `looked_up` multi-key lookups as hits, the rest as misses.
-fn count_lookups(ctx: &mut Context<'_>, found: usize, looked_up: usize) {
-    ctx.session.local_stats.hits += found as u64;
-    ctx.session.local_stats.misses += (looked_up - found) as u64;
-}
-
 /// `SMEMBERS key`: every member (a RESP3 set).
 pub fn smembers(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;

@@ -463,13 +463,12 @@ pub fn mget(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let mut hits = 0;
         for key in keys {
             let value = view.get(key).and_then(|e| e.string().ok());
-            hits += value.is_some() as u64;
+            hits += value.is_some() as usize;
             out.bulk_or_null(value);
         }
         hits
     });
-    ctx.session.local_stats.hits += hits;
-    ctx.session.local_stats.misses += keys.len() as u64 - hits;
+    ctx.count_lookups(hits, keys.len());
     REPLIED
 }
 
