@@ -53,8 +53,9 @@ const DEDUP_LIMIT: usize = 64;
 enum Phase {
     /// Registered, waiting for one of its keys.
     Waiting,
-    /// A serving thread claimed it and is trying to pop for it.
-    Serving,
+    /// A serving thread claimed it and is trying to pop for it; `contended` when
+    /// another serving thread wanted it meanwhile (its key may hold something new).
+    Serving { contended: bool },
     /// Served: its reply, not yet taken by its connection.
     Served(Vec<u8>),
     /// Its wait is over (reply taken, or ended by its connection).
@@ -85,7 +86,7 @@ pub struct Waiter {
     phase: Mutex<Phase>,
     /// Still in the registry (so removal counts it out exactly once).
     registered: crate::sync::AtomicBool,
-    #[cfg(not(ferrum_loom))]
+    /// Wakes its connection (not modelled by loom, which checks the phases).
     wake: tokio::sync::Notify,
 }
 
@@ -118,7 +119,6 @@ impl Waiter {
             payload,
             phase: Mutex::new(Phase::Waiting),
             registered: crate::sync::AtomicBool::new(false),
-            #[cfg(not(ferrum_loom))]
             wake: tokio::sync::Notify::new(),
         })
     }
@@ -127,18 +127,30 @@ impl Waiter {
     /// its wait is over.
     pub fn claim(&self) -> bool {
         let mut phase = lock(&self.phase);
-        if matches!(*phase, Phase::Waiting) {
-            *phase = Phase::Serving;
-            true
-        } else {
-            false
+        match &mut *phase {
+            Phase::Waiting => {
+                *phase = Phase::Serving { contended: false };
+                true
+            }
+            // Whoever holds it must look again once done: what this thread's
+            // write made ready may have come after its look.
+            Phase::Serving { contended } => {
+                *contended = true;
+                false
+            }
+            Phase::Served(_) | Phase::Ended => false,
         }
     }
 
-    /// The claimed waiter could not be served: it waits on.
-    pub fn release(&self) {
-        *lock(&self.phase) = Phase::Waiting;
+    /// The claimed waiter could not be served: it waits on. True when another
+    /// serving thread wanted it meanwhile: the caller must offer it the key again.
+    pub fn release(&self) -> bool {
+        let mut phase = lock(&self.phase);
+        let contended = matches!(*phase, Phase::Serving { contended: true });
+        *phase = Phase::Waiting;
+        drop(phase);
         self.notify();
+        contended
     }
 
     /// The claimed waiter was served with `reply`.
@@ -153,8 +165,8 @@ impl Waiter {
         match std::mem::replace(&mut *phase, Phase::Ended) {
             Phase::Waiting | Phase::Ended => Finish::Ended,
             Phase::Served(reply) => Finish::Served(reply),
-            Phase::Serving => {
-                *phase = Phase::Serving;
+            serving @ Phase::Serving { .. } => {
+                *phase = serving;
                 Finish::Busy
             }
         }
@@ -178,13 +190,11 @@ impl Waiter {
     }
 
     fn notify(&self) {
-        #[cfg(not(ferrum_loom))]
         self.wake.notify_one();
     }
 
     /// Resolves when a serving thread served or released it (check
     /// [`Waiter::take_reply`]; a wake-up may be left over).
-    #[cfg(not(ferrum_loom))]
     pub async fn woken(&self) {
         self.wake.notified().await;
     }
@@ -340,6 +350,15 @@ impl BlockedKeys {
         }
     }
 
+    /// Releases a waiter `key` could not serve; if another thread wanted it
+    /// meanwhile, marks the key ready again so this thread looks once more (that
+    /// thread's push may have landed after this one's look).
+    fn release(&self, waiter: &Waiter, db: usize, key: &[u8]) {
+        if waiter.release() {
+            mark_ready(db, key);
+        }
+    }
+
     /// Offers `key` to its waiters in order until it is exhausted.
     fn serve_key(&self, db: usize, key: &[u8], serve: &mut impl FnMut(&Arc<Waiter>, &[u8]) -> Served) {
         // The common case: the first waiter takes it (and then the next first).
@@ -354,11 +373,11 @@ impl BlockedKeys {
                     first.complete(reply);
                 }
                 Served::Skip => {
-                    first.release();
+                    self.release(&first, db, key);
                     break;
                 }
                 Served::Exhausted => {
-                    first.release();
+                    self.release(&first, db, key);
                     return;
                 }
             }
@@ -372,9 +391,9 @@ impl BlockedKeys {
                     self.remove(&waiter);
                     waiter.complete(reply);
                 }
-                Served::Skip => waiter.release(),
+                Served::Skip => self.release(&waiter, db, key),
                 Served::Exhausted => {
-                    waiter.release();
+                    self.release(&waiter, db, key);
                     return;
                 }
             }

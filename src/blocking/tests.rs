@@ -163,3 +163,25 @@ fn a_swap_marks_every_waited_key_of_the_databases() {
     seen.sort();
     assert_eq!(seen, vec![b"x".to_vec(), b"y".to_vec()]);
 }
+
+#[test]
+fn a_release_after_contention_offers_the_key_again() {
+    // Thread A holds the waiter and finds nothing; thread B's push came after A's
+    // look and B could not claim it: A's release must mark the key ready again.
+    let blocked = BlockedKeys::default();
+    let w = waiter(1, &["k"]);
+    blocked.register(&w);
+    forget_ready();
+    assert!(w.claim());
+    assert!(!w.claim(), "B cannot claim it, and says so");
+    blocked.release(&w, 0, b"k");
+    let mut stock = 1;
+    assert_eq!(serve_with_stock(&blocked, &mut stock), vec![1], "A looks again and serves it");
+    // Without contention a release marks nothing.
+    let quiet = waiter(2, &["j"]);
+    blocked.register(&quiet);
+    forget_ready();
+    assert!(quiet.claim());
+    blocked.release(&quiet, 0, b"j");
+    assert_eq!(serve_with_stock(&blocked, &mut 1), Vec::<u64>::new());
+}
