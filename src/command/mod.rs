@@ -18,6 +18,7 @@ pub mod hash;
 pub mod info;
 pub mod introspection;
 pub mod keys;
+pub mod list;
 pub mod object;
 pub mod server;
 pub mod set;
