@@ -19,6 +19,7 @@ pub mod hash;
 pub mod info;
 pub mod introspection;
 pub mod keys;
+pub mod list;
 pub mod object;
 pub mod server;
 pub mod set;

@@ -5,12 +5,13 @@
 use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
-use super::{admin, expire, hash, info, keys, object, server, set, string, transaction};
+use super::{admin, expire, hash, info, keys, list, object, server, set, string, transaction};
 
 /// Every family's specs, in the order `COMMAND` lists them.
 pub static FAMILIES: &[&[CommandSpec]] = &[
     string::SPECS,
     hash::SPECS,
+    list::SPECS,
     set::SPECS,
     keys::SPECS,
     expire::SPECS,

@@ -12,6 +12,7 @@ mod bits;
 mod changes;
 mod hash;
 mod introspection;
+mod list;
 mod set;
 mod typed;
 mod typed_lifecycle;
