@@ -160,9 +160,9 @@ pub struct Block {
 pub enum TimeoutReply {
     /// An integer (`WAIT`: the replicas that acknowledged, 0 here).
     Integer(i64),
-    /// A null array (`BLPOP`).
+    /// A null array (every blocking list command, `BLMOVE` included, as Redis 7.0).
     NullArray,
-    /// A null (`BLMOVE`).
+    /// A null.
     Null,
 }
 
