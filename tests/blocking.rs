@@ -199,7 +199,8 @@ fn every_way_a_wait_ends_leaves_the_registry_empty() {
     let mut unblocked = blocked_client(&s, &mut admin, "BLPOP a 0");
     let id = {
         let list = admin.cmd("CLIENT LIST");
-        let line = list.lines().find(|l| l.contains("flags=b")).expect("a client listed as blocked").to_string();
+        let line =
+            list.lines().find(|l| l.contains("flags=b")).expect("a client listed as blocked").to_string();
         line.split_whitespace().find_map(|f| f.strip_prefix("id=")).unwrap().to_string()
     };
     admin.expect(&format!("CLIENT UNBLOCK {id} TIMEOUT"), ":1\r\n");
@@ -258,7 +259,12 @@ fn a_served_client_is_logged_as_its_effect_and_replays() {
     assert_eq!(legacy.read_reply_text(), bulk("d"));
     assert_eq!(multi.read_reply_text(), format!("*2\r\n{}*2\r\n{}{}", bulk("p"), bulk("e"), bulk("f")));
     let log = aof_text(&dir);
-    for effect in ["LPOP\r\n$1\r\nq\r\n", "LMOVE\r\n$1\r\nm\r\n$3\r\ndst\r\n$5\r\nRIGHT\r\n$4\r\nLEFT", "RPOPLPUSH\r\n$1\r\nr", "LPOP\r\n$1\r\np\r\n$1\r\n2"] {
+    for effect in [
+        "LPOP\r\n$1\r\nq\r\n",
+        "LMOVE\r\n$1\r\nm\r\n$3\r\ndst\r\n$5\r\nRIGHT\r\n$4\r\nLEFT",
+        "RPOPLPUSH\r\n$1\r\nr",
+        "LPOP\r\n$1\r\np\r\n$1\r\n2",
+    ] {
         assert!(log.contains(effect), "{effect:?} not logged:\n{log}");
     }
     for blocking in ["BLPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP"] {
@@ -274,7 +280,8 @@ fn a_served_client_is_logged_as_its_effect_and_replays() {
 
 /// A fresh directory under the target dir.
 fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ferrum-blocking-{}-{}", std::process::id(), common::free_port()));
+    let dir =
+        std::env::temp_dir().join(format!("ferrum-blocking-{}-{}", std::process::id(), common::free_port()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -288,7 +295,9 @@ fn aof_text(dir: &std::path::Path) -> String {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.to_string_lossy().contains(".aof") && !path.to_string_lossy().ends_with(".manifest") {
+            } else if path.to_string_lossy().contains(".aof")
+                && !path.to_string_lossy().ends_with(".manifest")
+            {
                 text.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
             }
         }
@@ -464,9 +473,16 @@ fn the_redis_crate_blocks_and_is_served() {
     let client = s.client();
     let waiter = std::thread::spawn(move || {
         let mut conn = client.get_connection().unwrap();
-        let popped: Option<(String, String)> = redis::cmd("BRPOP").arg("crate-q").arg(0).query(&mut conn).unwrap();
-        let moved: Option<String> =
-            redis::cmd("BLMOVE").arg("crate-src").arg("crate-dst").arg("LEFT").arg("RIGHT").arg(0).query(&mut conn).unwrap();
+        let popped: Option<(String, String)> =
+            redis::cmd("BRPOP").arg("crate-q").arg(0).query(&mut conn).unwrap();
+        let moved: Option<String> = redis::cmd("BLMOVE")
+            .arg("crate-src")
+            .arg("crate-dst")
+            .arg("LEFT")
+            .arg("RIGHT")
+            .arg(0)
+            .query(&mut conn)
+            .unwrap();
         (popped, moved)
     });
     wait_for(&mut admin, "blocked_clients", "1");

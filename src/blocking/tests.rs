@@ -154,7 +154,12 @@ fn a_swap_marks_every_waited_key_of_the_databases() {
     forget_ready();
     let dbs = [0usize, 1];
     let existed = |_: usize, _: &[u8]| true;
-    blocked.on_change(&Change { db: 0, effect: &[], keys: &[], scope: Scope::Databases { dbs: &dbs, existed: &existed } });
+    blocked.on_change(&Change {
+        db: 0,
+        effect: &[],
+        keys: &[],
+        scope: Scope::Databases { dbs: &dbs, existed: &existed },
+    });
     let mut seen = Vec::new();
     blocked.serve_ready(|_, key| {
         seen.push(key.to_vec());

@@ -63,7 +63,11 @@ impl std::fmt::Debug for BlockOn {
 
 extern "C" {
     /// `src/command/string/long_double.c`.
-    fn ferrum_timeout_ms(text: *const std::ffi::c_char, len: usize, ms: *mut std::ffi::c_longlong) -> std::ffi::c_int;
+    fn ferrum_timeout_ms(
+        text: *const std::ffi::c_char,
+        len: usize,
+        ms: *mut std::ffi::c_longlong,
+    ) -> std::ffi::c_int;
 }
 
 /// A blocking command's timeout in seconds (a float, as `strtold` reads it, rounded
@@ -94,7 +98,8 @@ pub fn serve_ready(state: &ServerState, now_ms: u64) {
         let Some(pending) = waiter.payload.downcast_ref::<Pending>() else { return Served::Skip };
         // A client that is gone is taken out by its connection; nobody to serve.
         let Some(client) = state.clients.get(waiter.client) else { return Served::Skip };
-        let protocol = if client.resp.load(Ordering::Relaxed) == 3 { Protocol::Resp3 } else { Protocol::Resp2 };
+        let protocol =
+            if client.resp.load(Ordering::Relaxed) == 3 { Protocol::Resp3 } else { Protocol::Resp2 };
         let mut session = Session::new(client);
         session.db = waiter.db;
         let mut out = ReplyWriter::new(protocol);

@@ -41,8 +41,12 @@ const NUMKEYS: &[KeySpec] = &[KeySpec {
 
 /// The blocking list commands.
 pub static SPECS: &[CommandSpec] = &[
-    CommandSpec::new("blpop", -3, WRITE | NOSCRIPT | BLOCKING, blpop).keys(KEYS_BEFORE_TIMEOUT).categories(LIST),
-    CommandSpec::new("brpop", -3, WRITE | NOSCRIPT | BLOCKING, brpop).keys(KEYS_BEFORE_TIMEOUT).categories(LIST),
+    CommandSpec::new("blpop", -3, WRITE | NOSCRIPT | BLOCKING, blpop)
+        .keys(KEYS_BEFORE_TIMEOUT)
+        .categories(LIST),
+    CommandSpec::new("brpop", -3, WRITE | NOSCRIPT | BLOCKING, brpop)
+        .keys(KEYS_BEFORE_TIMEOUT)
+        .categories(LIST),
     CommandSpec::new("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, blmove).keys(MOVE).categories(LIST),
     CommandSpec::new("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, brpoplpush)
         .keys(MOVE)
@@ -63,7 +67,11 @@ enum ListWait {
 /// Waits on `keys` for `wait`, until `deadline`.
 fn block(keys: Vec<Box<[u8]>>, wait: ListWait, deadline: Option<std::time::Instant>) -> CommandResult {
     let pending = Pending { serve, args: Box::new(wait) };
-    Ok(Outcome::Block(Block { deadline, on_timeout: TimeoutReply::NullArray, on: Some(BlockOn { keys, pending }) }))
+    Ok(Outcome::Block(Block {
+        deadline,
+        on_timeout: TimeoutReply::NullArray,
+        on: Some(BlockOn { keys, pending }),
+    }))
 }
 
 /// `BLPOP`/`BRPOP key [key …] timeout`.
@@ -119,7 +127,11 @@ pub fn blmpop(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             return REPLIED;
         }
     }
-    block(keys.into_iter().map(Vec::into_boxed_slice).collect(), ListWait::Pop { end, count: Some(count) }, deadline)
+    block(
+        keys.into_iter().map(Vec::into_boxed_slice).collect(),
+        ListWait::Pop { end, count: Some(count) },
+        deadline,
+    )
 }
 
 /// `BLMOVE`/`BRPOPLPUSH` once the arguments are read.
