@@ -28,6 +28,7 @@ pub mod spec;
 pub mod string;
 pub mod table;
 pub mod transaction;
+pub mod zset;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
-use super::{admin, expire, hash, info, keys, list, object, server, set, string, transaction};
+use super::{admin, expire, hash, info, keys, list, object, server, set, string, transaction, zset};
 
 /// Every family's specs, in the order `COMMAND` lists them.
 pub static FAMILIES: &[&[CommandSpec]] = &[
@@ -14,6 +14,8 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     list::SPECS,
     list::blocking::SPECS,
     set::SPECS,
+    zset::SPECS,
+    zset::BLOCKING_SPECS,
     keys::SPECS,
     expire::SPECS,
     server::SPECS,

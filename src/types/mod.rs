@@ -16,7 +16,7 @@
 //!   collection changes;
 //! - [`pair`]: a hash field and its value in one blob.
 //!
-//! The types: [`hash::Hash`], [`list::List`], [`set::Set`].
+//! The types: [`hash::Hash`], [`list::List`], [`set::Set`], [`zset::ZSet`].
 
 pub mod blob;
 pub mod dense;
@@ -27,6 +27,7 @@ pub mod packed;
 pub mod pair;
 pub mod set;
 mod varint;
+pub mod zset;
 
 /// The bytes jemalloc really hands out for a request of `size` bytes (its size
 /// classes: 8, then steps of 16 up to 128, then four classes per doubling), so
