@@ -6,7 +6,7 @@
 //!   no persistence, in a temp dir; killed when the test ends) and a FerrumKV through
 //!   the harness. Without `redis-server` it prints a loud `*** SKIPPED ***` line and
 //!   passes, unless `CI` is set, where it fails.
-//! - Per family (`strings`, `keyspace`, `hashes`, `sets`) a PRNG seeded from `DIFF_SEED` picks weighted
+//! - Per family (`strings`, `keyspace`, `hashes`, `sets`, `zsets`) a PRNG seeded from `DIFF_SEED` picks weighted
 //!   ops; each op builds one or a few commands over a small pool of keys (binary and
 //!   empty ones too, so commands collide) and values of every awkward shape, valid and
 //!   invalid alike (arity, bad integers, overflow, bad expiry times, syntax errors,
@@ -64,6 +64,8 @@ mod step;
 mod strings;
 #[path = "differential/wire.rs"]
 mod wire;
+#[path = "differential/zsets.rs"]
+mod zsets;
 
 use common::Proto;
 
@@ -115,4 +117,14 @@ fn sets_resp2() {
 #[test]
 fn sets_resp3() {
     runner::run(&sets::SETS, Proto::Resp3);
+}
+
+#[test]
+fn zsets_resp2() {
+    runner::run(&zsets::ZSETS, Proto::Resp2);
+}
+
+#[test]
+fn zsets_resp3() {
+    runner::run(&zsets::ZSETS, Proto::Resp3);
 }

@@ -99,6 +99,24 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("set_store", "SINTERSTORE, SUNIONSTORE, SDIFFSTORE"),
     ("sintercard", "SINTERCARD with LIMIT, bad numkeys and bad limits"),
     ("sscan_errors", "SSCAN with bad cursors and options"),
+    // zsets.
+    ("zadd", "ZADD with NX/XX/GT/LT/CH/INCR in any combination, good and bad scores"),
+    ("zadd_many", "ZADD of 130 or 300 members at once (past the listpack threshold)"),
+    ("zadd_lex", "ZADD of members at score 0 to the keys the lex commands use"),
+    ("zset_other_types", "SET or SADD over a key, so the zset commands meet WRONGTYPE (or a set source)"),
+    ("zincrby", "ZINCRBY (inf arithmetic, bad increments)"),
+    ("zrem", "ZREM"),
+    ("zscore", "ZSCORE, ZMSCORE, ZCARD"),
+    ("zrank", "ZRANK, ZREVRANK"),
+    ("zcount", "ZCOUNT, ZLEXCOUNT with random bounds"),
+    ("zrange", "ZRANGE by rank, score or lex, REV, LIMIT, WITHSCORES, bad combinations"),
+    ("zrange_old", "ZREVRANGE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX"),
+    ("zrangestore", "ZRANGESTORE, then the stored range"),
+    ("zremrange", "ZREMRANGEBYRANK, ZREMRANGEBYSCORE, ZREMRANGEBYLEX, then ZCARD"),
+    ("zpop", "ZPOPMIN, ZPOPMAX with and without counts, ZMPOP"),
+    ("zrandmember_all", "ZRANDMEMBER with a count that takes the whole set, or a bad count"),
+    ("zset_algebra", "ZUNION, ZINTER, ZDIFF and their STORE forms, WEIGHTS, AGGREGATE"),
+    ("zintercard", "ZINTERCARD with LIMIT, bad numkeys and bad limits"),
 ];
 
 /// Features off unless `DIFF_ENABLE` names them: differences that belong to another

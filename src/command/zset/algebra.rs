@@ -312,26 +312,23 @@ pub fn zdiffstore(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// ```
 /// The size of the intersection, counting stopped at `limit` (0: no limit).
 pub fn zintercard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    let numkeys = args::int(args.next_bytes()?)
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| CommandError::err("numkeys should be greater than 0"))?;
-    if numkeys as u64 > args.remaining() as u64 {
-        return Err(CommandError::err("Number of keys can't be greater than number of args"));
-    }
-    let keys = &args.rest()[..numkeys as usize];
-    let mut options = Args::new(&args.rest()[numkeys as usize..], 0);
-    let mut limit = 0usize;
-    while !options.is_done() {
-        if options.remaining() >= 2 && options.flag("LIMIT") {
-            limit = args::int(options.next_bytes()?)
-                .ok()
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| CommandError::err("LIMIT can't be negative"))?;
-        } else {
-            return Err(CommandError::Syntax);
+    let (keys, rest) = keys_after(args, "zintercard")?;
+    // Read after the keys' types are checked, as Redis does.
+    let parse_limit = || {
+        let mut options = Args::new(rest, 0);
+        let mut limit = 0usize;
+        while !options.is_done() {
+            if options.remaining() >= 2 && options.flag("LIMIT") {
+                limit = args::int(options.next_bytes()?)
+                    .ok()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| CommandError::err("LIMIT can't be negative"))?;
+            } else {
+                return Err(CommandError::Syntax);
+            }
         }
-    }
+        Ok(limit)
+    };
     let db = ctx.db();
     let (found, count) = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
         let entries: Vec<_> = keys.iter().map(|key| view.get(key)).collect();
@@ -339,6 +336,10 @@ pub fn zintercard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let mut sources = match entries.into_iter().map(Source::of).collect::<Result<Vec<_>, _>>() {
             Ok(sources) => sources,
             Err(wrong) => return (found, Err(wrong)),
+        };
+        let limit = match parse_limit() {
+            Ok(limit) => limit,
+            Err(error) => return (found, Err(error)),
         };
         sources.sort_by_key(|s| s.len());
         let (first, others) = sources.split_first().expect("at least one key");

@@ -260,8 +260,8 @@ pub fn zadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
         let zset = slot.get_or_create::<ZSet>()?;
         if !existing {
-            let longest = pairs.chunks(2).map(|p| p[1].len()).max().unwrap_or(0);
-            *zset = ZSet::for_members(pairs.len() / 2, longest, limits);
+            // Redis 7.0 picks a new key's encoding from its first member alone.
+            *zset = ZSet::for_members(1, pairs[1].len(), limits);
         }
         let (mut added, mut updated, mut processed) = (0, 0, 0);
         let mut incr_result = None;
@@ -289,11 +289,10 @@ pub fn zadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
                     }
                     processed += 1;
                     incr_result = Some(new);
-                    if new != current || new.to_bits() != current.to_bits() {
+                    // Redis compares with `!=`: `-0` over `0` changes nothing.
+                    if new != current {
                         zset.insert(member, new, limits);
-                        if new != current {
-                            updated += 1;
-                        }
+                        updated += 1;
                     }
                 }
                 None => {
@@ -335,7 +334,8 @@ pub fn zincrby(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let out = &mut *ctx.out;
     db.write(key, ctx.now_ms, |slot| {
         let current = slot.get_as::<ZSet>()?.and_then(|z| z.score(member));
-        let new = current.unwrap_or(0.0) + increment;
+        // A new member takes the increment itself (so `-0` stays `-0` in the reply).
+        let new = current.map_or(increment, |current| current + increment);
         if new.is_nan() {
             return Err(nan_error());
         }

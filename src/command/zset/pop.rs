@@ -353,8 +353,9 @@ pub fn zrandmember(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult 
         let count = usize::try_from(count).unwrap_or(usize::MAX);
         let len = zset.len();
         if count >= len {
+            // Redis 7.0 walks a listpack from its tail here.
             header(out, len);
-            zset.iter().for_each(|element| emit(out, element));
+            zset.range(0, len, true).for_each(|element| emit(out, element));
         } else if count.saturating_mul(3) <= len {
             let mut picked: HashSet<usize> = HashSet::with_capacity(count);
             let mut order = Vec::with_capacity(count);

@@ -43,6 +43,12 @@ fn score_bound(text: &[u8]) -> Option<ScoreBound> {
         Some(b'(') => (true, &text[1..]),
         _ => (false, text),
     };
+    // `strtod` skips leading space and reads nothing as 0 (what Redis accepts).
+    let start = number.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(number.len());
+    let number = &number[start..];
+    if number.is_empty() {
+        return Some(ScoreBound { value: 0.0, exclusive });
+    }
     args::parse_float(number).map(|value| ScoreBound { value, exclusive })
 }
 
@@ -79,19 +85,82 @@ pub fn score_window(zset: &ZSet, min: ScoreBound, max: ScoreBound) -> (usize, us
     (lo, hi.max(lo))
 }
 
-/// The ascending ranks `lo..hi` whose members are in `min..max` (meaningful when
-/// all scores are equal, as in Redis).
-pub fn lex_window(zset: &ZSet, min: &LexBound, max: &LexBound) -> (usize, usize) {
-    let place = |bound: &LexBound, upper: bool| match bound {
-        LexBound::Min => 0,
-        LexBound::Max => zset.len(),
-        LexBound::Inclusive(v) if upper => zset.partition_point(|_, m| m <= &v[..]),
-        LexBound::Inclusive(v) => zset.partition_point(|_, m| m < &v[..]),
-        LexBound::Exclusive(v) if upper => zset.partition_point(|_, m| m < &v[..]),
-        LexBound::Exclusive(v) => zset.partition_point(|_, m| m <= &v[..]),
-    };
-    let (lo, hi) = (place(min, false), place(max, true));
-    (lo, hi.max(lo))
+fn above_min(member: &[u8], min: &LexBound) -> bool {
+    match min {
+        LexBound::Min => true,
+        LexBound::Max => false,
+        LexBound::Inclusive(v) => member >= &v[..],
+        LexBound::Exclusive(v) => member > &v[..],
+    }
+}
+
+fn below_max(member: &[u8], max: &LexBound) -> bool {
+    match max {
+        LexBound::Min => false,
+        LexBound::Max => true,
+        LexBound::Inclusive(v) => member <= &v[..],
+        LexBound::Exclusive(v) => member < &v[..],
+    }
+}
+
+/// Whether `min..max` can hold anything (Redis's `zslLexValueGteMin`/`LteMax`
+/// checks on the bounds themselves).
+fn lex_range_empty(min: &LexBound, max: &LexBound) -> bool {
+    match (min, max) {
+        (LexBound::Max, _) | (_, LexBound::Min) => true,
+        (LexBound::Min, _) | (_, LexBound::Max) => false,
+        (LexBound::Inclusive(a), LexBound::Inclusive(b)) => a > b,
+        (LexBound::Inclusive(a) | LexBound::Exclusive(a), LexBound::Inclusive(b) | LexBound::Exclusive(b)) => a >= b,
+    }
+}
+
+/// The ascending ranks `lo..hi` whose members are in `min..max`, found as Redis
+/// finds them (meaningful when all scores are equal). From the bottom (`reverse`
+/// false): the first member at or above `min`, then members while they are at or
+/// below `max`; from the top the mirror image. A listpack is walked exactly as
+/// Redis walks one; a skiplist is searched as an ordered list.
+pub fn lex_window(zset: &ZSet, min: &LexBound, max: &LexBound, reverse: bool) -> (usize, usize) {
+    let len = zset.len();
+    if len == 0 || lex_range_empty(min, max) {
+        return (0, 0);
+    }
+    // Redis's zzlIsInLexRange / zslIsInLexRange: the last member must reach `min`
+    // and the first must not pass `max`.
+    if !above_min(zset.get(len - 1).0, min) || !below_max(zset.get(0).0, max) {
+        return (0, 0);
+    }
+    let walk = zset.encoding_name() == "listpack";
+    if !reverse {
+        let lo = if walk {
+            zset.range(0, len, false).position(|(m, _)| above_min(m, min)).unwrap_or(len)
+        } else {
+            zset.partition_point(|_, m| !above_min(m, min))
+        };
+        if lo == len || !below_max(zset.get(lo).0, max) {
+            return (0, 0);
+        }
+        let hi = if walk {
+            lo + zset.range(lo, len, false).take_while(|(m, _)| below_max(m, max)).count()
+        } else {
+            zset.partition_point(|_, m| below_max(m, max)).max(lo + 1)
+        };
+        (lo, hi)
+    } else {
+        let hi = if walk {
+            len - zset.range(0, len, true).position(|(m, _)| below_max(m, max)).unwrap_or(len)
+        } else {
+            zset.partition_point(|_, m| below_max(m, max))
+        };
+        if hi == 0 || !above_min(zset.get(hi - 1).0, min) {
+            return (0, 0);
+        }
+        let lo = if walk {
+            hi - zset.range(0, hi, true).take_while(|(m, _)| above_min(m, min)).count()
+        } else {
+            zset.partition_point(|_, m| !above_min(m, min)).min(hi - 1)
+        };
+        (lo, hi)
+    }
 }
 
 /// The ranks `start..=end` (negative from the end) of a set of `len`, normalised
@@ -159,7 +228,8 @@ fn parse<'a>(args: &mut Args<'a>, form: Form) -> Result<Request<'a>, CommandErro
     if request.withscores && request.by == By::Lex {
         return Err(CommandError::err("syntax error, WITHSCORES not supported in combination with BYLEX"));
     }
-    if request.limit.is_some() && request.by == By::Rank {
+    // Redis 7.0 lets a rank range take `LIMIT offset -1` (and ignores it).
+    if request.limit.is_some_and(|(_, count)| count != -1) && request.by == By::Rank {
         return Err(CommandError::err(
             "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
         ));
@@ -214,9 +284,9 @@ fn select<'z>(zset: &'z ZSet, request: &Request<'_>, bounds: &Bounds) -> Vec<(&'
             (start, end)
         }
         Bounds::Score(min, max) => score_window(zset, *min, *max),
-        Bounds::Lex(min, max) => lex_window(zset, min, max),
+        Bounds::Lex(min, max) => lex_window(zset, min, max, request.reverse),
     };
-    let (offset, count) = request.limit.unwrap_or((0, -1));
+    let (offset, count) = if request.by == By::Rank { (0, -1) } else { request.limit.unwrap_or((0, -1)) };
     if offset < 0 {
         return Vec::new();
     }
@@ -368,7 +438,7 @@ pub fn zlexcount(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let (min, max) = lex_range(args.next_bytes()?, args.next_bytes()?)?;
     read_zset(ctx, key, |out, zset| {
-        let (lo, hi) = zset.map_or((0, 0), |z| lex_window(z, &min, &max));
+        let (lo, hi) = zset.map_or((0, 0), |z| lex_window(z, &min, &max, false));
         out.integer((hi - lo) as i64);
         REPLIED
     })
@@ -393,7 +463,7 @@ fn remove_range(ctx: &mut Context<'_>, args: &mut Args<'_>, by: By, event: Event
         let (lo, hi) = match &bounds {
             Bounds::Rank(start, end) => rank_window(zset.len(), *start, *end).unwrap_or((0, 0)),
             Bounds::Score(min, max) => score_window(zset, *min, *max),
-            Bounds::Lex(min, max) => lex_window(zset, min, max),
+            Bounds::Lex(min, max) => lex_window(zset, min, max, false),
         };
         if lo == hi {
             return Ok(0);

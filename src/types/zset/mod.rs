@@ -14,7 +14,9 @@
 //! about 5 of order, about 51 bytes where Redis's skiplist and dict take about 127.
 //!
 //! Scores are never NaN (the commands refuse them); `-0` and `0` compare equal, as
-//! Redis's `<` does, and then the member bytes decide.
+//! Redis's `<` does, and then the member bytes decide. A listpack stores `-0` as
+//! `0` (Redis keeps a listpack's scores as text and prints an integral score as an
+//! integer); a skiplist keeps the sign, as Redis's does.
 
 mod order;
 #[cfg(test)]
@@ -217,7 +219,8 @@ impl ZSet {
     pub fn insert(&mut self, member: &[u8], score: f64, limits: Limits) -> Option<f64> {
         let old = self.score(member);
         if let Some(old) = old {
-            if old.to_bits() == score.to_bits() {
+            // Equal by `==`, as Redis's `score != curscore`: `-0` over `0` is no change.
+            if old == score {
                 return Some(old);
             }
             self.remove(member);
@@ -226,6 +229,8 @@ impl ZSet {
                 self.convert_to_table();
             }
         }
+        // A listpack keeps a score as text, where Redis spells -0 as 0.
+        let score = if score == 0.0 && matches!(self.repr, Repr::Packed(_)) { 0.0 } else { score };
         let item = element(member, score);
         match &mut self.repr {
             Repr::Packed(items) => {
@@ -335,8 +340,15 @@ impl ZSet {
             let fits = table.members.len() <= limits.listpack_entries
                 && table.members.iter().all(|i| i.len() - 8 <= limits.listpack_value);
             if fits {
-                let items: Vec<Blob> =
-                    table.order.iter_from(0).map(|p| Blob::new(table.members.at(p as usize))).collect();
+                let items: Vec<Blob> = table
+                    .order
+                    .iter_from(0)
+                    .map(|p| {
+                        let item = table.members.at(p as usize);
+                        let score = score_of(item);
+                        element(&item[8..], if score == 0.0 { 0.0 } else { score })
+                    })
+                    .collect();
                 self.repr = Repr::Packed(items);
             }
         }
