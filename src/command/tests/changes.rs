@@ -252,6 +252,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(super::list::CASES)
         .chain(super::list_blocking::CASES)
         .chain(super::set::CASES)
+        .chain(super::zset::CASES)
         .chain(super::bits::CASES)
 }
 

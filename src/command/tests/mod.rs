@@ -15,6 +15,7 @@ mod introspection;
 mod list;
 mod list_blocking;
 mod set;
+mod zset;
 mod typed;
 mod typed_lifecycle;
 

@@ -1,0 +1,67 @@
+//! The sorted-set family's change records, checked against redis-server 7.0.15's
+//! keyspace events (`notify-keyspace-events KEA`, `new` as `dbAdd` notifies it):
+//! `zadd`/`zincr` (`ZADD … INCR` notifies `zincr`), `zrem` and the
+//! `zremrangeby…` events before the `del` of an emptied set, `zpopmin`/`zpopmax`
+//! (`ZMPOP` logged as `ZPOPMIN key count`, as 7.0 propagates it), a store's `new`
+//! before its own event, and `del` when a store's result is empty.
+
+use super::changes::{event, logged, Case};
+
+#[rustfmt::skip]
+pub(super) static CASES: &[Case] = &[
+    Case { command: "zadd", setup: &[], run: "ZADD z 1 a 2 b", reply: ":2\r\n",
+        records: &[logged(0, "ZADD z 1 a 2 b", &[(0, "z", "new"), (0, "z", "zadd")])] },
+    Case { command: "zadd", setup: &["ZADD z 1 a"], run: "ZADD z 1 a", reply: ":0\r\n", records: &[] },
+    Case { command: "zadd", setup: &["ZADD z 1 a"], run: "ZADD z CH 2 a", reply: ":1\r\n",
+        records: &[logged(0, "ZADD z CH 2 a", &[(0, "z", "zadd")])] },
+    Case { command: "zadd", setup: &["ZADD z 1 a"], run: "ZADD z INCR 2 a", reply: "$1\r\n3\r\n",
+        records: &[logged(0, "ZADD z INCR 2 a", &[(0, "z", "zincr")])] },
+    Case { command: "zadd", setup: &[], run: "ZADD z XX 1 a", reply: ":0\r\n", records: &[] },
+    Case { command: "zadd", setup: &[], run: "ZADD z nan a", reply: "-ERR value is not a valid float\r\n", records: &[] },
+    Case { command: "zadd", setup: &["SET z v"], run: "ZADD z 1 a",
+        reply: "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n", records: &[] },
+    Case { command: "zincrby", setup: &[], run: "ZINCRBY z 1.5 a", reply: "$3\r\n1.5\r\n",
+        records: &[logged(0, "ZINCRBY z 1.5 a", &[(0, "z", "new"), (0, "z", "zincr")])] },
+    Case { command: "zincrby", setup: &["ZADD z inf a"], run: "ZINCRBY z -inf a",
+        reply: "-ERR resulting score is not a number (NaN)\r\n", records: &[] },
+    Case { command: "zrem", setup: &["ZADD z 1 a 2 b"], run: "ZREM z a x", reply: ":1\r\n",
+        records: &[logged(0, "ZREM z a x", &[(0, "z", "zrem")])] },
+    Case { command: "zrem", setup: &["ZADD z 1 a"], run: "ZREM z a", reply: ":1\r\n",
+        records: &[logged(0, "ZREM z a", &[(0, "z", "zrem")]), event(&[(0, "z", "del")])] },
+    Case { command: "zrem", setup: &["ZADD z 1 a"], run: "ZREM z x", reply: ":0\r\n", records: &[] },
+    Case { command: "zremrangebyscore", setup: &["ZADD z 1 a 2 b"], run: "ZREMRANGEBYSCORE z -inf (2", reply: ":1\r\n",
+        records: &[logged(0, "ZREMRANGEBYSCORE z -inf (2", &[(0, "z", "zremrangebyscore")])] },
+    Case { command: "zremrangebyrank", setup: &["ZADD z 1 a 2 b"], run: "ZREMRANGEBYRANK z 0 -1", reply: ":2\r\n",
+        records: &[logged(0, "ZREMRANGEBYRANK z 0 -1", &[(0, "z", "zremrangebyrank")]), event(&[(0, "z", "del")])] },
+    Case { command: "zremrangebylex", setup: &["ZADD z 0 a 0 b"], run: "ZREMRANGEBYLEX z [a [a", reply: ":1\r\n",
+        records: &[logged(0, "ZREMRANGEBYLEX z [a [a", &[(0, "z", "zremrangebylex")])] },
+    Case { command: "zremrangebylex", setup: &["ZADD z 0 a"], run: "ZREMRANGEBYLEX z (a +", reply: ":0\r\n", records: &[] },
+    Case { command: "zpopmin", setup: &["ZADD z 1 a 2 b"], run: "ZPOPMIN z", reply: "*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+        records: &[logged(0, "ZPOPMIN z", &[(0, "z", "zpopmin")])] },
+    Case { command: "zpopmax", setup: &["ZADD z 1 a"], run: "ZPOPMAX z 5", reply: "*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+        records: &[logged(0, "ZPOPMAX z 5", &[(0, "z", "zpopmax")]), event(&[(0, "z", "del")])] },
+    Case { command: "zpopmin", setup: &[], run: "ZPOPMIN z", reply: "*0\r\n", records: &[] },
+    Case { command: "zmpop", setup: &["ZADD y 1 a 2 b"], run: "ZMPOP 2 x y MAX COUNT 10",
+        reply: "*2\r\n$1\r\ny\r\n*2\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+        records: &[logged(0, "ZPOPMAX y 2", &[(0, "y", "zpopmax")]), event(&[(0, "y", "del")])] },
+    Case { command: "zunionstore", setup: &["ZADD a 1 x", "SADD b y"], run: "ZUNIONSTORE d 2 a b", reply: ":2\r\n",
+        records: &[logged(0, "ZUNIONSTORE d 2 a b", &[(0, "d", "new"), (0, "d", "zunionstore")])] },
+    Case { command: "zinterstore", setup: &["ZADD a 1 x", "ZADD d 1 q"], run: "ZINTERSTORE d 2 a nx", reply: ":0\r\n",
+        records: &[logged(0, "DEL d", &[(0, "d", "del")])] },
+    Case { command: "zdiffstore", setup: &["ZADD a 1 x 2 y", "ZADD b 1 x"], run: "ZDIFFSTORE d 2 a b", reply: ":1\r\n",
+        records: &[logged(0, "ZDIFFSTORE d 2 a b", &[(0, "d", "new"), (0, "d", "zdiffstore")])] },
+    Case { command: "zrangestore", setup: &["ZADD a 1 x 2 y"], run: "ZRANGESTORE d a 0 0", reply: ":1\r\n",
+        records: &[logged(0, "ZRANGESTORE d a 0 0", &[(0, "d", "new"), (0, "d", "zrangestore")])] },
+    Case { command: "zrangestore", setup: &["ZADD d 1 x"], run: "ZRANGESTORE d a 0 0", reply: ":0\r\n",
+        records: &[logged(0, "DEL d", &[(0, "d", "del")])] },
+    Case { command: "bzpopmin", setup: &["ZADD z 1 a 2 b"], run: "BZPOPMIN x z 0",
+        reply: "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n",
+        records: &[logged(0, "ZPOPMIN z", &[(0, "z", "zpopmin")])] },
+    Case { command: "bzpopmax", setup: &["ZADD z 1 a"], run: "BZPOPMAX z 0",
+        reply: "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n",
+        records: &[logged(0, "ZPOPMAX z", &[(0, "z", "zpopmax")]), event(&[(0, "z", "del")])] },
+    Case { command: "bzpopmin", setup: &[], run: "BZPOPMIN z -1", reply: "-ERR timeout is negative\r\n", records: &[] },
+    Case { command: "bzmpop", setup: &["ZADD z 1 a 2 b 3 c"], run: "BZMPOP 0 1 z MIN COUNT 2",
+        reply: "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n",
+        records: &[logged(0, "ZPOPMIN z 2", &[(0, "z", "zpopmin")])] },
+];
