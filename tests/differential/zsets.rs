@@ -52,7 +52,9 @@ fn score(rng: &mut Rng) -> String {
 
 fn member(rng: &mut Rng) -> Vec<u8> {
     match rng.below(100) {
-        0..=69 => rng.pick(&["a", "b", "c", "d", "e", "f", "g", "aa", "ab", "b\x00", "é"]).as_bytes().to_vec(),
+        0..=69 => {
+            rng.pick(&["a", "b", "c", "d", "e", "f", "g", "aa", "ab", "b\x00", "é"]).as_bytes().to_vec()
+        }
         70..=84 => rng.range(-5, 30).to_string().into_bytes(),
         85..=89 => Vec::new(),
         _ => vec![b'm'; 60 + rng.below(10) as usize],
@@ -177,9 +179,17 @@ fn zrank(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 
 fn zcount(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     if g.rng.chance(50) {
-        Command::new("zcount", "ZCOUNT").arg(g.key()).arg(score_bound(&mut g.rng)).arg(score_bound(&mut g.rng)).into()
+        Command::new("zcount", "ZCOUNT")
+            .arg(g.key())
+            .arg(score_bound(&mut g.rng))
+            .arg(score_bound(&mut g.rng))
+            .into()
     } else {
-        Command::new("zcount", "ZLEXCOUNT").arg(lex_key(g)).arg(lex_bound(&mut g.rng)).arg(lex_bound(&mut g.rng)).into()
+        Command::new("zcount", "ZLEXCOUNT")
+            .arg(lex_key(g))
+            .arg(lex_bound(&mut g.rng))
+            .arg(lex_bound(&mut g.rng))
+            .into()
     }
 }
 
@@ -237,13 +247,8 @@ fn zrange(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 }
 
 fn zrange_old(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let name = *g.rng.pick(&[
-        "ZREVRANGE",
-        "ZRANGEBYSCORE",
-        "ZREVRANGEBYSCORE",
-        "ZRANGEBYLEX",
-        "ZREVRANGEBYLEX",
-    ]);
+    let name =
+        *g.rng.pick(&["ZREVRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZRANGEBYLEX", "ZREVRANGEBYLEX"]);
     let key = if name.contains("LEX") { lex_key(g) } else { g.key() };
     let mut command = Command::new("zrange_old", name).arg(key);
     if name.contains("LEX") {
@@ -269,19 +274,26 @@ fn zrangestore(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let command = Command::new("zrangestore", "ZRANGESTORE").arg(&destination).arg(source);
     vec![
         Action::Send(range_args(g, command, by, true)),
-        Action::Send(Command::new("zrangestore", "ZRANGE").arg(&destination).arg("0").arg("-1").arg("WITHSCORES")),
+        Action::Send(
+            Command::new("zrangestore", "ZRANGE").arg(&destination).arg("0").arg("-1").arg("WITHSCORES"),
+        ),
     ]
 }
 
 fn zremrange(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let key = g.key();
     let command = match g.rng.below(3) {
-        0 => Command::new("zremrange", "ZREMRANGEBYRANK").arg(&key).arg(rank(&mut g.rng)).arg(rank(&mut g.rng)),
+        0 => {
+            Command::new("zremrange", "ZREMRANGEBYRANK").arg(&key).arg(rank(&mut g.rng)).arg(rank(&mut g.rng))
+        }
         1 => Command::new("zremrange", "ZREMRANGEBYSCORE")
             .arg(&key)
             .arg(score_bound(&mut g.rng))
             .arg(score_bound(&mut g.rng)),
-        _ => Command::new("zremrange", "ZREMRANGEBYLEX").arg(lex_key(g)).arg(lex_bound(&mut g.rng)).arg(lex_bound(&mut g.rng)),
+        _ => Command::new("zremrange", "ZREMRANGEBYLEX")
+            .arg(lex_key(g))
+            .arg(lex_bound(&mut g.rng))
+            .arg(lex_bound(&mut g.rng)),
     };
     vec![Action::Send(command), Action::Send(Command::new("zremrange", "ZCARD").arg(key))]
 }
@@ -330,7 +342,9 @@ fn zrandmember_all(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     // so the arity mutation (a random `ZRANDMEMBER key`) leaves them alone.
     let key = g.key();
     vec![
-        Action::Send(Command::new("zrandmember_all", "ZRANDMEMBER").arg(&key).arg(count).check(Check::Unordered)),
+        Action::Send(
+            Command::new("zrandmember_all", "ZRANDMEMBER").arg(&key).arg(count).check(Check::Unordered),
+        ),
         Action::Send(Command::new("zrandmember_all", "ZCARD").arg(key)),
     ]
 }
@@ -354,7 +368,7 @@ fn algebra(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     if g.rng.chance(30) {
         command = command.arg(g.token("WEIGHTS"));
         for _ in 0..keys.len() {
-            command = command.arg(g.rng.pick(&["1", "2", "-1", "0", "0.5", "inf", "x"]).to_string());
+            command = command.arg(g.rng.pick(&["1", "2", "-1", "0", "0.5", "inf", "x"]));
         }
     }
     if g.rng.chance(30) {
@@ -367,7 +381,9 @@ fn algebra(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     if store {
         vec![
             Action::Send(command),
-            Action::Send(Command::new("zset_algebra", "ZRANGE").arg(&destination).arg("0").arg("-1").arg("WITHSCORES")),
+            Action::Send(
+                Command::new("zset_algebra", "ZRANGE").arg(&destination).arg("0").arg("-1").arg("WITHSCORES"),
+            ),
         ]
     } else {
         command.into()

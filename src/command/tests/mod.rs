@@ -15,9 +15,9 @@ mod introspection;
 mod list;
 mod list_blocking;
 mod set;
-mod zset;
 mod typed;
 mod typed_lifecycle;
+mod zset;
 
 use std::sync::{Arc, Mutex};
 

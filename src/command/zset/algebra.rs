@@ -180,7 +180,9 @@ fn compute(op: Op, sources: &[Source<'_>], options: &Options) -> Vec<(Vec<u8>, f
                 let mut value = weighted(options.weights[*first], score);
                 for &j in others {
                     match sources[j].score(member) {
-                        Some(other) => aggregate(options.aggregate, &mut value, weighted(options.weights[j], other)),
+                        Some(other) => {
+                            aggregate(options.aggregate, &mut value, weighted(options.weights[j], other))
+                        }
                         None => return,
                     }
                 }
@@ -260,7 +262,13 @@ pub fn zdiff(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     read_op(ctx, args, Op::Diff, "zdiff")
 }
 
-fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, command: &str, event: Event) -> CommandResult {
+fn store_op(
+    ctx: &mut Context<'_>,
+    args: &mut Args<'_>,
+    op: Op,
+    command: &str,
+    event: Event,
+) -> CommandResult {
     let destination = args.next_bytes()?;
     let (sources, rest) = keys_after(args, command)?;
     let limits = limits(ctx);
@@ -283,7 +291,9 @@ fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, command: &str, e
         let views: Vec<Source<'_>> = held.iter().map(|e| Source::of(e.as_ref()).expect("checked")).collect();
         let result = build(&compute(op, &views, &options), limits);
         let stored = view
-            .with_slot(destination, |slot| store_result(slot, destination, result, event, &as_slices(args.all())))
+            .with_slot(destination, |slot| {
+                store_result(slot, destination, result, event, &as_slices(args.all()))
+            })
             .expect("a key of the view");
         Ok::<_, CommandError>(stored)
     });

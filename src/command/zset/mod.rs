@@ -88,12 +88,16 @@ pub static SPECS: &[CommandSpec] = &[
         .keys(&[KeySpec::one(1, &["OW", "update"]), KeySpec::one(2, RO_ACCESS)])
         .categories(ZSET),
     CommandSpec::new("zrevrange", -4, READONLY, range::zrevrange).keys(ONE_RO_ACCESS).categories(ZSET),
-    CommandSpec::new("zrangebyscore", -4, READONLY, range::zrangebyscore).keys(ONE_RO_ACCESS).categories(ZSET),
+    CommandSpec::new("zrangebyscore", -4, READONLY, range::zrangebyscore)
+        .keys(ONE_RO_ACCESS)
+        .categories(ZSET),
     CommandSpec::new("zrevrangebyscore", -4, READONLY, range::zrevrangebyscore)
         .keys(ONE_RO_ACCESS)
         .categories(ZSET),
     CommandSpec::new("zrangebylex", -4, READONLY, range::zrangebylex).keys(ONE_RO_ACCESS).categories(ZSET),
-    CommandSpec::new("zrevrangebylex", -4, READONLY, range::zrevrangebylex).keys(ONE_RO_ACCESS).categories(ZSET),
+    CommandSpec::new("zrevrangebylex", -4, READONLY, range::zrevrangebylex)
+        .keys(ONE_RO_ACCESS)
+        .categories(ZSET),
     CommandSpec::new("zremrangebyrank", 4, WRITE, range::zremrangebyrank)
         .keys(&[KeySpec::one(1, &["RW", "delete"])])
         .categories(ZSET),
@@ -238,7 +242,7 @@ pub fn zadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     if flags.nx && flags.xx {
         return Err(CommandError::err("XX and NX options at the same time are not compatible"));
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
         return Err(CommandError::err("GT, LT, and/or NX options at the same time are not compatible"));
     }
     if flags.incr && pairs.len() > 2 {

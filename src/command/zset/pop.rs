@@ -181,7 +181,8 @@ fn parse_multi_pop(args: &mut Args<'_>) -> Result<MultiPop, CommandError> {
                 args::int(options.next_bytes()?)
                     .ok()
                     .filter(|&n| n > 0)
-                    .ok_or_else(|| CommandError::err("count should be greater than 0"))? as usize,
+                    .ok_or_else(|| CommandError::err("count should be greater than 0"))?
+                    as usize,
             );
         } else {
             return Err(CommandError::Syntax);
@@ -216,7 +217,11 @@ struct ZSetWait {
 
 fn block(keys: Vec<Box<[u8]>>, wait: ZSetWait, deadline: Option<std::time::Instant>) -> CommandResult {
     let pending = Pending { serve, args: Box::new(wait) };
-    Ok(Outcome::Block(Block { deadline, on_timeout: TimeoutReply::NullArray, on: Some(BlockOn { keys, pending }) }))
+    Ok(Outcome::Block(Block {
+        deadline,
+        on_timeout: TimeoutReply::NullArray,
+        on: Some(BlockOn { keys, pending }),
+    }))
 }
 
 fn blocking_pop(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> CommandResult {
@@ -256,7 +261,11 @@ pub fn bzmpop(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             return REPLIED;
         }
     }
-    block(keys.into_iter().map(Vec::into_boxed_slice).collect(), ZSetWait { max, count: Some(count) }, deadline)
+    block(
+        keys.into_iter().map(Vec::into_boxed_slice).collect(),
+        ZSetWait { max, count: Some(count) },
+        deadline,
+    )
 }
 
 /// Serves a waiting sorted-set client from `key` (see [`crate::command::blocking`]).
@@ -290,11 +299,9 @@ pub fn zrandmember(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult 
         0 => (None, false),
         1 | 2 => {
             let count = match args.next_i64()? {
-                i64::MIN => {
-                    return Err(CommandError::err(
-                        "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-                    ))
-                }
+                i64::MIN => return Err(CommandError::err(
+                    "value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+                )),
                 n => n,
             };
             let withscores = match args.peek() {

@@ -110,7 +110,10 @@ fn lex_range_empty(min: &LexBound, max: &LexBound) -> bool {
         (LexBound::Max, _) | (_, LexBound::Min) => true,
         (LexBound::Min, _) | (_, LexBound::Max) => false,
         (LexBound::Inclusive(a), LexBound::Inclusive(b)) => a > b,
-        (LexBound::Inclusive(a) | LexBound::Exclusive(a), LexBound::Inclusive(b) | LexBound::Exclusive(b)) => a >= b,
+        (
+            LexBound::Inclusive(a) | LexBound::Exclusive(a),
+            LexBound::Inclusive(b) | LexBound::Exclusive(b),
+        ) => a >= b,
     }
 }
 
@@ -206,8 +209,15 @@ struct Form {
 fn parse<'a>(args: &mut Args<'a>, form: Form) -> Result<Request<'a>, CommandError> {
     let key = &args.next_bytes()?[..];
     let (mut start, mut end) = (&args.next_bytes()?[..], &args.next_bytes()?[..]);
-    let mut request =
-        Request { key, by: form.by.unwrap_or(By::Rank), reverse: form.reverse, withscores: false, limit: None, start, end };
+    let mut request = Request {
+        key,
+        by: form.by.unwrap_or(By::Rank),
+        reverse: form.reverse,
+        withscores: false,
+        limit: None,
+        start,
+        end,
+    };
     while !args.is_done() {
         if !form.store && args.flag("WITHSCORES") {
             request.withscores = true;
@@ -292,7 +302,8 @@ fn select<'z>(zset: &'z ZSet, request: &Request<'_>, bounds: &Bounds) -> Vec<(&'
     }
     let available = hi - lo;
     let offset = usize::try_from(offset).unwrap_or(usize::MAX).min(available);
-    let take = if count < 0 { available - offset } else { (count as u64).min((available - offset) as u64) as usize };
+    let take =
+        if count < 0 { available - offset } else { (count as u64).min((available - offset) as u64) as usize };
     if request.reverse {
         zset.range(hi - offset - take, hi - offset, true).collect()
     } else {

@@ -280,7 +280,12 @@ impl ZSet {
 
     /// The elements of ranks `start..end`, ascending, or descending from `end - 1`
     /// when `reverse`.
-    pub fn range(&self, start: usize, end: usize, reverse: bool) -> Box<dyn Iterator<Item = (&[u8], f64)> + '_> {
+    pub fn range(
+        &self,
+        start: usize,
+        end: usize,
+        reverse: bool,
+    ) -> Box<dyn Iterator<Item = (&[u8], f64)> + '_> {
         let end = end.min(self.len());
         if start >= end {
             return Box::new(std::iter::empty());
@@ -298,9 +303,17 @@ impl ZSet {
                 let members = &table.members;
                 let count = end - start;
                 if reverse {
-                    Box::new(table.order.iter_down_from(end - 1).take(count).map(move |p| split(members.at(p as usize))))
+                    Box::new(
+                        table
+                            .order
+                            .iter_down_from(end - 1)
+                            .take(count)
+                            .map(move |p| split(members.at(p as usize))),
+                    )
                 } else {
-                    Box::new(table.order.iter_from(start).take(count).map(move |p| split(members.at(p as usize))))
+                    Box::new(
+                        table.order.iter_from(start).take(count).map(move |p| split(members.at(p as usize))),
+                    )
                 }
             }
         }

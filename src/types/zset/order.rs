@@ -145,7 +145,11 @@ impl Order {
     /// The positions from `rank` on, ascending.
     pub fn iter_from(&self, rank: usize) -> impl Iterator<Item = u32> + '_ {
         let (chunk, offset) = if rank >= self.len { (self.chunks.len(), 0) } else { self.locate(rank) };
-        self.chunks.iter().skip(chunk).enumerate().flat_map(move |(i, c)| c[if i == 0 { offset } else { 0 }..].iter().copied())
+        self.chunks
+            .iter()
+            .skip(chunk)
+            .enumerate()
+            .flat_map(move |(i, c)| c[if i == 0 { offset } else { 0 }..].iter().copied())
     }
 
     /// The positions from `rank` down to 0, descending.

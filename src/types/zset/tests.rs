@@ -44,7 +44,11 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn name(m: u16) -> Vec<u8> {
     // Long names for some members, so the value threshold is crossed too.
-    if m % 37 == 0 { format!("long-member-{m}").into_bytes() } else { format!("m{m}").into_bytes() }
+    if m % 37 == 0 {
+        format!("long-member-{m}").into_bytes()
+    } else {
+        format!("m{m}").into_bytes()
+    }
 }
 
 proptest! {
