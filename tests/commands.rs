@@ -4,7 +4,7 @@
 //! `CLIENT LIST`), and Redis 7's error texts word for word.
 //!
 //! The cases live in `tests/commands/*.rs`, one file per family: strings, numbers,
-//! hashes, keys and databases, expiry, sets, connection and server commands. Each case is a function
+//! hashes, keys and databases, expiry, sets, sorted sets, connection and server commands. Each case is a function
 //! of the protocol; `both_protocols!` turns it into a `resp2::NAME` and a `resp3::NAME`
 //! test, each starting its own server.
 //!
@@ -53,3 +53,5 @@ mod server;
 mod sets;
 #[path = "commands/strings.rs"]
 mod strings;
+#[path = "commands/zsets.rs"]
+mod zsets;
