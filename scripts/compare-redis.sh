@@ -13,7 +13,9 @@
 # ...` is used); with TESTS, also the collection rows hset, sadd, spop (from a
 # pre-filled 1M-member set), hgetall (a 100-field hash) and sinter (two 10k-member
 # sets), their data loaded before every run, each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and
-# `-c 50 -P 1 --threads 2`, always with `-r 1000000 -n REQUESTS --csv`. Then SET and
+# `-c 50 -P 1 --threads 2`; and the sorted-set rows zadd, zpopmin, zscore, zrank (a
+# pre-filled 1M-member myzset), zrange (100 members from rank 500000) and zrangebyscore
+# (100 members from a random score), always with `-r 1000000 -n REQUESTS --csv`. Then SET and
 # GET at `-c 50 -P 1` with the append-only file on, under `appendfsync always` and
 # `everysec`, against fresh servers (FerrumKV `--aof-path F --appendfsync M`, Redis
 # `--appendonly yes --appendfsync M`).
@@ -116,6 +118,11 @@ if test == "spop":
     w.write(cmd("DEL", "myset:"))
     for start in range(0, 1000000, 1000):
         w.write(cmd("SADD", "myset:", *("element:%d" % i for i in range(start, start + 1000))))
+elif test in ("zpopmin", "zrange", "zrangebyscore", "zscore", "zrank"):
+    # 1M members of myzset (redis-benchmark's own key), score i for element:i.
+    w.write(cmd("DEL", "myzset"))
+    for start in range(0, 1000000, 1000):
+        w.write(cmd("ZADD", "myzset", *(x for i in range(start, start + 1000) for x in (i, "element:%d" % i))))
 elif test == "hgetall":
     w.write(cmd("DEL", "bench:hash100"))
     w.write(cmd("HSET", "bench:hash100", *(x for i in range(100) for x in ("field:%d" % i, "value:%d" % i))))
@@ -129,7 +136,7 @@ PY
 # prefill TEST PORT: loads the row's data, if it has any.
 prefill() {
     case $1 in
-        spop | hgetall | sinter)
+        spop | hgetall | sinter | zpopmin | zrange | zrangebyscore | zscore | zrank)
             prefill_resp "$1" | timeout 300 redis-cli -p "$2" --pipe >"$TMP/prefill.log" 2>&1 \
                 || note "prefill of $1 on port $2 failed: $(tr '\n' ' ' <"$TMP/prefill.log" | head -c 300)" ;;
     esac
@@ -147,6 +154,10 @@ bench_args() {
         mget) args+=("${MGET_ARGS[@]}") ;;
         hgetall) args+=(hgetall bench:hash100) ;;
         sinter) args+=(sinter bench:set10k:a bench:set10k:b) ;;
+        zrange) args+=(zrange myzset 500000 500099) ;;
+        zrangebyscore) args+=(zrangebyscore myzset __rand_int__ +inf LIMIT 0 100) ;;
+        zscore) args+=(zscore myzset element:__rand_int__) ;;
+        zrank) args+=(zrank myzset element:__rand_int__) ;;
         *) args+=(-t "$4") ;;
     esac
     printf '%s\n' "${args[@]}"
@@ -159,6 +170,11 @@ row_label() { # CLIENTS PIPELINE THREADS TEST
     [ "$t" = SPOP ] && t="SPOP (1M-member set)"
     [ "$t" = HGETALL ] && t="HGETALL (100 fields)"
     [ "$t" = SINTER ] && t="SINTER (two 10k sets)"
+    [ "$t" = ZPOPMIN ] && t="ZPOPMIN (1M-member zset)"
+    [ "$t" = ZRANGE ] && t="ZRANGE (ranks 500000-500099 of 1M)"
+    [ "$t" = ZRANGEBYSCORE ] && t="ZRANGEBYSCORE (100 of 1M)"
+    [ "$t" = ZSCORE ] && t="ZSCORE (1M members)"
+    [ "$t" = ZRANK ] && t="ZRANK (1M members)"
     if [ "$3" -gt 1 ]; then echo "$t -c $1 -P $2 --threads $3$LABEL_SUFFIX"; else echo "$t -c $1 -P $2$LABEL_SUFFIX"; fi
 }
 
