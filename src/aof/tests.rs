@@ -361,7 +361,10 @@ fn contents(key: &[u8], entry: &crate::engine::Entry) -> Vec<u8> {
     let Some(collection) = entry.collection() else {
         return entry.string().map(<[u8]>::to_vec).unwrap_or_default();
     };
-    let group = if collection.kind() == crate::engine::Kind::Hash { 2 } else { 1 };
+    let group = match collection.kind() {
+        crate::engine::Kind::Hash | crate::engine::Kind::ZSet => 2,
+        _ => 1,
+    };
     let mut elements: Vec<Vec<u8>> = Vec::new();
     collection.rewrite(key, &mut |command| {
         elements.extend(command[2..].chunks(group).map(|element| element.join(&b'\0')));
@@ -508,6 +511,27 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
         &["BLMPOP", "0", "1", "queue", "LEFT", "COUNT", "2"],
         &["BLMOVE", "queue", "moved-list", "LEFT", "RIGHT", "0"],
         &["BRPOPLPUSH", "moved-list", "queue", "0"],
+        // Sorted sets (ZMPOP and the blocking pops logged as ZPOPMIN/ZPOPMAX key [n]).
+        &["ZADD", "zs", "1.1", "a", "2", "b", "3", "c", "-inf", "lo", "+inf", "hi", "0", "z1", "0", "z2"],
+        &["ZADD", "zs", "INCR", "0.5", "a"],
+        &["ZINCRBY", "zs", "0.1", "b"],
+        &["ZREM", "zs", "c", "none"],
+        &["ZREMRANGEBYSCORE", "zs", "(5", "+inf"],
+        &["ZREMRANGEBYLEX", "zs", "[z2", "[z2"],
+        &["ZADD", "zs", "7", "d", "8", "e", "9", "f"],
+        &["ZREMRANGEBYRANK", "zs", "-1", "-1"],
+        &["ZPOPMIN", "zs"],
+        &["ZPOPMAX", "zs", "1"],
+        &["ZMPOP", "2", "none", "zs", "MIN", "COUNT", "1"],
+        &["BZPOPMIN", "none", "zs", "0"],
+        &["BZPOPMAX", "zs", "0"],
+        &["ZADD", "zt", "1", "x", "2", "b"],
+        &["BZMPOP", "0", "1", "zt", "MAX", "COUNT", "1"],
+        &["ZADD", "zt", "3", "a"],
+        &["ZUNIONSTORE", "zu", "2", "zs", "zt", "WEIGHTS", "2", "3", "AGGREGATE", "MAX"],
+        &["ZINTERSTORE", "zi", "2", "zs", "zt"],
+        &["ZDIFFSTORE", "zd", "2", "zt", "zs"],
+        &["ZRANGESTORE", "zr", "zu", "0", "1"],
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("all.aof");
