@@ -234,3 +234,72 @@ fn an_expired_hash_is_gone() {
     let exists: i64 = redis::cmd("EXISTS").arg("h").arg("s").query(&mut c).unwrap();
     assert_eq!(exists, 0);
 }
+
+/// `ZRANGE key 0 -1 WITHSCORES` as its raw reply.
+fn zrange_all(conn: &mut redis::Connection, key: &str) -> Vec<String> {
+    redis::cmd("ZRANGE").arg(key).arg(0).arg(-1).arg("WITHSCORES").query(conn).unwrap()
+}
+
+#[test]
+fn sorted_sets_survive_a_restart_and_a_rewrite_and_move_like_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("appendonly.aof");
+    let args = ["--aof-path", path.to_str().unwrap(), "--appendfsync", "always"];
+    let server = Server::start_with(&args);
+    let mut c = server.conn();
+    cmd(&mut c, &["ZADD", "small", "1.1", "a", "-inf", "lo", "+inf", "hi", "-0", "z"]);
+    cmd(&mut c, &["ZINCRBY", "small", "0.1", "a"]);
+    for start in (0..300).step_by(100) {
+        let mut zadd = redis::cmd("ZADD");
+        zadd.arg("big");
+        for i in start..start + 100 {
+            zadd.arg(i % 7).arg(format!("m{i}"));
+        }
+        let _: i64 = zadd.query(&mut c).unwrap();
+    }
+    cmd(&mut c, &["ZPOPMIN", "big", "3"]);
+    cmd(&mut c, &["ZUNIONSTORE", "u", "2", "small", "big", "WEIGHTS", "2", "1"]);
+    let before = (zrange_all(&mut c, "small"), zrange_all(&mut c, "big"), zrange_all(&mut c, "u"));
+    assert_eq!(before.0[5], "1.2000000000000002", "{:?}", before.0);
+    assert_eq!(before.0[3], "0", "a listpack spells -0 as 0");
+    let encoding: String = redis::cmd("OBJECT").arg("ENCODING").arg("big").query(&mut c).unwrap();
+    assert_eq!(encoding, "skiplist");
+    let usage: i64 = redis::cmd("MEMORY").arg("USAGE").arg("big").query(&mut c).unwrap();
+    assert!(usage > 297 * 16, "{usage}");
+    let scanned: (String, Vec<String>) =
+        redis::cmd("SCAN").arg(0).arg("TYPE").arg("zset").arg("COUNT").arg(1000).query(&mut c).unwrap();
+    let mut keys = scanned.1;
+    keys.sort();
+    assert_eq!(keys, ["big", "small", "u"]);
+    drop(c);
+    let server = restart(server, &args);
+    let mut c = server.conn();
+    let after = (zrange_all(&mut c, "small"), zrange_all(&mut c, "big"), zrange_all(&mut c, "u"));
+    assert_eq!(after, before, "replayed");
+
+    let _: String = redis::cmd("BGREWRITEAOF").query(&mut c).unwrap();
+    eventually("the rewrite ends", || info_field(&mut c, "persistence", "aof_rewrite_in_progress") == "0");
+    let mut zadds = 0;
+    for command in commands_in(&path) {
+        if String::from_utf8_lossy(&command[0]).eq_ignore_ascii_case("ZADD") {
+            zadds += 1;
+            assert!(command.len() - 2 <= 128, "ZADD of {} members", (command.len() - 2) / 2);
+        }
+    }
+    assert!(zadds >= 5, "{zadds} ZADD records");
+    drop(c);
+    let server = restart(server, &args);
+    let mut c = server.conn();
+    let rewritten = (zrange_all(&mut c, "small"), zrange_all(&mut c, "big"), zrange_all(&mut c, "u"));
+    assert_eq!(rewritten, before, "replayed from the rewrite");
+
+    cmd(&mut c, &["COPY", "big", "copy"]);
+    cmd(&mut c, &["ZREM", "copy", "m10"]);
+    assert_eq!(zrange_all(&mut c, "big").len(), 297 * 2, "the copy is its own");
+    cmd(&mut c, &["RENAME", "copy", "renamed"]);
+    cmd(&mut c, &["SWAPDB", "0", "5"]);
+    cmd(&mut c, &["SELECT", "5"]);
+    let kind: String = redis::cmd("TYPE").arg("renamed").query(&mut c).unwrap();
+    assert_eq!(kind, "zset");
+    assert_eq!(zrange_all(&mut c, "renamed").len(), 296 * 2);
+}
