@@ -174,7 +174,25 @@ fn encodings_switch_at_the_thresholds(p: Proto) {
     c.expect("ZRANGE y 0 -1", bulks(&["a", "b", "c"]));
 }
 
+/// `ZUNIONSTORE` of many keys (RELIABILITY.md's quadratic-work case): 2,000 sources,
+/// most missing, answered with the work bounded by the data.
+fn union_of_many_keys(p: Proto) {
+    let s = Server::start();
+    let mut c = s.raw_proto(p);
+    c.expect("ZADD k7 1 a", int(1));
+    c.expect("ZADD k1999 2 a 3 b", int(2));
+    let keys: Vec<String> = (0..2000).map(|i| format!("k{i}")).collect();
+    let mut args = vec!["ZUNIONSTORE", "d", "2000"];
+    args.extend(keys.iter().map(String::as_str));
+    c.expect_args(&args, int(2));
+    c.expect("ZRANGE d 0 -1 WITHSCORES", pairs(p, &[("a", "3"), ("b", "3")]));
+    args[0] = "ZINTERSTORE";
+    c.expect_args(&args, int(0));
+    c.expect("EXISTS d", int(0));
+}
+
 both_protocols!(
+    union_of_many_keys,
     scores_print_as_redis_7_0,
     equal_scores_order_by_member_bytes,
     ranges_and_limits,
