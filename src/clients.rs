@@ -5,7 +5,7 @@
 //! when they change, never per command.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -39,6 +39,32 @@ pub struct ClientInfo {
     /// Whether the client waits (`WAIT`, blocking commands), and how another client
     /// ended the wait (`CLIENT UNBLOCK`).
     pub waiting: Waiting,
+    /// Frames pushed to this client and not yet written (Pub/Sub messages, `MONITOR`
+    /// lines, tracking invalidations); `omem` in `CLIENT LIST` is its `queued()`.
+    pub push: crate::pubsub::Outbox,
+    /// Pub/Sub counts for `CLIENT LIST`: channels (`sub=`), patterns (`psub=`) and
+    /// shard channels (`ssub=`) this client subscribes to.
+    pub subscriptions: PubSubCounts,
+    /// Client-tracking flags (`crate::pubsub::tracking::flag`: on, `BCAST`, `OPTIN`,
+    /// `OPTOUT`, `NOLOOP`, broken redirect) for `CLIENT LIST` (`t`, `B`, `R`) and
+    /// `CLIENT TRACKINGINFO`.
+    pub tracking: AtomicU8,
+    /// `CLIENT LIST` `redir=`: the client tracking redirects to, 0 for none, -1
+    /// while tracking is off.
+    pub tracking_redirect: AtomicI64,
+    /// Whether the client is a monitor (`MONITOR`; `CLIENT LIST` flag `O`).
+    pub monitor: AtomicBool,
+}
+
+/// How many channels, patterns and shard channels a client subscribes to.
+#[derive(Debug, Default)]
+pub struct PubSubCounts {
+    /// `sub=`.
+    pub channels: AtomicUsize,
+    /// `psub=`.
+    pub patterns: AtomicUsize,
+    /// `ssub=`.
+    pub shard_channels: AtomicUsize,
 }
 
 /// How `CLIENT UNBLOCK` ends a wait.
@@ -125,7 +151,42 @@ impl ClientInfo {
             names: Mutex::new(ClientNames::default()),
             killed: tokio::sync::Notify::new(),
             waiting: Waiting::default(),
+            push: Default::default(),
+            subscriptions: Default::default(),
+            tracking: AtomicU8::new(0),
+            tracking_redirect: AtomicI64::new(-1),
+            monitor: AtomicBool::new(false),
         }
+    }
+
+    /// How many channels, patterns and shard channels the client subscribes to in
+    /// all (non-zero: Redis's `CLIENT_PUBSUB`, class `pubsub` for output limits).
+    pub fn subscription_count(&self) -> usize {
+        let counts = &self.subscriptions;
+        counts.channels.load(Ordering::Relaxed)
+            + counts.patterns.load(Ordering::Relaxed)
+            + counts.shard_channels.load(Ordering::Relaxed)
+    }
+
+    /// The `CLIENT LIST` flag letters of the push room, in Redis's order: `O`
+    /// (monitor), `P` (subscribed), `t` (tracking), `R` (tracking redirect
+    /// broken), `B` (tracking in `BCAST` mode). Empty for none of them.
+    pub fn push_flags(&self) -> String {
+        use crate::pubsub::tracking::flag;
+        let tracking = self.tracking.load(Ordering::Relaxed);
+        let mut flags = String::new();
+        if self.monitor.load(Ordering::Relaxed) {
+            flags.push('O');
+        }
+        if self.subscription_count() > 0 {
+            flags.push('P');
+        }
+        for (bit, letter) in [(flag::ON, 't'), (flag::BROKEN_REDIRECT, 'R'), (flag::BCAST, 'B')] {
+            if tracking & bit != 0 {
+                flags.push(letter);
+            }
+        }
+        flags
     }
 
     /// One `CLIENT LIST` line (without the newline), fields as Redis 7 prints them.

@@ -19,6 +19,7 @@ pub mod glob;
 pub mod memory;
 pub mod number;
 pub mod protocol;
+pub mod pubsub;
 pub mod server;
 pub mod slowlog;
 pub mod state;

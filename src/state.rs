@@ -51,6 +51,14 @@ pub struct ServerState {
     pub last_save: AtomicU64,
     /// True while the AOF is being replayed (no eviction, `INFO` says `loading:1`).
     pub loading: AtomicBool,
+    /// Pub/Sub channels, patterns and shard channels.
+    pub pubsub: Arc<crate::pubsub::PubSub>,
+    /// Keyspace notifications (`notify-keyspace-events`), a change hook.
+    pub notifier: Arc<crate::pubsub::notify::KeyspaceNotifier>,
+    /// The clients in `MONITOR` mode.
+    pub monitors: crate::pubsub::monitor::Monitors,
+    /// Client-side caching (`CLIENT TRACKING`), a change hook.
+    pub tracking: Arc<crate::pubsub::tracking::Tracking>,
     /// Moves the listener to a new address, once the server listens.
     rebind: std::sync::Mutex<Option<Rebind>>,
 }
@@ -62,7 +70,12 @@ impl ServerState {
     /// Fresh state for a server configured by `config`.
     pub fn new(config: Config) -> Self {
         let names = crate::command::table().all().map(|c| c.full_name.clone());
+        let pubsub = Arc::new(crate::pubsub::PubSub::default());
         let state = ServerState {
+            notifier: Arc::new(crate::pubsub::notify::KeyspaceNotifier::new(pubsub.clone())),
+            tracking: Arc::new(crate::pubsub::tracking::Tracking::new(pubsub.clone())),
+            monitors: Default::default(),
+            pubsub,
             engine: KvEngine::new(),
             config: ArcSwap::from_pointee(config),
             stats: Stats::default(),
@@ -83,7 +96,10 @@ impl ServerState {
         state.engine.add_hook(state.watches.clone());
         state.engine.add_hook(state.aof.clone());
         state.engine.add_hook(state.dirty.clone());
+        state.engine.add_hook(state.notifier.clone());
+        state.engine.add_hook(state.tracking.clone());
         state.apply_cache_settings(&state.config.load());
+        state.apply_push_settings(&state.config.load());
         state
     }
 
@@ -93,6 +109,13 @@ impl ServerState {
         let lfu = LfuTuning { log_factor: config.lfu_log_factor, decay_minutes: config.lfu_decay_time };
         self.engine.evictor.set_lfu(lfu);
         self.engine.evictor.set_policy(config.maxmemory_policy);
+    }
+
+    /// Passes the push room's settings of `config` on (the output limits of
+    /// pushes, `notify-keyspace-events`); at start and after every `CONFIG SET`.
+    pub fn apply_push_settings(&self, config: &Config) {
+        self.pubsub.configure(config);
+        self.notifier.set(config.notify_keyspace_events);
     }
 
     /// The AOF, while persistence is on.
@@ -141,6 +164,7 @@ impl ServerState {
         let (next, changed) = config_set_as(&old, pairs, caller)?;
         let next = Arc::new(next);
         self.config.store(next.clone());
+        self.apply_push_settings(&next);
         let mut applied: Vec<Effect> = Vec::new();
         for param in changed {
             if applied.contains(&param.effect) {
@@ -152,6 +176,7 @@ impl ServerState {
                 for effect in applied.iter().rev().skip(1) {
                     let _ = self.apply_effect(*effect, &next, &old);
                 }
+                self.apply_push_settings(&old);
                 return Err(format!(
                     "ERR CONFIG SET failed (possibly related to argument '{}') - {reason}",
                     param.name

@@ -26,6 +26,10 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("unblock", -3, ADMIN | BASE, unblock).categories(CONNECTION),
     CommandSpec::new("no-evict", 3, ADMIN | BASE, on_off).categories(CONNECTION),
     CommandSpec::new("no-touch", 3, BASE, on_off).categories(CONNECTION),
+    CommandSpec::new("tracking", -3, BASE, super::tracking::tracking).categories(CONNECTION),
+    CommandSpec::new("caching", 3, BASE, super::tracking::caching).categories(CONNECTION),
+    CommandSpec::new("getredir", 2, BASE, super::tracking::getredir).categories(CONNECTION),
+    CommandSpec::new("trackinginfo", 2, BASE, super::tracking::trackinginfo).categories(CONNECTION),
     CommandSpec::new("help", 2, LOADING | STALE, help).categories(CONNECTION),
 ];
 

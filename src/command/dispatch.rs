@@ -19,7 +19,7 @@ const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) -> Outcome {
     ctx.session.local_stats.commands += 1;
     let start = ctx.out.len();
-    match dispatch(ctx, args) {
+    let outcome = match dispatch(ctx, args) {
         Ok(outcome) => outcome,
         Err(error) => {
             // A handler never leaves half a reply behind an error.
@@ -29,7 +29,9 @@ pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) -> Outcome {
             ctx.out.error(&line);
             Outcome::Reply
         }
-    }
+    };
+    super::pubsub::after_command(ctx);
+    outcome
 }
 
 /// Checks one command and runs or queues it.
@@ -53,7 +55,9 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         ctx.out.simple("QUEUED");
         return REPLIED;
     }
-    run(ctx, command, args, &config)
+    let result = run(ctx, command, args, &config);
+    super::pubsub::after_dispatch(ctx, command, &result);
+    result
 }
 
 /// A rejected command's error; inside `MULTI` it also fails the transaction, and a
@@ -105,6 +109,16 @@ fn check(
             }
         }
     }
+    if ctx.session.push.subscriptions.any()
+        && ctx.out.protocol() == crate::protocol::Protocol::Resp2
+        && !(command.parent.is_none() && super::pubsub::allowed_while_subscribed(spec.name))
+    {
+        return fail(CommandError::err(format!(
+            "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in \
+             this context",
+            command.full_name
+        )));
+    }
     if writes || spec.name == "ping" {
         if let Some(error) = ctx.state.aof_failure() {
             return fail(CommandError::Other(
@@ -148,9 +162,13 @@ fn run(ctx: &mut Context<'_>, command: &'static Command, args: &[Bytes], config:
         // Replaying the AOF: no timing, no slow log.
         return (spec.handler)(ctx, &mut cursor);
     }
+    super::pubsub::before_run(ctx);
+    crate::pubsub::tracking::set_current(ctx.session.client.id);
     let started = std::time::Instant::now();
     let result = (spec.handler)(ctx, &mut cursor);
     let usec = started.elapsed().as_micros() as u64;
+    crate::pubsub::tracking::set_current(0);
+    super::pubsub::after_run(ctx, command, args, config, &result);
     ctx.session.command_stats.record(command.id, usec, result.is_err());
     let threshold = config.slowlog_log_slower_than;
     if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {

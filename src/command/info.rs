@@ -90,7 +90,7 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "cluster_connections", &0);
             line(text, "maxclients", &config.maxclients);
             line(text, "blocked_clients", &state.clients.blocked());
-            line(text, "tracking_clients", &0);
+            line(text, "tracking_clients", &state.tracking.clients());
             line(text, "clients_in_timeout_table", &state.clients.blocked());
         }
         "memory" => {
@@ -128,8 +128,9 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "evicted_keys", &state.engine.evictor.evicted_keys());
             line(text, "keyspace_hits", &stats.keyspace_hits.get());
             line(text, "keyspace_misses", &stats.keyspace_misses.get());
-            line(text, "pubsub_channels", &0);
-            line(text, "pubsub_patterns", &0);
+            line(text, "pubsub_channels", &state.pubsub.channels.len());
+            line(text, "pubsub_patterns", &state.pubsub.patterns.len());
+            line(text, "pubsubshard_channels", &state.pubsub.shard_channels.len());
             line(text, "total_forks", &0);
             line(text, "total_error_replies", &stats.errors.total());
             line(text, "lazyfreed_objects", &crate::engine::lazyfree::freed_objects());

@@ -19,12 +19,14 @@ pub mod info;
 pub mod introspection;
 pub mod keys;
 pub mod object;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod settings;
 pub mod spec;
 pub mod string;
 pub mod table;
+pub mod tracking;
 pub mod transaction;
 
 use std::sync::Arc;
@@ -183,6 +185,8 @@ pub struct Session {
     pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
     /// Calls and time per command since the last batch.
     pub command_stats: crate::slowlog::LocalCommandStats,
+    /// Subscriptions and client-tracking state (the push room's per-connection half).
+    pub push: crate::pubsub::PushState,
 }
 
 impl Session {
@@ -198,6 +202,7 @@ impl Session {
             watched: Vec::new(),
             watch_dirty: Arc::default(),
             command_stats: Default::default(),
+            push: Default::default(),
         }
     }
 }

@@ -43,6 +43,16 @@ pub static SPECS: &[CommandSpec] = &[
 
 /// `PING [message]`: `PONG`, or the message.
 pub fn ping(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    if ctx.session.push.subscriptions.any() && ctx.out.protocol() == Protocol::Resp2 {
+        // A subscribed RESP2 client gets a `pong` message, as Redis answers it.
+        if args.remaining() > 1 {
+            return Err(CommandError::WrongArity("ping".into()));
+        }
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(args.rest().first().map_or(&b""[..], |m| &m[..]));
+        return REPLIED;
+    }
     match args.remaining() {
         0 => ctx.out.simple("PONG"),
         1 => ctx.out.bulk(args.next_bytes()?),

@@ -147,9 +147,11 @@ pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Queued>) {
     unwatch_all(ctx);
     if failed {
         ctx.out.null_array();
+        super::pubsub::end_transaction(ctx);
         return;
     }
     ctx.out.array(queued.len());
+    super::pubsub::begin_transaction(ctx);
     let state = ctx.state;
     state.engine.group(|| {
         for queued in &queued {
@@ -165,6 +167,7 @@ pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Queued>) {
             }
         }
     });
+    super::pubsub::end_transaction(ctx);
 }
 
 /// Writes what a wait replies when it times out.

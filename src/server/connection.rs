@@ -79,6 +79,7 @@ impl Connection {
     pub(super) async fn serve(mut self) {
         let id = self.session.client.id;
         self.serve_loop().await;
+        crate::command::pubsub::reset_subscriptions(&self.state, &mut self.session);
         let watched = std::mem::take(&mut self.session.watched);
         self.state.watches.unwatch(id, &watched);
         self.state.stats.absorb(&mut self.session.local_stats);
@@ -96,6 +97,12 @@ impl Connection {
                     read = read_some(&mut self.stream, &mut self.input, idle) => read,
                     _ = self.shutdown.started() => return,
                     _ = self.session.client.killed.notified() => return,
+                    _ = self.session.client.push.ready() => {
+                        if !self.write_pushes().await {
+                            return;
+                        }
+                        continue;
+                    }
                 };
                 match read {
                     Ok(0) | Err(_) => return,
@@ -185,6 +192,34 @@ impl Connection {
                 write_timeout(&mut ctx, block.on_timeout);
                 true
             }
+        }
+    }
+
+    /// Writes what other clients pushed to this one (messages, `MONITOR` lines,
+    /// invalidations), a batch at a time, until its outbox is empty; false when the
+    /// connection is to close (the outbox overflowed, the client was killed, the
+    /// server shuts down, the write failed). A peer that does not read keeps the
+    /// write pending while pushers fill the outbox up to its limit, which closes it.
+    async fn write_pushes(&mut self) -> bool {
+        let client = self.session.client.clone();
+        let mut chunk = Vec::new();
+        loop {
+            if client.push.overflowed() {
+                return false;
+            }
+            chunk.clear();
+            if client.push.take_into(&mut chunk, OUTPUT_BATCH) == 0 {
+                return true;
+            }
+            let written = tokio::select! {
+                written = self.stream.write_all(&chunk) => written.is_ok(),
+                _ = client.killed.notified() => false,
+                _ = self.shutdown.started() => false,
+            };
+            if !written {
+                return false;
+            }
+            self.state.stats.total_net_output_bytes.add(chunk.len() as u64);
         }
     }
 

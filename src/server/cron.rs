@@ -30,6 +30,8 @@ pub async fn run(state: Arc<ServerState>) {
             let effort = Effort(state.config.load().active_expire_effort);
             let budget = period * effort.time_percent() / 100;
             state.engine.active_expire_cycle_with(&mut cursor, unix_millis(), budget, effort);
+            // Keys the cycle expired reach `BCAST` clients now.
+            state.tracking.send_broadcasts();
         }
         if now >= next_sample {
             next_sample = now + Duration::from_millis(100);
