@@ -197,6 +197,11 @@ impl ServerState {
                 }
             }
             Effect::CacheSettings => self.apply_cache_settings(next),
+            // A lower cap evicts at once, as Redis's `CONFIG SET maxmemory` does (the
+            // evicted keys are notified and invalidated now, not at the next write).
+            Effect::Eviction if next.maxmemory > 0 => {
+                let _ = self.make_room(next, crate::clock::unix_millis());
+            }
             Effect::AppendOnly => self.switch_aof(old, next)?,
             Effect::Listener if old.addr != next.addr => {
                 let rebind = crate::sync::lock(&self.rebind).clone();

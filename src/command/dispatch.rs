@@ -101,12 +101,12 @@ fn check(
         let refuse_over_cap = spec.has(flags::DENYOOM)
             || (is_exec && queued_flags & flags::DENYOOM != 0)
             || (queueing && !matches!(spec.name, "discard" | "quit" | "reset"));
-        // Every write evicts first (even one, like DEL, that is not refused).
-        if writes || refuse_over_cap {
-            let over_cap = ctx.state.make_room(config, ctx.now_ms).is_err();
-            if over_cap && refuse_over_cap {
-                return fail(CommandError::Other(OOM.into()));
-            }
+        // Every command evicts first (a write like DEL that is not refused, and a
+        // read too, as Redis 7.0's `processCommand` does: the invalidations of
+        // the keys it evicts then come before the read's reply).
+        let over_cap = ctx.state.make_room(config, ctx.now_ms).is_err();
+        if over_cap && refuse_over_cap {
+            return fail(CommandError::Other(OOM.into()));
         }
     }
     if ctx.session.push.subscriptions.any()

@@ -107,6 +107,9 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "allocator_allocated", &allocated);
             line(text, "allocator_active", &active);
             line(text, "allocator_resident", &resident);
+            // What eviction does not count against `maxmemory` (memory the lazyfree
+            // thread is about to free).
+            line(text, "mem_not_counted_for_evict", &crate::engine::lazyfree::pending_bytes());
             line(text, "maxmemory", &config.maxmemory);
             line(text, "maxmemory_human", &human_bytes(config.maxmemory));
             line(text, "maxmemory_policy", &config.maxmemory_policy.name());
@@ -132,6 +135,9 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "pubsub_patterns", &state.pubsub.patterns.len());
             line(text, "pubsubshard_channels", &state.pubsub.shard_channels.len());
             line(text, "total_forks", &0);
+            line(text, "tracking_total_keys", &state.tracking.total_keys());
+            line(text, "tracking_total_items", &state.tracking.total_items());
+            line(text, "tracking_total_prefixes", &state.tracking.total_prefixes());
             line(text, "total_error_replies", &stats.errors.total());
             line(text, "lazyfreed_objects", &crate::engine::lazyfree::freed_objects());
         }
