@@ -96,10 +96,15 @@ impl Outbox {
             self.wake.notify_one();
             return Pushed::Overflowed;
         }
+        let was_empty = queue.frames.is_empty();
         queue.frames.push_back(frame);
         self.queued.store(total, Ordering::Relaxed);
         drop(queue);
-        self.wake.notify_one();
+        // Only the first frame of a batch wakes the connection: it drains until the
+        // queue is empty before it waits again, so a later frame is never missed.
+        if was_empty {
+            self.wake.notify_one();
+        }
         Pushed::Queued
     }
 

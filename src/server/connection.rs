@@ -203,6 +203,9 @@ impl Connection {
     async fn write_pushes(&mut self) -> bool {
         let client = self.session.client.clone();
         let mut chunk = Vec::new();
+        // Let the publisher finish the batch it is running (it woke us with its
+        // first frame), so one write carries many frames.
+        tokio::task::yield_now().await;
         loop {
             if client.push.overflowed() {
                 return false;
