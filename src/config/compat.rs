@@ -317,7 +317,7 @@ pub(super) static PARAMS: &[Param] = &[
         int_field!(compat.tracking_table_max_keys),
     )
     .live(Effect::None)
-    .doc("stored"),
+    .doc("most keys the client-tracking table remembers (0: no limit); keys over it are invalidated"),
     Param::number("acllog-max-len", Unit::Integer, I64, "128", int_field!(compat.acllog_max_len))
         .live(Effect::None)
         .doc("stored"),
