@@ -54,7 +54,8 @@ async fn read_exactly(stream: &mut TcpStream, mut want: usize, buf: &mut [u8]) -
 
 async fn fanout(port: u16, subscribers: usize, messages: usize, publishers: usize) {
     let subscribe = command(&[b"SUBSCRIBE", CHANNEL]);
-    let confirmation = format!("*3\r\n$9\r\nsubscribe\r\n${}\r\n", CHANNEL.len()).len() + CHANNEL.len() + 2 + 4;
+    let confirmation =
+        format!("*3\r\n$9\r\nsubscribe\r\n${}\r\n", CHANNEL.len()).len() + CHANNEL.len() + 2 + 4;
     let mut ready = Vec::new();
     for _ in 0..subscribers {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
@@ -100,7 +101,10 @@ async fn fanout(port: u16, subscribers: usize, messages: usize, publishers: usiz
     }
     let seconds = started.elapsed().as_secs_f64();
     let deliveries = messages * subscribers;
-    println!("deliveries={deliveries} seconds={seconds:.3} deliveries_per_sec={:.0}", deliveries as f64 / seconds);
+    println!(
+        "deliveries={deliveries} seconds={seconds:.3} deliveries_per_sec={:.0}",
+        deliveries as f64 / seconds
+    );
 }
 
 async fn drain(port: u16, pattern: &str, seconds: u64) {
@@ -120,7 +124,8 @@ async fn drain(port: u16, pattern: &str, seconds: u64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: pubsub_load fanout PORT SUBSCRIBERS MESSAGES [PUBLISHERS] | drain PORT PATTERN SECONDS";
+    let usage =
+        "usage: pubsub_load fanout PORT SUBSCRIBERS MESSAGES [PUBLISHERS] | drain PORT PATTERN SECONDS";
     let number = |i: usize| -> usize { args.get(i).and_then(|a| a.parse().ok()).expect(usage) };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     match args.get(1).map(String::as_str) {
@@ -130,7 +135,9 @@ fn main() {
             number(4),
             args.get(5).and_then(|a| a.parse().ok()).unwrap_or(1),
         )),
-        Some("drain") => runtime.block_on(drain(number(2) as u16, args.get(3).expect(usage), number(4) as u64)),
+        Some("drain") => {
+            runtime.block_on(drain(number(2) as u16, args.get(3).expect(usage), number(4) as u64))
+        }
         _ => panic!("{usage}"),
     }
 }

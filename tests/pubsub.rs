@@ -42,7 +42,8 @@ fn subscribe_publish_and_unsubscribe_in_resp2() {
     );
     assert_eq!(sub.cmd("PING"), array(&[bulk("pong"), bulk("")]));
     assert_eq!(sub.cmd("PING hi"), array(&[bulk("pong"), bulk("hi")]));
-    publisher.expect("PUBSUB NUMSUB a b c", array(&[bulk("a"), int(1), bulk("b"), int(1), bulk("c"), int(0)]));
+    publisher
+        .expect("PUBSUB NUMSUB a b c", array(&[bulk("a"), int(1), bulk("b"), int(1), bulk("c"), int(0)]));
     publisher.expect("PUBSUB CHANNELS a*", array(&[bulk("a")]));
     // UNSUBSCRIBE with no argument leaves every channel, one reply each.
     sub.send(&encode(&[b"UNSUBSCRIBE"]));
@@ -66,9 +67,15 @@ fn patterns_and_channels_both_deliver_and_count() {
     publisher.expect("PUBSUB NUMPAT", int(1));
     publisher.expect("PUBLISH news.tech x", int(2));
     assert_eq!(sub.read_reply_text(), message("news.tech", "x"));
-    assert_eq!(sub.read_reply_text(), array(&[bulk("pmessage"), bulk("news.*"), bulk("news.tech"), bulk("x")]));
+    assert_eq!(
+        sub.read_reply_text(),
+        array(&[bulk("pmessage"), bulk("news.*"), bulk("news.tech"), bulk("x")])
+    );
     publisher.expect("PUBLISH news.art y", int(1));
-    assert_eq!(sub.read_reply_text(), array(&[bulk("pmessage"), bulk("news.*"), bulk("news.art"), bulk("y")]));
+    assert_eq!(
+        sub.read_reply_text(),
+        array(&[bulk("pmessage"), bulk("news.*"), bulk("news.art"), bulk("y")])
+    );
     assert_eq!(sub.cmd("PUNSUBSCRIBE news.*"), array(&[bulk("punsubscribe"), bulk("news.*"), int(1)]));
     assert_eq!(sub.cmd("PUNSUBSCRIBE"), array(&[bulk("punsubscribe"), "$-1\r\n".into(), int(1)]));
     publisher.expect("PUBSUB NUMPAT", int(0));
@@ -116,7 +123,10 @@ fn shard_channels_have_their_own_subscriptions_and_counts() {
     publisher.expect("SPUBLISH c hi", int(0));
     publisher.expect("PUBSUB SHARDNUMSUB s1 s3", array(&[bulk("s1"), int(1), bulk("s3"), int(0)]));
     let channels = publisher.cmd("PUBSUB SHARDCHANNELS");
-    assert!(channels.starts_with("*2\r\n") && channels.contains("s1") && channels.contains("s2"), "{channels}");
+    assert!(
+        channels.starts_with("*2\r\n") && channels.contains("s1") && channels.contains("s2"),
+        "{channels}"
+    );
     publisher.expect("PUBSUB SHARDCHANNELS s2*", array(&[bulk("s2")]));
     publisher.expect("PUBSUB CHANNELS", array(&[bulk("c")]));
     assert_eq!(sub.cmd("SUNSUBSCRIBE s1"), array(&[bulk("sunsubscribe"), bulk("s1"), int(1)]));
@@ -292,7 +302,8 @@ fn thousands_of_stars_in_a_pattern_stay_fast() {
 /// Runs `tests/py/pubsub.py` (redis-py's `PubSub`) in `protocol`.
 fn redis_py(protocol: &str) {
     let python = std::env::var("FERRUM_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let has_redis = Command::new(&python).args(["-c", "import redis"]).output().is_ok_and(|o| o.status.success());
+    let has_redis =
+        Command::new(&python).args(["-c", "import redis"]).output().is_ok_and(|o| o.status.success());
     if !has_redis {
         missing_tool(&format!("redis-py for {python} (FERRUM_PYTHON=.venv/bin/python)"));
         return;

@@ -148,12 +148,15 @@ fn optin_optout_and_caching() {
         c.cmd("CLIENT CACHING yes"),
         err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
     );
+    assert_eq!(c.cmd("CLIENT TRACKING on OPTIN OPTOUT"), err("ERR You can't use both OPTIN and OPTOUT"));
     assert_eq!(
-        c.cmd("CLIENT TRACKING on OPTIN OPTOUT"),
-        err("ERR You can't use both OPTIN and OPTOUT")
+        c.cmd("CLIENT TRACKING on PREFIX p"),
+        err("ERR PREFIX option requires BCAST mode to be enabled")
     );
-    assert_eq!(c.cmd("CLIENT TRACKING on PREFIX p"), err("ERR PREFIX option requires BCAST mode to be enabled"));
-    assert_eq!(c.cmd("CLIENT TRACKING on REDIRECT 999999"), err("ERR The client ID you want redirect to does not exist"));
+    assert_eq!(
+        c.cmd("CLIENT TRACKING on REDIRECT 999999"),
+        err("ERR The client ID you want redirect to does not exist")
+    );
     assert_eq!(c.cmd("CLIENT TRACKING maybe"), err("ERR syntax error"));
     c.expect("CLIENT TRACKING on OPTIN", "+OK\r\n");
     assert_eq!(
@@ -213,7 +216,9 @@ fn redis_py_client_side_cache() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !has_cache {
-        missing_tool(&format!("redis-py with client-side caching for {python} (FERRUM_PYTHON=.venv/bin/python)"));
+        missing_tool(&format!(
+            "redis-py with client-side caching for {python} (FERRUM_PYTHON=.venv/bin/python)"
+        ));
         return;
     }
     let s = Server::start();

@@ -59,7 +59,8 @@ static PUBSUB_SPECS: &[CommandSpec] = &[
     CommandSpec::new("shardchannels", -2, super::flags::PUBSUB | LOADING | STALE, shardchannels)
         .categories(PUBSUB)
         .tips(ORDER),
-    CommandSpec::new("shardnumsub", -2, super::flags::PUBSUB | LOADING | STALE, shardnumsub).categories(PUBSUB),
+    CommandSpec::new("shardnumsub", -2, super::flags::PUBSUB | LOADING | STALE, shardnumsub)
+        .categories(PUBSUB),
     CommandSpec::new("help", 2, LOADING | STALE, pubsub_help).categories(PUBSUB),
 ];
 
@@ -68,7 +69,14 @@ static PUBSUB_SPECS: &[CommandSpec] = &[
 pub fn allowed_while_subscribed(name: &str) -> bool {
     matches!(
         name,
-        "subscribe" | "ssubscribe" | "unsubscribe" | "sunsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit"
+        "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "ping"
+            | "quit"
             | "reset"
     )
 }

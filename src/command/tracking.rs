@@ -16,7 +16,6 @@ use super::args::{self, is};
 use super::{Args, CommandError, CommandResult, Context, REPLIED};
 use crate::pubsub::tracking::{flag, Options};
 
-
 /// `CLIENT TRACKING on|off [options]`.
 pub fn tracking(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let mode = args.next_bytes()?;
@@ -33,8 +32,10 @@ pub fn tracking(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             redirect_given = true;
             let id = args::int(id)?;
             let target = u64::try_from(id).ok().and_then(|id| ctx.state.clients.get(id));
-            options.redirect =
-                Some(target.ok_or_else(|| CommandError::err("The client ID you want redirect to does not exist"))?);
+            options.redirect = Some(
+                target
+                    .ok_or_else(|| CommandError::err("The client ID you want redirect to does not exist"))?,
+            );
         } else if is(option, "BCAST") {
             options.flags |= flag::BCAST;
         } else if is(option, "OPTIN") {
@@ -105,11 +106,15 @@ pub fn caching(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let answer = args.next_bytes()?;
     if is(answer, "YES") {
         if current & flag::OPTIN == 0 {
-            return Err(CommandError::err("CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."));
+            return Err(CommandError::err(
+                "CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            ));
         }
     } else if is(answer, "NO") {
         if current & flag::OPTOUT == 0 {
-            return Err(CommandError::err("CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."));
+            return Err(CommandError::err(
+                "CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            ));
         }
     } else {
         return Err(CommandError::Syntax);

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 
-pub use outbox::{OutputLimit, Outbox, Pushed};
+pub use outbox::{Outbox, OutputLimit, Pushed};
 
 use crate::clients::ClientInfo;
 use crate::config::Config;

@@ -81,7 +81,8 @@ pub fn line(micros: u128, db: usize, addr: &str, args: &[Bytes]) -> Vec<u8> {
         if i > 0 {
             out.push(b' ');
         }
-        let shown: &[u8] = if redacted.is_some_and(|from| i >= from && redacts(args, i)) { REDACTED } else { arg };
+        let shown: &[u8] =
+            if redacted.is_some_and(|from| i >= from && redacts(args, i)) { REDACTED } else { arg };
         repr(&mut out, shown);
     }
     out.extend_from_slice(b"\r\n");

@@ -55,8 +55,7 @@ fn shard_channels_are_apart_from_channels() {
 #[test]
 fn a_subscriber_over_its_hard_limit_is_dropped_and_publishers_go_on() {
     let pubsub = PubSub::default();
-    let mut config = Config::default();
-    config.client_output_buffer_limit_pubsub = (1024, 0, 0);
+    let config = Config { client_output_buffer_limit_pubsub: (1024, 0, 0), ..Default::default() };
     pubsub.configure(&config);
     let slow = client(1, 2);
     pubsub.channels.subscribe(Bytes::from_static(b"c"), &slow);

@@ -50,6 +50,13 @@ pub mod flag {
 
 const STRIPES: usize = 16;
 
+/// One stripe of the key table: a key and the ids of the clients that read it.
+type KeyStripe = Mutex<HashMap<Box<[u8]>, HashSet<u64>>>;
+
+/// What `BCAST` gathered for one prefix: its clients, and each changed key with
+/// the client that changed it.
+type Gathered = (Vec<u64>, Vec<(Bytes, u64)>);
+
 /// The channel RESP2 redirect clients get invalidations on.
 pub const INVALIDATE_CHANNEL: &[u8] = b"__redis__:invalidate";
 
@@ -99,7 +106,7 @@ pub struct Tracking {
     pubsub: Arc<PubSub>,
     clients: RwLock<HashMap<u64, Tracker>>,
     tracking_clients: AtomicUsize,
-    keys: Box<[Mutex<HashMap<Box<[u8]>, HashSet<u64>>>]>,
+    keys: Box<[KeyStripe]>,
     hasher: ahash::RandomState,
     total_keys: AtomicUsize,
     total_items: AtomicUsize,
@@ -197,7 +204,9 @@ impl Tracking {
         tracker.redirect = options.redirect.as_ref().map(Arc::downgrade);
         let bits = flag::ON | (options.flags & (flag::BCAST | flag::OPTIN | flag::OPTOUT | flag::NOLOOP));
         client.tracking.store(bits, Ordering::Relaxed);
-        client.tracking_redirect.store(options.redirect.as_ref().map_or(0, |c| c.id as i64), Ordering::Relaxed);
+        client
+            .tracking_redirect
+            .store(options.redirect.as_ref().map_or(0, |c| c.id as i64), Ordering::Relaxed);
         if bits & flag::BCAST != 0 {
             let mut prefixes = options.prefixes;
             if prefixes.is_empty() {
@@ -246,7 +255,7 @@ impl Tracking {
         clients.get(&client.id).map(|t| t.prefixes.iter().cloned().collect()).unwrap_or_default()
     }
 
-    fn stripe(&self, key: &[u8]) -> &Mutex<HashMap<Box<[u8]>, HashSet<u64>>> {
+    fn stripe(&self, key: &[u8]) -> &KeyStripe {
         &self.keys[self.hasher.hash_one(key) as usize % STRIPES]
     }
 
@@ -387,7 +396,7 @@ impl Tracking {
         if !self.pending.swap(false, Ordering::Relaxed) {
             return;
         }
-        let gathered: Vec<(Vec<u64>, Vec<(Bytes, u64)>)> = {
+        let gathered: Vec<Gathered> = {
             let mut table = self.prefixes.write().unwrap_or_else(|p| p.into_inner());
             table
                 .values_mut()
@@ -403,8 +412,11 @@ impl Tracking {
             for id in ids {
                 let Some(tracker) = clients.get(&id) else { continue };
                 let noloop = tracker.client.tracking.load(Ordering::Relaxed) & flag::NOLOOP != 0;
-                let mine: Vec<&[u8]> =
-                    keys.iter().filter(|(_, writer)| !(noloop && *writer == id)).map(|(k, _)| &k[..]).collect();
+                let mine: Vec<&[u8]> = keys
+                    .iter()
+                    .filter(|(_, writer)| !(noloop && *writer == id))
+                    .map(|(k, _)| &k[..])
+                    .collect();
                 if !mine.is_empty() {
                     self.send(tracker, Some(&mine));
                 }
