@@ -45,6 +45,10 @@ fn subscribe_publish_and_unsubscribe_in_resp2() {
     publisher
         .expect("PUBSUB NUMSUB a b c", array(&[bulk("a"), int(1), bulk("b"), int(1), bulk("c"), int(0)]));
     publisher.expect("PUBSUB CHANNELS a*", array(&[bulk("a")]));
+    publisher.expect(
+        "PUBSUB CHANNELS a b",
+        err("ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP."),
+    );
     // UNSUBSCRIBE with no argument leaves every channel, one reply each.
     sub.send(&encode(&[b"UNSUBSCRIBE"]));
     let mut left = vec![sub.read_reply_text(), sub.read_reply_text()];
@@ -237,6 +241,9 @@ fn monitor_shows_commands_as_redis_does() {
     assert_eq!(line(&mut monitor), r#"0 "INCR" "n""#);
     assert_eq!(line(&mut monitor), r#"0 "EXEC""#);
     assert_eq!(line(&mut monitor), r#"2 "SELECT" "2""#);
+    // A monitor is a replica to Redis 7.0: no keyspace commands.
+    monitor.expect("GET k", err("ERR Replica can't interact with the keyspace"));
+    monitor.expect("PUBLISH c m", err("ERR Replica can't interact with the keyspace"));
 }
 
 #[test]

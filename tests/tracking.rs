@@ -148,7 +148,10 @@ fn optin_optout_and_caching() {
         c.cmd("CLIENT CACHING yes"),
         err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled")
     );
-    assert_eq!(c.cmd("CLIENT TRACKING on OPTIN OPTOUT"), err("ERR You can't use both OPTIN and OPTOUT"));
+    assert_eq!(
+        c.cmd("CLIENT TRACKING on OPTIN OPTOUT"),
+        err("ERR You can't specify both OPTIN mode and OPTOUT mode")
+    );
     assert_eq!(
         c.cmd("CLIENT TRACKING on PREFIX p"),
         err("ERR PREFIX option requires BCAST mode to be enabled")

@@ -119,6 +119,11 @@ fn check(
             command.full_name
         )));
     }
+    let keyspace = spec.is_write() || spec.has(flags::READONLY) || spec.has(flags::MAY_REPLICATE);
+    if keyspace && ctx.session.client.monitor.load(std::sync::atomic::Ordering::Relaxed) {
+        // A monitor is a replica to Redis 7.0.
+        return fail(CommandError::err("Replica can't interact with the keyspace"));
+    }
     if writes || spec.name == "ping" {
         if let Some(error) = ctx.state.aof_failure() {
             return fail(CommandError::Other(

@@ -33,7 +33,6 @@ const PUBLISHING: super::Flags = super::flags::PUBSUB | LOADING | STALE | FAST |
 /// Shard channels are declared as keys (`not_key`), as Redis 7.0 declares them.
 const SHARD_ALL: &[KeySpec] = &[KeySpec::all_from(1, 1, &["not_key"])];
 const SHARD_ONE: &[KeySpec] = &[KeySpec::one(1, &["not_key"])];
-const ORDER: &[&str] = &["nondeterministic_output_order"];
 
 /// The Pub/Sub family and `MONITOR`.
 pub static SPECS: &[CommandSpec] = &[
@@ -51,17 +50,14 @@ pub static SPECS: &[CommandSpec] = &[
 
 /// The subcommands of `PUBSUB`.
 static PUBSUB_SPECS: &[CommandSpec] = &[
-    CommandSpec::new("channels", -2, super::flags::PUBSUB | LOADING | STALE, channels)
-        .categories(PUBSUB)
-        .tips(ORDER),
+    CommandSpec::new("channels", -2, super::flags::PUBSUB | LOADING | STALE, channels).categories(PUBSUB),
     CommandSpec::new("numsub", -2, super::flags::PUBSUB | LOADING | STALE, numsub).categories(PUBSUB),
     CommandSpec::new("numpat", 2, super::flags::PUBSUB | LOADING | STALE, numpat).categories(PUBSUB),
     CommandSpec::new("shardchannels", -2, super::flags::PUBSUB | LOADING | STALE, shardchannels)
-        .categories(PUBSUB)
-        .tips(ORDER),
+        .categories(PUBSUB),
     CommandSpec::new("shardnumsub", -2, super::flags::PUBSUB | LOADING | STALE, shardnumsub)
         .categories(PUBSUB),
-    CommandSpec::new("help", 2, LOADING | STALE, pubsub_help).categories(PUBSUB),
+    CommandSpec::new("help", 2, LOADING | STALE, pubsub_help),
 ];
 
 /// The commands a subscribed RESP2 connection may still run (Redis 7.0's
@@ -234,6 +230,15 @@ fn spublish(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 }
 
 fn list_channels(ctx: &mut Context<'_>, args: &mut Args<'_>, shard: bool) -> CommandResult {
+    if args.remaining() > 1 {
+        return Err(CommandError::Other(
+            format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+                super::args::text(&args.all()[1])
+            )
+            .into(),
+        ));
+    }
     let pattern = args.rest().first().map(|p| &p[..]);
     let registry = if shard { &ctx.state.pubsub.shard_channels } else { &ctx.state.pubsub.channels };
     let names = registry.names(pattern);

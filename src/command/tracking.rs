@@ -67,7 +67,7 @@ pub fn tracking(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             return Err(CommandError::err("OPTIN and OPTOUT are not compatible with BCAST"));
         }
         if options.flags & flag::OPTIN != 0 && options.flags & flag::OPTOUT != 0 {
-            return Err(CommandError::err("You can't use both OPTIN and OPTOUT"));
+            return Err(CommandError::err("You can't specify both OPTIN mode and OPTOUT mode"));
         }
         if (options.flags & flag::OPTIN != 0 && current & flag::OPTOUT != 0)
             || (options.flags & flag::OPTOUT != 0 && current & flag::OPTIN != 0)
