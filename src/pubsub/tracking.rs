@@ -393,7 +393,9 @@ impl Tracking {
     /// with the changed keys (a `NOLOOP` client's own changes left out). Called when
     /// a command or transaction ends, and by the cron.
     pub fn send_broadcasts(&self) {
-        if !self.pending.swap(false, Ordering::Relaxed) {
+        // A load first: every command ends here, and a swap would write the shared
+        // flag's cache line each time.
+        if !self.pending.load(Ordering::Relaxed) || !self.pending.swap(false, Ordering::Relaxed) {
             return;
         }
         let gathered: Vec<Gathered> = {
