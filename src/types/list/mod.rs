@@ -90,6 +90,15 @@ impl Limits {
         }
     }
 
+    /// The most entry bytes a node holds (its byte limit less a listpack's
+    /// overhead; for a count limit, Redis's safety limit).
+    fn node_bytes(self) -> usize {
+        match self.node_limits() {
+            (usize::MAX, _) => SIZE_SAFETY_LIMIT - LISTPACK_OVERHEAD,
+            (size, _) => size - LISTPACK_OVERHEAD,
+        }
+    }
+
     /// Whether a node of `bytes` bytes (listpack-counted) and `count` entries is over
     /// the limit (Redis's `quicklistNodeExceedsLimit`).
     fn exceeded(self, bytes: usize, count: usize) -> bool {
@@ -205,9 +214,10 @@ impl List {
                 End::Right => self.nodes.push_back(Node::default()),
             }
         }
+        let max_bytes = limits.node_bytes();
         match end {
-            End::Left => self.nodes.front_mut().expect("a node").push_front(item),
-            End::Right => self.nodes.back_mut().expect("a node").push_back(item),
+            End::Left => self.nodes.front_mut().expect("a node").push_front(item, max_bytes),
+            End::Right => self.nodes.back_mut().expect("a node").push_back(item, max_bytes),
         }
         self.len += 1;
     }
