@@ -10,6 +10,7 @@
 //! `loom-tests/` check the real code.
 
 pub mod aof;
+pub mod blocking;
 pub mod clients;
 pub mod clock;
 pub mod command;

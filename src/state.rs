@@ -29,6 +29,8 @@ pub struct ServerState {
     pub clients: ClientRegistry,
     /// Who watches which keys (`WATCH`), fed by the engine's change records.
     pub watches: Arc<WatchRegistry>,
+    /// Who waits on which keys (`BLPOP` …), marked ready by the change records.
+    pub blocked: Arc<crate::blocking::BlockedKeys>,
     /// Changes since start (`rdb_changes_since_last_save`), a change hook.
     pub dirty: Arc<crate::stats::DirtyCounter>,
     /// When the server started (`uptime_in_seconds`).
@@ -68,6 +70,7 @@ impl ServerState {
             stats: Stats::default(),
             clients: ClientRegistry::default(),
             watches: Arc::new(WatchRegistry::default()),
+            blocked: Arc::default(),
             dirty: Arc::default(),
             started: Instant::now(),
             run_id: random_hex(40),
@@ -83,6 +86,7 @@ impl ServerState {
         state.engine.add_hook(state.watches.clone());
         state.engine.add_hook(state.aof.clone());
         state.engine.add_hook(state.dirty.clone());
+        state.engine.add_hook(state.blocked.clone());
         state.apply_cache_settings(&state.config.load());
         state
     }

@@ -501,6 +501,13 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
         &["RPUSH", "short", "1"],
         &["LMPOP", "2", "none", "short", "LEFT", "COUNT", "5"],
         &["LMPOP", "1", "list", "RIGHT"],
+        // The blocking forms finding an element at once (logged as LPOP, LMOVE …).
+        &["RPUSH", "queue", "a", "b", "c", "d", "e"],
+        &["BLPOP", "none", "queue", "0"],
+        &["BRPOP", "queue", "0"],
+        &["BLMPOP", "0", "1", "queue", "LEFT", "COUNT", "2"],
+        &["BLMOVE", "queue", "moved-list", "LEFT", "RIGHT", "0"],
+        &["BRPOPLPUSH", "moved-list", "queue", "0"],
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("all.aof");

@@ -92,6 +92,8 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "blocked_clients", &state.clients.blocked());
             line(text, "tracking_clients", &0);
             line(text, "clients_in_timeout_table", &state.clients.blocked());
+            // Redis 7.2's field: the keys clients wait on (the blocking registry's size).
+            line(text, "total_blocking_keys", &state.blocked.keys());
         }
         "memory" => {
             text.push_str("# Memory\r\n");

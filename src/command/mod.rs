@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod blocking;
 pub mod client;
 mod dispatch;
 pub mod error;
@@ -143,12 +144,15 @@ pub enum Outcome {
 }
 
 /// A client's wait (see [`Outcome::Block`]).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Block {
     /// When the wait times out; `None` waits until woken.
     pub deadline: Option<Instant>,
     /// The reply when it times out (or `CLIENT UNBLOCK … TIMEOUT` ends it).
     pub on_timeout: TimeoutReply,
+    /// The keys it waits on and what to run when one is ready (the blocking
+    /// commands); `None` for a plain wait (`WAIT`).
+    pub on: Option<blocking::BlockOn>,
 }
 
 /// What a wait replies when it times out.
@@ -156,9 +160,9 @@ pub struct Block {
 pub enum TimeoutReply {
     /// An integer (`WAIT`: the replicas that acknowledged, 0 here).
     Integer(i64),
-    /// A null array (`BLPOP`).
+    /// A null array (every blocking list command, `BLMOVE` included, as Redis 7.0).
     NullArray,
-    /// A null (`BLMOVE`).
+    /// A null.
     Null,
 }
 

@@ -194,5 +194,5 @@ pub fn wait(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         return REPLIED;
     }
     let deadline = timeout.map(|t| Instant::now() + t);
-    Ok(Outcome::Block(Block { deadline, on_timeout: TimeoutReply::Integer(0) }))
+    Ok(Outcome::Block(Block { deadline, on_timeout: TimeoutReply::Integer(0), on: None }))
 }

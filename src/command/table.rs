@@ -12,6 +12,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     string::SPECS,
     hash::SPECS,
     list::SPECS,
+    list::blocking::SPECS,
     set::SPECS,
     keys::SPECS,
     expire::SPECS,

@@ -54,6 +54,12 @@ impl ReplyWriter {
         &self.buf
     }
 
+    /// The encoded bytes, taking them (a reply built for another connection: a
+    /// served blocked client's).
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
     /// How many encoded bytes are waiting.
     pub fn len(&self) -> usize {
         self.buf.len()

@@ -10,8 +10,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::listener::Shutdown;
+use crate::blocking::{Finish, Waiter};
 use crate::clients::{ClientInfo, Unblock};
 use crate::clock::{unix_millis, unix_secs};
+use crate::command::blocking::serve_ready;
 use crate::command::transaction::{run_transaction, write_timeout};
 use crate::command::{execute, Block, Context, Outcome, Session};
 use crate::protocol::{Limits, Protocol, ReplyWriter, RequestParser};
@@ -39,6 +41,19 @@ enum Batch {
     /// A command made the client wait: write the replies so far, wait, then run
     /// the rest of the pipeline.
     Block(Block),
+}
+
+/// How a wait ended.
+#[derive(Debug)]
+enum Ended {
+    /// Its deadline passed.
+    Timeout,
+    /// `CLIENT UNBLOCK` ended it (how is in the client's `waiting`).
+    Unblocked,
+    /// A key served it: the reply.
+    Served(Vec<u8>),
+    /// The client is gone (killed, disconnected, over a limit, shutdown).
+    Gone,
 }
 
 /// A connection and everything it owns.
@@ -140,33 +155,67 @@ impl Connection {
     }
 
     /// Waits as `block` says: until its deadline, until another client ends the
-    /// wait (`CLIENT UNBLOCK`), or until the client goes away (false: close). While
-    /// it waits the client's further requests are read but not run, as in Redis, and
-    /// the idle `timeout` does not apply.
+    /// wait (`CLIENT UNBLOCK`), until a key it waits on serves it, or until the
+    /// client goes away (false: close). While it waits the client's further
+    /// requests are read but not run, as in Redis, and the idle `timeout` does not
+    /// apply.
     async fn wait(&mut self, block: Block) -> bool {
         let client = self.session.client.clone();
         client.waiting.begin();
+        let waiter = block.on.map(|on| {
+            let waiter = Waiter::new(client.id, self.session.db, on.keys, Box::new(on.pending));
+            self.state.blocked.register(&waiter);
+            // Offers the waiter its own keys: an element pushed since the command
+            // looked is taken now (registration marked them ready).
+            serve_ready(&self.state, unix_millis());
+            waiter
+        });
         let deadline = block.deadline.map(tokio::time::Instant::from_std);
         let ended = loop {
+            if let Some(reply) = waiter.as_ref().and_then(|w| w.take_reply()) {
+                break Ended::Served(reply);
+            }
             let sleep = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(at).await,
                     None => std::future::pending().await,
                 }
             };
+            let served = async {
+                match &waiter {
+                    Some(waiter) => waiter.woken().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                _ = sleep => break Some(Unblock::Timeout),
+                _ = sleep => break Ended::Timeout,
+                // Served (or released by a server that found nothing): look again.
+                _ = served => {}
                 // A wake-up left over from an earlier wait is ignored.
-                _ = client.waiting.woken() => if client.waiting.was_unblocked() { break None },
-                _ = client.killed.notified() => break Some(Unblock::Error),
-                _ = self.shutdown.started() => break Some(Unblock::Error),
+                _ = client.waiting.woken() => if client.waiting.was_unblocked() { break Ended::Unblocked },
+                _ = client.killed.notified() => break Ended::Gone,
+                _ = self.shutdown.started() => break Ended::Gone,
                 read = read_some(&mut self.stream, &mut self.input, 0) => match read {
-                    Ok(0) | Err(_) => break Some(Unblock::Error),
-                    Ok(_) if self.input.len() > self.query_buffer_limit() => break Some(Unblock::Error),
+                    Ok(0) | Err(_) => break Ended::Gone,
+                    Ok(_) if self.input.len() > self.query_buffer_limit() => break Ended::Gone,
                     Ok(n) => self.state.stats.total_net_input_bytes.add(n as u64),
                 },
             }
         };
+        // A waiter being served as the wait ends is waited for: it was served.
+        let ended = match (&waiter, ended) {
+            (Some(waiter), ended @ (Ended::Timeout | Ended::Unblocked | Ended::Gone)) => loop {
+                match waiter.finish() {
+                    Finish::Ended => break ended,
+                    Finish::Served(reply) => break Ended::Served(reply),
+                    Finish::Busy => waiter.woken().await,
+                }
+            },
+            (_, ended) => ended,
+        };
+        if let Some(waiter) = &waiter {
+            self.state.blocked.remove(waiter);
+        }
         let unblocked = client.waiting.end();
         let mut ctx = Context {
             state: &self.state,
@@ -176,7 +225,14 @@ impl Connection {
         };
         match (ended, unblocked) {
             // Killed, disconnected or shutting down: nothing more to say.
-            (Some(Unblock::Error), _) => false,
+            (Ended::Gone, _) => false,
+            (Ended::Served(reply), _) => {
+                ctx.out.raw(&reply);
+                // The pop was logged by the serving thread: under `appendfsync
+                // always` this reply waits for the fsync that covers it.
+                ctx.session.wrote = true;
+                true
+            }
             (_, Some(Unblock::Error)) => {
                 ctx.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
                 true
@@ -223,18 +279,26 @@ impl Connection {
                 self.parser.set_limits(Limits::for_client(limits_for_authenticated, max_bulk));
             }
             match self.parser.next_request(&mut self.input) {
-                Ok(Some(args)) => match execute(&mut ctx, args) {
-                    Outcome::Reply => {}
-                    Outcome::Close => break Batch::Close,
-                    Outcome::RunExclusive(queued) => {
+                Ok(Some(args)) => {
+                    let outcome = execute(&mut ctx, args);
+                    if let Outcome::RunExclusive(queued) = outcome {
                         drop(shared.take());
                         let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
                         run_transaction(&mut ctx, queued);
                         drop(exclusive);
                         shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+                        serve_ready(ctx.state, ctx.now_ms);
+                        continue;
                     }
-                    Outcome::Block(block) => break Batch::Block(block),
-                },
+                    // The command is complete: clients waiting on keys it made
+                    // ready are served now, before this client's next command.
+                    serve_ready(ctx.state, ctx.now_ms);
+                    match outcome {
+                        Outcome::Reply | Outcome::RunExclusive(_) => {}
+                        Outcome::Close => break Batch::Close,
+                        Outcome::Block(block) => break Batch::Block(block),
+                    }
+                }
                 Ok(None) => break Batch::Done,
                 Err(error) => {
                     ctx.out.error(&format!("ERR {error}"));

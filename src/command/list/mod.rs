@@ -9,6 +9,7 @@
 //! here go through them too, so the two cannot drift apart. The node limit
 //! (`list-max-listpack-size`) is read from the live configuration on every write.
 
+pub mod blocking;
 mod edit;
 mod moves;
 mod read;

@@ -250,6 +250,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .iter()
         .chain(super::hash::CASES)
         .chain(super::list::CASES)
+        .chain(super::list_blocking::CASES)
         .chain(super::set::CASES)
         .chain(super::bits::CASES)
 }

@@ -13,6 +13,7 @@ mod changes;
 mod hash;
 mod introspection;
 mod list;
+mod list_blocking;
 mod set;
 mod typed;
 mod typed_lifecycle;
