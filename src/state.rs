@@ -228,10 +228,9 @@ impl ServerState {
         *crate::sync::lock(&self.rebind) = Some(rebind);
     }
 
-    /// `CLIENT PAUSE`: holds `kind` commands until Unix ms `end_ms`, and expiry and
-    /// eviction with them.
-    pub fn pause_clients(&self, kind: crate::pause::PauseKind, end_ms: i64) {
-        let now = crate::clock::unix_millis() as i64;
+    /// `CLIENT PAUSE` at Unix ms `now`: holds `kind` commands until Unix ms
+    /// `end_ms`, and expiry and eviction with them.
+    pub fn pause_clients(&self, kind: crate::pause::PauseKind, end_ms: i64, now: i64) {
         self.pause.pause(kind, end_ms, now);
         let until = self.pause.current(now).map_or(0, |(_, end)| end.max(0) as u64);
         self.engine.hold_expiry_until(until);

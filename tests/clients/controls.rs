@@ -268,14 +268,14 @@ fn a_paused_client_that_keeps_sending_is_bounded_and_held_clients_leave_nothing(
     // Closed at the limit, without a reply (the held command never ran).
     assert!(flood.read_until_closed().is_empty());
     // Many held clients that go away leave nothing behind.
-    let held: Vec<RawConn> = (0..50)
+    let held: Vec<RawConn> = (0..200)
         .map(|_| {
             let mut c = s.raw();
             c.send(b"INCR n\r\n");
             c
         })
         .collect();
-    eventually("fifty held", || info(&mut admin, "clients", "blocked_clients") == "50");
+    eventually("two hundred held", || info(&mut admin, "clients", "blocked_clients") == "200");
     drop(held);
     eventually("none held", || info(&mut admin, "clients", "blocked_clients") == "0");
     eventually("only admin left", || info(&mut admin, "clients", "connected_clients") == "1");
@@ -463,6 +463,8 @@ fn client_list_fields_follow_the_real_buffers() {
     let ids: Vec<&str> = listed.lines().skip(1).filter(|l| !l.is_empty()).map(|l| field(l, "id")).collect();
     assert_eq!(ids, [big_id.to_string(), me.to_string()]);
     c.expect("CLIENT LIST ID abc", err("ERR Invalid client ID"));
+    c.expect("CLIENT LIST ID 99999999999999999999", err("ERR Invalid client ID"));
+    c.expect("CLIENT LIST ID -9223372036854775808", bulk(""));
     c.expect("CLIENT LIST ID", err("ERR syntax error"));
     c.expect("CLIENT LIST TYPE foo", err("ERR Unknown client type 'foo'"));
     c.expect("CLIENT LIST TYPE normal extra", err("ERR syntax error"));

@@ -51,7 +51,7 @@ pub fn pause(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         return Err(CommandError::err("timeout is negative"));
     }
     let end = if timeout > 0 { timeout.wrapping_add(ctx.now_ms as i64) } else { 0 };
-    ctx.state.pause_clients(kind, end);
+    ctx.state.pause_clients(kind, end, ctx.now_ms as i64);
     ctx.out.ok();
     REPLIED
 }
