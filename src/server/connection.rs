@@ -445,13 +445,27 @@ impl Connection {
         gauges.reply_pending.store(self.out.len(), Ordering::Relaxed);
         self.reply_peak = self.reply_peak.max(self.out.len());
         gauges.reply_peak.store(self.reply_peak, Ordering::Relaxed);
+        // Most batches fit in the socket's buffer: write what goes at once, and only
+        // wait for the rest (racing CLIENT KILL, which ends a write the peer does
+        // not read, and the soft limit's timer).
+        let bytes = self.out.as_bytes();
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.stream.try_write(&bytes[written..]) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
         let killed = &self.session.client.killed;
         let stream = &mut self.stream;
-        let bytes = self.out.as_bytes();
-        // CLIENT KILL (or client eviction) ends a write the peer does not read.
+        let rest = &bytes[written..];
         let write = async move {
+            if rest.is_empty() {
+                return Ok(());
+            }
             tokio::select! {
-                written = stream.write_all(bytes) => written,
+                written = stream.write_all(rest) => written,
                 _ = killed.notified() => Err(std::io::ErrorKind::ConnectionAborted.into()),
             }
         };

@@ -111,7 +111,7 @@ pub fn reset(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
     lock(&client.names).name.clear();
     ctx.session.reply = ReplyMode::On;
     ctx.session.no_touch = false;
-    client.set_flag(flag::NO_EVICT | flag::NO_TOUCH | flag::MULTI, false);
+    client.set_flag(flag::NO_EVICT | flag::NO_TOUCH, false);
     super::list::publish_multi(ctx.session);
     ctx.out.simple("RESET");
     REPLIED

@@ -78,11 +78,13 @@ pub fn publish_multi(session: &super::super::Session) {
             gauges.multi_mem.store(multi.arg_bytes, Ordering::Relaxed);
             session.client.set_flag(flag::MULTI, true);
         }
-        None => {
+        // Outside MULTI (nearly always): stores only when it just ended.
+        None if session.client.has(flag::MULTI) => {
             gauges.multi.store(-1, Ordering::Relaxed);
             gauges.multi_mem.store(0, Ordering::Relaxed);
             session.client.set_flag(flag::MULTI, false);
         }
+        None => {}
     }
 }
 
