@@ -435,6 +435,11 @@ impl ClientRegistry {
         evicted
     }
 
+    /// Zeroes `evicted_clients` (`CONFIG RESETSTAT`).
+    pub fn reset_stats(&self) {
+        self.evicted.store(0, Ordering::Relaxed);
+    }
+
     /// How many clients `maxmemory-clients` closed (`evicted_clients`).
     pub fn evicted(&self) -> u64 {
         self.evicted.load(Ordering::Relaxed)

@@ -245,6 +245,7 @@ impl ServerState {
     /// Zeroes the statistics `INFO` shows (`CONFIG RESETSTAT`).
     pub fn reset_stats(&self) {
         self.stats.reset();
+        self.clients.reset_stats();
         self.command_stats.reset();
         self.engine.evictor.reset_stats();
         for db in 0..crate::engine::DATABASES {

@@ -394,6 +394,8 @@ fn no_evict_protects_a_client_from_maxmemory_clients() {
     assert_eq!(protected.read_reply_text(), OK);
     admin.expect("STRLEN k", int(1_400_000));
     admin.expect("EXISTS v", int(0));
+    admin.expect("CONFIG RESETSTAT", OK);
+    assert_eq!(info(&mut admin, "stats", "evicted_clients"), "0");
     admin.expect("CONFIG SET maxmemory-clients 0", OK);
 }
 
