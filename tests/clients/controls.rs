@@ -474,7 +474,7 @@ fn client_list_fields_follow_the_real_buffers() {
     c.expect("CLIENT LIST TYPE pubsub", bulk(""));
     c.expect("CLIENT LIST TYPE replica", bulk(""));
     eventually("two normal clients left", || c.cmd("CLIENT LIST TYPE normal").matches("id=").count() == 2);
-    // INFO clients has Redis 7.0's fields, in its order.
+    // INFO clients has Redis 7.0's fields, in its order (and 7.2's total_blocking_keys).
     let text = c.cmd("INFO clients");
     let fields: Vec<&str> =
         text.lines().skip(2).filter_map(|l| l.split(':').next()).filter(|f| !f.is_empty()).collect();
@@ -488,7 +488,9 @@ fn client_list_fields_follow_the_real_buffers() {
             "client_recent_max_output_buffer",
             "blocked_clients",
             "tracking_clients",
-            "clients_in_timeout_table"
+            "clients_in_timeout_table",
+            // Redis 7.2's, after 7.0's: the blocking registry's size.
+            "total_blocking_keys"
         ]
     );
 }
