@@ -19,6 +19,7 @@ pub mod engine;
 pub mod glob;
 pub mod memory;
 pub mod number;
+pub mod pause;
 pub mod protocol;
 pub mod server;
 pub mod slowlog;

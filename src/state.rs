@@ -55,6 +55,8 @@ pub struct ServerState {
     pub loading: AtomicBool,
     /// Moves the listener to a new address, once the server listens.
     rebind: std::sync::Mutex<Option<Rebind>>,
+    /// `CLIENT PAUSE`: which commands wait, until when.
+    pub pause: crate::pause::ClientPause,
 }
 
 /// Binds the listener to a new address (the old one closes once it succeeded).
@@ -82,6 +84,7 @@ impl ServerState {
             shutdown_requested: tokio::sync::Notify::new(),
             last_save: AtomicU64::new(crate::clock::unix_secs()),
             rebind: std::sync::Mutex::new(None),
+            pause: Default::default(),
         };
         state.engine.add_hook(state.watches.clone());
         state.engine.add_hook(state.aof.clone());
@@ -225,9 +228,24 @@ impl ServerState {
         *crate::sync::lock(&self.rebind) = Some(rebind);
     }
 
+    /// `CLIENT PAUSE` at Unix ms `now`: holds `kind` commands until Unix ms
+    /// `end_ms`, and expiry and eviction with them.
+    pub fn pause_clients(&self, kind: crate::pause::PauseKind, end_ms: i64, now: i64) {
+        self.pause.pause(kind, end_ms, now);
+        let until = self.pause.current(now).map_or(0, |(_, end)| end.max(0) as u64);
+        self.engine.hold_expiry_until(until);
+    }
+
+    /// `CLIENT UNPAUSE`: the held commands run, expiry and eviction resume.
+    pub fn unpause_clients(&self) {
+        self.pause.unpause();
+        self.engine.hold_expiry_until(0);
+    }
+
     /// Zeroes the statistics `INFO` shows (`CONFIG RESETSTAT`).
     pub fn reset_stats(&self) {
         self.stats.reset();
+        self.clients.reset_stats();
         self.command_stats.reset();
         self.engine.evictor.reset_stats();
         for db in 0..crate::engine::DATABASES {
@@ -242,7 +260,10 @@ impl ServerState {
         if config.maxmemory == 0
             || memory_counted_for_eviction() <= config.maxmemory
             || self.loading.load(Ordering::Relaxed)
+            || self.pause.is_paused(now_ms as i64)
         {
+            // While clients are paused nothing is evicted (and nothing refused for
+            // memory), as in Redis: the dataset stays still.
             return Ok(());
         }
         let settings = Settings {

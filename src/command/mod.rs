@@ -141,6 +141,40 @@ pub enum Outcome {
     /// The client waits (`WAIT`, and the blocking commands): nothing more of its
     /// pipeline runs until the wait ends.
     Block(Block),
+    /// The command did not run: a `CLIENT PAUSE` holds it. The connection keeps the
+    /// request, waits until the pause ends, and runs it then (nothing was replied).
+    Postponed,
+}
+
+/// `CLIENT REPLY`: which replies the client gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyMode {
+    /// Every reply (`ON`).
+    #[default]
+    On,
+    /// None (`OFF`).
+    Off,
+    /// Not the next command's (`SKIP` was just run).
+    SkipNext,
+    /// Not this command's (the one after `SKIP`).
+    Skip,
+}
+
+impl ReplyMode {
+    /// After a command whose reply began at byte `mark` of `out`: drops the reply if
+    /// this mode says so, and moves `SKIP` on by one command.
+    #[inline]
+    pub fn after_command(&mut self, out: &mut ReplyWriter, mark: usize) {
+        match *self {
+            ReplyMode::On => {}
+            ReplyMode::Off => out.truncate(mark),
+            ReplyMode::SkipNext => *self = ReplyMode::Skip,
+            ReplyMode::Skip => {
+                out.truncate(mark);
+                *self = ReplyMode::On;
+            }
+        }
+    }
 }
 
 /// A client's wait (see [`Outcome::Block`]).
@@ -188,6 +222,15 @@ pub struct Session {
     pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
     /// Calls and time per command since the last batch.
     pub command_stats: crate::slowlog::LocalCommandStats,
+    /// `CLIENT REPLY`.
+    pub reply: ReplyMode,
+    /// `CLIENT NO-TOUCH on`: reads leave keys' LRU/LFU alone (except `TOUCH`).
+    pub no_touch: bool,
+    /// The last command looked up (`CLIENT LIST`'s `cmd`).
+    pub last_command: Option<&'static Command>,
+    /// The query buffer at the start of this batch: bytes held and free (`qbuf`,
+    /// `qbuf-free` of this client's own `CLIENT LIST` line).
+    pub query_buffer: (usize, usize),
 }
 
 impl Session {
@@ -203,6 +246,10 @@ impl Session {
             watched: Vec::new(),
             watch_dirty: Arc::default(),
             command_stats: Default::default(),
+            reply: ReplyMode::On,
+            no_touch: false,
+            last_command: None,
+            query_buffer: (0, 0),
         }
     }
 }

@@ -53,6 +53,8 @@ pub struct Transaction {
     /// The union of the queued commands' flags (`EXEC` is refused over `maxmemory`
     /// when one of them is `denyoom`, and under `-MISCONF` when one writes).
     pub flags: super::Flags,
+    /// The bytes of the queued commands' arguments (`CLIENT LIST`'s `multi-mem`).
+    pub arg_bytes: usize,
 }
 
 /// `MULTI`: starts queueing.
