@@ -10,6 +10,7 @@
 //! `loom-tests/` check the real code.
 
 pub mod aof;
+pub mod blocking;
 pub mod clients;
 pub mod clock;
 pub mod command;
@@ -18,6 +19,7 @@ pub mod engine;
 pub mod glob;
 pub mod memory;
 pub mod number;
+pub mod pause;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;

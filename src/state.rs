@@ -29,6 +29,8 @@ pub struct ServerState {
     pub clients: ClientRegistry,
     /// Who watches which keys (`WATCH`), fed by the engine's change records.
     pub watches: Arc<WatchRegistry>,
+    /// Who waits on which keys (`BLPOP` …), marked ready by the change records.
+    pub blocked: Arc<crate::blocking::BlockedKeys>,
     /// Changes since start (`rdb_changes_since_last_save`), a change hook.
     pub dirty: Arc<crate::stats::DirtyCounter>,
     /// When the server started (`uptime_in_seconds`).
@@ -61,6 +63,8 @@ pub struct ServerState {
     pub tracking: Arc<crate::pubsub::tracking::Tracking>,
     /// Moves the listener to a new address, once the server listens.
     rebind: std::sync::Mutex<Option<Rebind>>,
+    /// `CLIENT PAUSE`: which commands wait, until when.
+    pub pause: crate::pause::ClientPause,
 }
 
 /// Binds the listener to a new address (the old one closes once it succeeded).
@@ -81,6 +85,7 @@ impl ServerState {
             stats: Stats::default(),
             clients: ClientRegistry::default(),
             watches: Arc::new(WatchRegistry::default()),
+            blocked: Arc::default(),
             dirty: Arc::default(),
             started: Instant::now(),
             run_id: random_hex(40),
@@ -92,12 +97,14 @@ impl ServerState {
             shutdown_requested: tokio::sync::Notify::new(),
             last_save: AtomicU64::new(crate::clock::unix_secs()),
             rebind: std::sync::Mutex::new(None),
+            pause: Default::default(),
         };
         state.engine.add_hook(state.watches.clone());
         state.engine.add_hook(state.aof.clone());
         state.engine.add_hook(state.dirty.clone());
         state.engine.add_hook(state.notifier.clone());
         state.engine.add_hook(state.tracking.clone());
+        state.engine.add_hook(state.blocked.clone());
         state.apply_cache_settings(&state.config.load());
         state.apply_push_settings(&state.config.load());
         state
@@ -251,9 +258,24 @@ impl ServerState {
         *crate::sync::lock(&self.rebind) = Some(rebind);
     }
 
+    /// `CLIENT PAUSE` at Unix ms `now`: holds `kind` commands until Unix ms
+    /// `end_ms`, and expiry and eviction with them.
+    pub fn pause_clients(&self, kind: crate::pause::PauseKind, end_ms: i64, now: i64) {
+        self.pause.pause(kind, end_ms, now);
+        let until = self.pause.current(now).map_or(0, |(_, end)| end.max(0) as u64);
+        self.engine.hold_expiry_until(until);
+    }
+
+    /// `CLIENT UNPAUSE`: the held commands run, expiry and eviction resume.
+    pub fn unpause_clients(&self) {
+        self.pause.unpause();
+        self.engine.hold_expiry_until(0);
+    }
+
     /// Zeroes the statistics `INFO` shows (`CONFIG RESETSTAT`).
     pub fn reset_stats(&self) {
         self.stats.reset();
+        self.clients.reset_stats();
         self.command_stats.reset();
         self.engine.evictor.reset_stats();
         for db in 0..crate::engine::DATABASES {
@@ -268,7 +290,10 @@ impl ServerState {
         if config.maxmemory == 0
             || memory_counted_for_eviction() <= config.maxmemory
             || self.loading.load(Ordering::Relaxed)
+            || self.pause.is_paused(now_ms as i64)
         {
+            // While clients are paused nothing is evicted (and nothing refused for
+            // memory), as in Redis: the dataset stays still.
             return Ok(());
         }
         let settings = Settings {

@@ -10,6 +10,13 @@ pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(ferrum_loom))]
 pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+/// Thread-local storage: loom's under the models, whose threads share one OS thread.
+#[cfg(not(ferrum_loom))]
+pub use std::thread_local;
+
+#[cfg(ferrum_loom)]
+pub use loom::thread_local;
+
 #[cfg(ferrum_loom)]
 pub use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 #[cfg(ferrum_loom)]

@@ -30,6 +30,12 @@ pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) -> Outcome {
             Outcome::Reply
         }
     };
+    // CLIENT REPLY OFF / SKIP drop this command's reply, not what is pushed to the
+    // client after it (Redis's CLIENT_PUSHING); an EXEC's whole reply is dealt
+    // with once its queue has run, a postponed command's when it runs.
+    if !matches!(outcome, Outcome::RunExclusive(_) | Outcome::Postponed) {
+        ctx.session.reply.after_command(ctx.out, start);
+    }
     super::pubsub::after_command(ctx);
     outcome
 }
@@ -41,7 +47,12 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     }
     let config = ctx.state.config.load();
     let (command, queueing) = match check(ctx, args, &config) {
-        Ok(checked) => checked,
+        Ok(Some(checked)) => checked,
+        Ok(None) => {
+            // Held by CLIENT PAUSE: it runs (and is counted) when the pause ends.
+            ctx.session.local_stats.commands -= 1;
+            return Ok(Outcome::Postponed);
+        }
         Err((command, error)) => {
             if let Some(command) = command {
                 ctx.session.command_stats.record_rejected(command.id);
@@ -52,6 +63,7 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     if let Some(transaction) = ctx.session.multi.as_mut().filter(|_| queueing) {
         transaction.queued.push(Queued { command, args: args.to_vec() });
         transaction.flags |= command.spec.flags;
+        transaction.arg_bytes += args.iter().map(|a| a.len()).sum::<usize>();
         ctx.out.simple("QUEUED");
         return REPLIED;
     }
@@ -74,14 +86,17 @@ fn reject(ctx: &mut Context<'_>, command: Option<&Command>, error: CommandError)
 }
 
 /// Finds the command and checks it may run now: the command, and whether it is to
-/// be queued (inside `MULTI`); on failure, the command (if it was found) and the
-/// error.
+/// be queued (inside `MULTI`), or `None` when a `CLIENT PAUSE` holds it; on
+/// failure, the command (if it was found) and the error.
+#[allow(clippy::type_complexity)]
 fn check(
     ctx: &mut Context<'_>,
     args: &[Bytes],
     config: &Config,
-) -> Result<(&'static Command, bool), (Option<&'static Command>, CommandError)> {
-    let command = resolve(args).map_err(|e| (None, e))?;
+) -> Result<Option<(&'static Command, bool)>, (Option<&'static Command>, CommandError)> {
+    let found = resolve(args);
+    ctx.session.last_command = found.as_ref().ok().copied().or_else(|| lookup_only(args));
+    let command = found.map_err(|e| (None, e))?;
     let spec = command.spec;
     let fail = |error| Err((Some(command), error));
     if !ctx.session.authenticated && !spec.has(flags::NO_AUTH) {
@@ -131,7 +146,28 @@ fn check(
             ));
         }
     }
-    Ok((command, queueing))
+    // Redis's processCommand: a paused server holds a client's command (every
+    // command under ALL; under WRITE one that writes or may replicate, or an EXEC
+    // whose queue does) until the pause ends. Not while loading the AOF.
+    let may_replicate = flags::WRITE | flags::MAY_REPLICATE;
+    let replicates = spec.flags & may_replicate != 0 || (is_exec && queued_flags & may_replicate != 0);
+    if ctx.state.pause.holds(replicates, ctx.now_ms as i64)
+        && !ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return Ok(None);
+    }
+    Ok(Some((command, queueing)))
+}
+
+/// The command a request names when it failed to resolve (wrong arity, unknown
+/// subcommand): Redis's `lastcmd` is set by the lookup alone.
+fn lookup_only(args: &[Bytes]) -> Option<&'static Command> {
+    let table = table();
+    let command = table.lookup(&args[0])?;
+    if command.spec.subcommands.is_empty() || args.len() < 2 {
+        return Some(command);
+    }
+    table.subcommand(command, &args[1])
 }
 
 /// Looks the command (and its subcommand) up and checks the arity.
@@ -170,7 +206,12 @@ fn run(ctx: &mut Context<'_>, command: &'static Command, args: &[Bytes], config:
     super::pubsub::before_run(ctx);
     crate::pubsub::tracking::set_current(ctx.session.client.id);
     let started = std::time::Instant::now();
-    let result = (spec.handler)(ctx, &mut cursor);
+    let result = if ctx.session.no_touch && spec.name != "touch" {
+        // CLIENT NO-TOUCH: this command's reads are not accesses (TOUCH still is).
+        crate::engine::access::untouched(|| (spec.handler)(ctx, &mut cursor))
+    } else {
+        (spec.handler)(ctx, &mut cursor)
+    };
     let usec = started.elapsed().as_micros() as u64;
     crate::pubsub::tracking::set_current(0);
     super::pubsub::after_run(ctx, command, args, config, &result);

@@ -89,9 +89,14 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "connected_clients", &state.clients.len());
             line(text, "cluster_connections", &0);
             line(text, "maxclients", &config.maxclients);
+            let (input, output) = state.clients.recent_peaks(crate::clock::unix_secs());
+            line(text, "client_recent_max_input_buffer", &input);
+            line(text, "client_recent_max_output_buffer", &output);
             line(text, "blocked_clients", &state.clients.blocked());
             line(text, "tracking_clients", &state.tracking.clients());
-            line(text, "clients_in_timeout_table", &state.clients.blocked());
+            line(text, "clients_in_timeout_table", &state.clients.waiting());
+            // Redis 7.2's field: the keys clients wait on (the blocking registry's size).
+            line(text, "total_blocking_keys", &state.blocked.keys());
         }
         "memory" => {
             text.push_str("# Memory\r\n");
@@ -129,6 +134,7 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "rejected_connections", &stats.rejected_connections.get());
             line(text, "expired_keys", &state.engine.expired_keys());
             line(text, "evicted_keys", &state.engine.evictor.evicted_keys());
+            line(text, "evicted_clients", &state.clients.evicted());
             line(text, "keyspace_hits", &stats.keyspace_hits.get());
             line(text, "keyspace_misses", &stats.keyspace_misses.get());
             line(text, "pubsub_channels", &state.pubsub.channels.len());

@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod args;
+pub mod blocking;
 pub mod client;
 mod dispatch;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod hash;
 pub mod info;
 pub mod introspection;
 pub mod keys;
+pub mod list;
 pub mod object;
 pub mod pubsub;
 pub mod server;
@@ -141,15 +143,52 @@ pub enum Outcome {
     /// The client waits (`WAIT`, and the blocking commands): nothing more of its
     /// pipeline runs until the wait ends.
     Block(Block),
+    /// The command did not run: a `CLIENT PAUSE` holds it. The connection keeps the
+    /// request, waits until the pause ends, and runs it then (nothing was replied).
+    Postponed,
+}
+
+/// `CLIENT REPLY`: which replies the client gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyMode {
+    /// Every reply (`ON`).
+    #[default]
+    On,
+    /// None (`OFF`).
+    Off,
+    /// Not the next command's (`SKIP` was just run).
+    SkipNext,
+    /// Not this command's (the one after `SKIP`).
+    Skip,
+}
+
+impl ReplyMode {
+    /// After a command whose reply began at byte `mark` of `out`: drops the reply if
+    /// this mode says so, and moves `SKIP` on by one command.
+    #[inline]
+    pub fn after_command(&mut self, out: &mut ReplyWriter, mark: usize) {
+        match *self {
+            ReplyMode::On => {}
+            ReplyMode::Off => out.truncate(mark),
+            ReplyMode::SkipNext => *self = ReplyMode::Skip,
+            ReplyMode::Skip => {
+                out.truncate(mark);
+                *self = ReplyMode::On;
+            }
+        }
+    }
 }
 
 /// A client's wait (see [`Outcome::Block`]).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Block {
     /// When the wait times out; `None` waits until woken.
     pub deadline: Option<Instant>,
     /// The reply when it times out (or `CLIENT UNBLOCK … TIMEOUT` ends it).
     pub on_timeout: TimeoutReply,
+    /// The keys it waits on and what to run when one is ready (the blocking
+    /// commands); `None` for a plain wait (`WAIT`).
+    pub on: Option<blocking::BlockOn>,
 }
 
 /// What a wait replies when it times out.
@@ -157,9 +196,9 @@ pub struct Block {
 pub enum TimeoutReply {
     /// An integer (`WAIT`: the replicas that acknowledged, 0 here).
     Integer(i64),
-    /// A null array (`BLPOP`).
+    /// A null array (every blocking list command, `BLMOVE` included, as Redis 7.0).
     NullArray,
-    /// A null (`BLMOVE`).
+    /// A null.
     Null,
 }
 
@@ -187,6 +226,15 @@ pub struct Session {
     pub command_stats: crate::slowlog::LocalCommandStats,
     /// Subscriptions and client-tracking state (the push room's per-connection half).
     pub push: crate::pubsub::PushState,
+    /// `CLIENT REPLY`.
+    pub reply: ReplyMode,
+    /// `CLIENT NO-TOUCH on`: reads leave keys' LRU/LFU alone (except `TOUCH`).
+    pub no_touch: bool,
+    /// The last command looked up (`CLIENT LIST`'s `cmd`).
+    pub last_command: Option<&'static Command>,
+    /// The query buffer at the start of this batch: bytes held and free (`qbuf`,
+    /// `qbuf-free` of this client's own `CLIENT LIST` line).
+    pub query_buffer: (usize, usize),
 }
 
 impl Session {
@@ -203,6 +251,10 @@ impl Session {
             watch_dirty: Arc::default(),
             command_stats: Default::default(),
             push: Default::default(),
+            reply: ReplyMode::On,
+            no_touch: false,
+            last_command: None,
+            query_buffer: (0, 0),
         }
     }
 }

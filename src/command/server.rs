@@ -34,6 +34,13 @@ pub static SPECS: &[CommandSpec] = &[
         .categories(CONNECTION)
         .tips(&["request_policy:all_shards", "response_policy:agg_min"]),
     CommandSpec::new("client", -2, 0, super::client::help).subcommands(super::client::SPECS),
+    CommandSpec::new(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        super::client::controls::reset,
+    )
+    .categories(CONNECTION),
     CommandSpec::new("command", -1, LOADING | STALE, super::introspection::command)
         .categories(CONNECTION)
         .tips(super::introspection::OUTPUT_ORDER)
@@ -204,5 +211,5 @@ pub fn wait(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         return REPLIED;
     }
     let deadline = timeout.map(|t| Instant::now() + t);
-    Ok(Outcome::Block(Block { deadline, on_timeout: TimeoutReply::Integer(0) }))
+    Ok(Outcome::Block(Block { deadline, on_timeout: TimeoutReply::Integer(0), on: None }))
 }

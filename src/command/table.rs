@@ -5,12 +5,14 @@
 use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
-use super::{admin, expire, hash, info, keys, object, pubsub, server, set, string, transaction};
+use super::{admin, expire, hash, info, keys, list, object, pubsub, server, set, string, transaction};
 
 /// Every family's specs, in the order `COMMAND` lists them.
 pub static FAMILIES: &[&[CommandSpec]] = &[
     string::SPECS,
     hash::SPECS,
+    list::SPECS,
+    list::blocking::SPECS,
     set::SPECS,
     keys::SPECS,
     expire::SPECS,

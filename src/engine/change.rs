@@ -72,6 +72,14 @@ pub struct Event {
     pub class: EventClass,
 }
 
+impl Event {
+    /// Whether the event takes the key away (`del`, `expired`, `evicted`, and the
+    /// source of a `RENAME` or `MOVE`): nothing a waiting client could take.
+    pub fn removes(self) -> bool {
+        matches!(self.name, "del" | "expired" | "evicted" | "rename_from" | "move_from")
+    }
+}
+
 /// The events of the generic and string commands (the type families add theirs
 /// beside their commands).
 pub mod events {

@@ -54,9 +54,20 @@ impl ReplyWriter {
         &self.buf
     }
 
+    /// The encoded bytes, taking them (a reply built for another connection: a
+    /// served blocked client's).
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
     /// How many encoded bytes are waiting.
     pub fn len(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The buffer's allocation in bytes.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Whether nothing is waiting.

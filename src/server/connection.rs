@@ -5,13 +5,15 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::listener::Shutdown;
-use crate::clients::{ClientInfo, Unblock};
+use crate::blocking::{Finish, Waiter};
+use crate::clients::{flag, ClientInfo, Unblock};
 use crate::clock::{unix_millis, unix_secs};
+use crate::command::blocking::serve_ready;
 use crate::command::transaction::{run_transaction, write_timeout};
 use crate::command::{execute, Block, Context, Outcome, Session};
 use crate::protocol::{Limits, Protocol, ReplyWriter, RequestParser};
@@ -39,6 +41,22 @@ enum Batch {
     /// A command made the client wait: write the replies so far, wait, then run
     /// the rest of the pipeline.
     Block(Block),
+    /// A `CLIENT PAUSE` holds the next command (kept in `postponed`): write the
+    /// replies so far, wait for the pause to end, then run it and the rest.
+    Postponed,
+}
+
+/// How a wait ended.
+#[derive(Debug)]
+enum Ended {
+    /// Its deadline passed.
+    Timeout,
+    /// `CLIENT UNBLOCK` ended it (how is in the client's `waiting`).
+    Unblocked,
+    /// A key served it: the reply.
+    Served(Vec<u8>),
+    /// The client is gone (killed, disconnected, over a limit, shutdown).
+    Gone,
 }
 
 /// A connection and everything it owns.
@@ -50,6 +68,10 @@ pub(super) struct Connection {
     out: ReplyWriter,
     input: BytesMut,
     shutdown: Shutdown,
+    /// The request a `CLIENT PAUSE` holds, run first once the pause ends.
+    postponed: Option<Vec<Bytes>>,
+    /// The most reply bytes one batch has held (`rbp`).
+    reply_peak: usize,
 }
 
 impl Connection {
@@ -64,6 +86,13 @@ impl Connection {
         session.authenticated = config.requirepass.is_none();
         let limits = Limits::for_client(session.authenticated, config.proto_max_bulk_len);
         drop(config);
+        {
+            use std::os::fd::AsRawFd;
+            let gauges = &session.client.gauges;
+            gauges.fd.store(stream.as_raw_fd() as i64, Ordering::Relaxed);
+            let base = std::mem::size_of::<Connection>() + std::mem::size_of::<ClientInfo>();
+            gauges.base_mem.store(base, Ordering::Relaxed);
+        }
         Connection {
             stream,
             state,
@@ -72,6 +101,8 @@ impl Connection {
             out: ReplyWriter::new(Protocol::Resp2),
             input: BytesMut::with_capacity(READ_CHUNK),
             shutdown,
+            postponed: None,
+            reply_peak: 0,
         }
     }
 
@@ -122,6 +153,7 @@ impl Connection {
             }
             let outcome = self.run_requests();
             pending = matches!(outcome, Batch::OutputFull);
+            self.publish_gauges();
             if !self.await_durability().await {
                 return;
             }
@@ -141,39 +173,80 @@ impl Connection {
                     // The reply is written; the rest of the pipeline runs next.
                     pending = true;
                 }
+                Batch::Postponed => {
+                    if !self.wait_for_unpause().await {
+                        return;
+                    }
+                    // The held command, then the rest of the pipeline.
+                    pending = true;
+                }
                 Batch::Done | Batch::OutputFull => {}
             }
         }
     }
 
     /// Waits as `block` says: until its deadline, until another client ends the
-    /// wait (`CLIENT UNBLOCK`), or until the client goes away (false: close). While
-    /// it waits the client's further requests are read but not run, as in Redis, and
-    /// the idle `timeout` does not apply.
+    /// wait (`CLIENT UNBLOCK`), until a key it waits on serves it, or until the
+    /// client goes away (false: close). While it waits the client's further
+    /// requests are read but not run, as in Redis, and the idle `timeout` does not
+    /// apply.
     async fn wait(&mut self, block: Block) -> bool {
         let client = self.session.client.clone();
         client.waiting.begin();
+        let waiter = block.on.map(|on| {
+            let waiter = Waiter::new(client.id, self.session.db, on.keys, Box::new(on.pending));
+            self.state.blocked.register(&waiter);
+            // Offers the waiter its own keys: an element pushed since the command
+            // looked is taken now (registration marked them ready).
+            serve_ready(&self.state, unix_millis());
+            waiter
+        });
         let deadline = block.deadline.map(tokio::time::Instant::from_std);
         let ended = loop {
+            if let Some(reply) = waiter.as_ref().and_then(|w| w.take_reply()) {
+                break Ended::Served(reply);
+            }
             let sleep = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(at).await,
                     None => std::future::pending().await,
                 }
             };
+            let served = async {
+                match &waiter {
+                    Some(waiter) => waiter.woken().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                _ = sleep => break Some(Unblock::Timeout),
+                _ = sleep => break Ended::Timeout,
+                // Served (or released by a server that found nothing): look again.
+                _ = served => {}
                 // A wake-up left over from an earlier wait is ignored.
-                _ = client.waiting.woken() => if client.waiting.was_unblocked() { break None },
-                _ = client.killed.notified() => break Some(Unblock::Error),
-                _ = self.shutdown.started() => break Some(Unblock::Error),
+                _ = client.waiting.woken() => if client.waiting.was_unblocked() { break Ended::Unblocked },
+                _ = client.killed.notified() => break Ended::Gone,
+                _ = self.shutdown.started() => break Ended::Gone,
                 read = read_some(&mut self.stream, &mut self.input, 0) => match read {
-                    Ok(0) | Err(_) => break Some(Unblock::Error),
-                    Ok(_) if self.input.len() > self.query_buffer_limit() => break Some(Unblock::Error),
+                    Ok(0) | Err(_) => break Ended::Gone,
+                    Ok(_) if self.input.len() > self.query_buffer_limit() => break Ended::Gone,
                     Ok(n) => self.state.stats.total_net_input_bytes.add(n as u64),
                 },
             }
         };
+        // A waiter being served as the wait ends is waited for: it was served.
+        let ended = match (&waiter, ended) {
+            (Some(waiter), ended @ (Ended::Timeout | Ended::Unblocked | Ended::Gone)) => loop {
+                match waiter.finish() {
+                    Finish::Ended => break ended,
+                    Finish::Served(reply) => break Ended::Served(reply),
+                    Finish::Busy => waiter.woken().await,
+                }
+            },
+            (_, ended) => ended,
+        };
+        if let Some(waiter) = &waiter {
+            self.state.blocked.remove(waiter);
+        }
         let unblocked = client.waiting.end();
         let mut ctx = Context {
             state: &self.state,
@@ -183,7 +256,14 @@ impl Connection {
         };
         match (ended, unblocked) {
             // Killed, disconnected or shutting down: nothing more to say.
-            (Some(Unblock::Error), _) => false,
+            (Ended::Gone, _) => false,
+            (Ended::Served(reply), _) => {
+                ctx.out.raw(&reply);
+                // The pop was logged by the serving thread: under `appendfsync
+                // always` this reply waits for the fsync that covers it.
+                ctx.session.wrote = true;
+                true
+            }
             (_, Some(Unblock::Error)) => {
                 ctx.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
                 true
@@ -226,6 +306,56 @@ impl Connection {
         }
     }
 
+    /// Waits, without spinning, until the `CLIENT PAUSE` that holds the postponed
+    /// command changes or ends (at its deadline or `CLIENT UNPAUSE`), or the client
+    /// goes away (false: close). Meanwhile the client counts as blocked (`b`,
+    /// `blocked_clients`) and its further requests are read but not run.
+    async fn wait_for_unpause(&mut self) -> bool {
+        let client = self.session.client.clone();
+        client.set_flag(flag::PAUSED, true);
+        let mut changed = self.state.pause.watch();
+        let go_on = loop {
+            let now = unix_millis() as i64;
+            let Some((_, end)) = self.state.pause.current(now) else { break true };
+            let left = Duration::from_millis(end.saturating_sub(now).saturating_add(1) as u64);
+            let deadline = tokio::time::Instant::now().checked_add(left);
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = sleep => {}
+                // A changed pause (unpaused, or less strict): try the command again.
+                _ = changed.changed() => break true,
+                _ = client.killed.notified() => break false,
+                _ = self.shutdown.started() => break false,
+                read = read_some(&mut self.stream, &mut self.input, 0) => match read {
+                    Ok(0) | Err(_) => break false,
+                    Ok(_) if self.input.len() > self.query_buffer_limit() => break false,
+                    Ok(n) => self.state.stats.total_net_input_bytes.add(n as u64),
+                },
+            }
+        };
+        client.set_flag(flag::PAUSED, false);
+        go_on
+    }
+
+    /// Publishes the buffers' sizes for `CLIENT LIST` and client eviction (a few
+    /// relaxed stores, once per batch).
+    fn publish_gauges(&self) {
+        let gauges = &self.session.client.gauges;
+        gauges.qbuf.store(self.input.len(), Ordering::Relaxed);
+        gauges.qbuf_free.store(self.input.capacity() - self.input.len(), Ordering::Relaxed);
+        gauges.argv_mem.store(self.parser.pending_arg_bytes(), Ordering::Relaxed);
+        gauges.reply_capacity.store(self.out.capacity(), Ordering::Relaxed);
+        gauges.reply_peak.store(self.reply_peak.max(self.out.len()), Ordering::Relaxed);
+        let last = self.session.last_command.map_or(crate::clients::NO_COMMAND, |c| c.id);
+        gauges.last_command.store(last, Ordering::Relaxed);
+        crate::command::client::list::publish_multi(&self.session);
+    }
+
     /// The most unparsed input a client may have buffered (`client-query-buffer-limit`,
     /// and 1 MB before it has authenticated).
     fn query_buffer_limit(&self) -> usize {
@@ -251,6 +381,8 @@ impl Connection {
         let max_bulk = self.state.config.load().proto_max_bulk_len;
         let mut limits_for_authenticated = ctx.session.authenticated;
         self.parser.set_limits(Limits::for_client(limits_for_authenticated, max_bulk));
+        ctx.session.query_buffer = (self.input.len(), self.input.capacity() - self.input.len());
+        let mut held = self.postponed.take();
         let outcome = loop {
             if ctx.out.len() >= OUTPUT_BATCH {
                 break Batch::OutputFull;
@@ -260,24 +392,44 @@ impl Connection {
                 limits_for_authenticated = ctx.session.authenticated;
                 self.parser.set_limits(Limits::for_client(limits_for_authenticated, max_bulk));
             }
-            match self.parser.next_request(&mut self.input) {
-                Ok(Some(args)) => match execute(&mut ctx, args) {
-                    Outcome::Reply => {}
-                    Outcome::Close => break Batch::Close,
-                    Outcome::RunExclusive(queued) => {
-                        drop(shared.take());
-                        let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
-                        run_transaction(&mut ctx, queued);
-                        drop(exclusive);
-                        shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
-                    }
-                    Outcome::Block(block) => break Batch::Block(block),
-                },
-                Ok(None) => break Batch::Done,
-                Err(error) => {
-                    ctx.out.error(&format!("ERR {error}"));
-                    break Batch::Close;
+            let owned;
+            let args: &[Bytes] = match held.take() {
+                Some(request) => {
+                    owned = request;
+                    &owned
                 }
+                None => match self.parser.next_request(&mut self.input) {
+                    Ok(Some(args)) => args,
+                    Ok(None) => break Batch::Done,
+                    Err(error) => {
+                        ctx.out.error(&format!("ERR {error}"));
+                        break Batch::Close;
+                    }
+                },
+            };
+            let outcome = execute(&mut ctx, args);
+            let batch = match outcome {
+                Outcome::Reply => None,
+                Outcome::Close => Some(Batch::Close),
+                Outcome::RunExclusive(queued) => {
+                    drop(shared.take());
+                    let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
+                    run_transaction(&mut ctx, queued);
+                    drop(exclusive);
+                    shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+                    None
+                }
+                Outcome::Block(block) => Some(Batch::Block(block)),
+                Outcome::Postponed => {
+                    self.postponed = Some(args.to_vec());
+                    break Batch::Postponed;
+                }
+            };
+            // The command (or the whole EXEC) is complete: clients waiting on keys
+            // it made ready are served now, before this client's next command.
+            serve_ready(ctx.state, ctx.now_ms);
+            if let Some(batch) = batch {
+                break batch;
             }
         };
         drop(shared);
@@ -324,7 +476,34 @@ impl Connection {
         // batch that fills it counts as "over the soft limit" too.
         let soft = config.output_buffer_soft_limit().min(OUTPUT_BATCH);
         let seconds = config.output_buffer_soft_seconds();
-        let write = self.stream.write_all(self.out.as_bytes());
+        let gauges = &self.session.client.gauges;
+        gauges.reply_pending.store(self.out.len(), Ordering::Relaxed);
+        self.reply_peak = self.reply_peak.max(self.out.len());
+        gauges.reply_peak.store(self.reply_peak, Ordering::Relaxed);
+        // Most batches fit in the socket's buffer: write what goes at once, and only
+        // wait for the rest (racing CLIENT KILL, which ends a write the peer does
+        // not read, and the soft limit's timer).
+        let bytes = self.out.as_bytes();
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.stream.try_write(&bytes[written..]) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+        let killed = &self.session.client.killed;
+        let stream = &mut self.stream;
+        let rest = &bytes[written..];
+        let write = async move {
+            if rest.is_empty() {
+                return Ok(());
+            }
+            tokio::select! {
+                written = stream.write_all(rest) => written,
+                _ = killed.notified() => Err(std::io::ErrorKind::ConnectionAborted.into()),
+            }
+        };
         if soft > 0 && seconds > 0 && self.out.len() >= soft {
             match tokio::time::timeout(Duration::from_secs(seconds), write).await {
                 Ok(result) => result?,
@@ -342,6 +521,7 @@ impl Connection {
         }
         self.state.stats.total_net_output_bytes.add(self.out.len() as u64);
         self.out.clear();
+        self.session.client.gauges.reply_pending.store(0, Ordering::Relaxed);
         Ok(())
     }
 }

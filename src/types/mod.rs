@@ -16,12 +16,13 @@
 //!   collection changes;
 //! - [`pair`]: a hash field and its value in one blob.
 //!
-//! The types: [`hash::Hash`], [`set::Set`].
+//! The types: [`hash::Hash`], [`list::List`], [`set::Set`].
 
 pub mod blob;
 pub mod dense;
 pub mod hash;
 pub mod hyperloglog;
+pub mod list;
 pub mod packed;
 pub mod pair;
 pub mod set;

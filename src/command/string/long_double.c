@@ -48,3 +48,19 @@ int ferrum_ld_add(const char *current, size_t current_len, int has_current, cons
     if (len < 0 || (size_t)len + 1 > cap) return -4;
     return len;
 }
+
+/* getTimeoutFromObjectOrReply in seconds: the text parsed as string2ld does, then
+ * (long long) ceill(value * 1000.0). Returns 0 and sets *ms, or -1 when the text is
+ * not a float. A product outside long long converts as x86-64 converts it, to
+ * LLONG_MIN (which Redis then refuses as negative). */
+int ferrum_timeout_ms(const char *s, size_t len, long long *ms) {
+    long double value, scaled;
+    if (!parse_ld(s, len, &value)) return -1;
+    scaled = ceill(value * 1000.0L);
+    if (!(scaled >= -9223372036854775808.0L && scaled < 9223372036854775808.0L)) {
+        *ms = (-9223372036854775807LL - 1);
+    } else {
+        *ms = (long long)scaled;
+    }
+    return 0;
+}

@@ -246,7 +246,13 @@ static CASES: &[Case] = &[
 
 /// Every case: the table's own and those the type families keep beside it.
 fn all_cases() -> impl Iterator<Item = &'static Case> {
-    CASES.iter().chain(super::hash::CASES).chain(super::set::CASES).chain(super::bits::CASES)
+    CASES
+        .iter()
+        .chain(super::hash::CASES)
+        .chain(super::list::CASES)
+        .chain(super::list_blocking::CASES)
+        .chain(super::set::CASES)
+        .chain(super::bits::CASES)
 }
 
 impl Record {
