@@ -37,8 +37,9 @@ source scripts/lib.sh
 
 UNITS=("$@")
 [ ${#UNITS[@]} -gt 0 ] || UNITS=(unit/type/string unit/type/incr unit/type/hash unit/type/set unit/lazyfree
-    unit/bitops unit/bitfield unit/hyperloglog
-    unit/expire unit/keyspace unit/info-command unit/other unit/scan unit/multi unit/protocol)
+    unit/bitops unit/bitfield unit/hyperloglog unit/type/list unit/type/list-2 unit/type/list-3
+    unit/expire unit/keyspace unit/info-command unit/other unit/scan unit/multi unit/protocol
+    unit/pubsub unit/tracking unit/introspection unit/introspection-2)
 LIST=tests/redis-suite/expected-failures.txt
 RUNNER=${REDIS_SUITE_RUNNER:-../shared/redis-suite}
 
