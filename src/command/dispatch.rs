@@ -34,10 +34,19 @@ pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) -> Outcome {
     // client after it (Redis's CLIENT_PUSHING); an EXEC's whole reply is dealt
     // with once its queue has run, a postponed command's when it runs.
     if !matches!(outcome, Outcome::RunExclusive(_) | Outcome::Postponed) {
-        ctx.session.reply.after_command(ctx.out, start);
+        let pushed = ctx.session.reply != super::ReplyMode::On && replies_with_pushes(args);
+        ctx.session.reply.after_command(ctx.out, start, pushed);
     }
     super::pubsub::after_command(ctx);
     outcome
+}
+
+/// Whether the command's reply is made of pushes (the (un)subscribe
+/// confirmations), which `CLIENT REPLY OFF`/`SKIP` do not drop.
+fn replies_with_pushes(args: &[Bytes]) -> bool {
+    const PUSHING: [&str; 6] =
+        ["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe"];
+    args.first().is_some_and(|name| PUSHING.iter().any(|p| name.eq_ignore_ascii_case(p.as_bytes())))
 }
 
 /// Checks one command and runs or queues it.

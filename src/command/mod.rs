@@ -165,14 +165,19 @@ pub enum ReplyMode {
 impl ReplyMode {
     /// After a command whose reply began at byte `mark` of `out`: drops the reply if
     /// this mode says so, and moves `SKIP` on by one command.
+    /// `pushed`: the reply is a push (a (un)subscribe confirmation), which Redis
+    /// sends whatever the mode (`CLIENT_PUSHING`); `SKIP` still moves on.
     #[inline]
-    pub fn after_command(&mut self, out: &mut ReplyWriter, mark: usize) {
+    pub fn after_command(&mut self, out: &mut ReplyWriter, mark: usize, pushed: bool) {
         match *self {
             ReplyMode::On => {}
-            ReplyMode::Off => out.truncate(mark),
+            ReplyMode::Off if !pushed => out.truncate(mark),
+            ReplyMode::Off => {}
             ReplyMode::SkipNext => *self = ReplyMode::Skip,
             ReplyMode::Skip => {
-                out.truncate(mark);
+                if !pushed {
+                    out.truncate(mark);
+                }
                 *self = ReplyMode::On;
             }
         }

@@ -151,7 +151,7 @@ pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Queued>) {
     let mark = ctx.out.len();
     if failed {
         ctx.out.null_array();
-        ctx.session.reply.after_command(ctx.out, mark);
+        ctx.session.reply.after_command(ctx.out, mark, false);
         super::pubsub::end_transaction(ctx);
         return;
     }
@@ -172,7 +172,7 @@ pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Queued>) {
             }
         }
     });
-    ctx.session.reply.after_command(ctx.out, mark);
+    ctx.session.reply.after_command(ctx.out, mark, false);
     super::pubsub::end_transaction(ctx);
 }
 

@@ -49,18 +49,26 @@ fn reply_modes_drop_what_redis_drops() {
     let mut out = ReplyWriter::new(Protocol::Resp2);
     let mut mode = ReplyMode::SkipNext;
     // The command that said SKIP keeps its (empty) reply; the next one loses its.
-    mode.after_command(&mut out, 0);
+    mode.after_command(&mut out, 0, false);
     assert_eq!(mode, ReplyMode::Skip);
     out.ok();
-    mode.after_command(&mut out, 0);
+    mode.after_command(&mut out, 0, false);
     assert!(out.is_empty());
     assert_eq!(mode, ReplyMode::On);
     out.ok();
-    mode.after_command(&mut out, 0);
+    mode.after_command(&mut out, 0, false);
     assert_eq!(out.as_bytes(), b"+OK\r\n");
     let mut mode = ReplyMode::Off;
     out.integer(1);
-    mode.after_command(&mut out, 5);
+    mode.after_command(&mut out, 5, false);
     assert_eq!(out.as_bytes(), b"+OK\r\n");
     assert_eq!(mode, ReplyMode::Off);
+    // A (un)subscribe confirmation is a push: kept under OFF and SKIP alike.
+    out.integer(2);
+    mode.after_command(&mut out, 5, true);
+    assert_eq!(out.as_bytes(), b"+OK\r\n:2\r\n");
+    let mut mode = ReplyMode::Skip;
+    mode.after_command(&mut out, 5, true);
+    assert_eq!(out.as_bytes(), b"+OK\r\n:2\r\n");
+    assert_eq!(mode, ReplyMode::On, "SKIP is spent all the same");
 }
