@@ -12,10 +12,14 @@
 # (redis-benchmark has no mget test: its custom-command form `mget key:__rand_int__
 # ...` is used); with TESTS, also the collection rows hset, sadd, spop (from a
 # pre-filled 1M-member set), hgetall (a 100-field hash) and sinter (two 10k-member
-# sets), their data loaded before every run, each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and
-# `-c 50 -P 1 --threads 2`; and the sorted-set rows zadd, zpopmin, zscore, zrank (a
-# pre-filled 1M-member myzset), zrange (100 members from rank 500000) and zrangebyscore
-# (100 members from a random score), always with `-r 1000000 -n REQUESTS --csv`. Then SET and
+# sets), lpush, rpush, lpop and rpop (popping from `mylist` pre-filled with as many
+# 3-byte elements as the run has requests, so no pop finds it empty), lrange_100,
+# lrange_300, lrange_600 (redis-benchmark fills `mylist` itself first; its "LPUSH
+# (needed to benchmark LRANGE)" line is not a row), the sorted-set rows zadd, zpopmin,
+# zscore, zrank (a pre-filled 1M-member myzset), zrange (100 members from rank 500000)
+# and zrangebyscore (100 members from a random score), their data loaded before every
+# run, each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and `-c 50 -P 1 --threads 2`,
+# always with `-r 1000000 -n REQUESTS --csv`. Then SET and
 # GET at `-c 50 -P 1` with the append-only file on, under `appendfsync always` and
 # `everysec`, against fresh servers (FerrumKV `--aof-path F --appendfsync M`, Redis
 # `--appendonly yes --appendfsync M`).
@@ -103,8 +107,8 @@ maximum() { printf '%s\n' "$@" | sort -g | tail -1; }
 # run starts from the same state): spop pops from redis-benchmark's own `myset:`
 # filled with 1M members; hgetall reads a 100-field hash, sinter two 10k-member sets
 # sharing half their members.
-prefill_resp() { # TEST
-    python3 - "$1" <<'PY'
+prefill_resp() { # TEST REQUESTS
+    python3 - "$1" "$2" <<'PY'
 import sys
 test = sys.argv[1]
 def cmd(*args):
@@ -126,6 +130,13 @@ elif test in ("zpopmin", "zrange", "zrangebyscore", "zscore", "zrank"):
 elif test == "hgetall":
     w.write(cmd("DEL", "bench:hash100"))
     w.write(cmd("HSET", "bench:hash100", *(x for i in range(100) for x in ("field:%d" % i, "value:%d" % i))))
+elif test in ("lpop", "rpop"):
+    n = int(sys.argv[2])
+    w.write(cmd("DEL", "mylist"))
+    for start in range(0, n, 1000):
+        w.write(cmd("RPUSH", "mylist", *(["xxx"] * (min(n, start + 1000) - start))))
+elif test.startswith("lrange"):
+    w.write(cmd("DEL", "mylist"))
 elif test == "sinter":
     w.write(cmd("DEL", "bench:set10k:a", "bench:set10k:b"))
     for key, offset in (("bench:set10k:a", 0), ("bench:set10k:b", 5000)):
@@ -133,11 +144,11 @@ elif test == "sinter":
             w.write(cmd("SADD", key, *("member:%d" % (offset + i) for i in range(start, start + 1000))))
 PY
 }
-# prefill TEST PORT: loads the row's data, if it has any.
+# prefill TEST PORT REQUESTS: loads the row's data, if it has any.
 prefill() {
     case $1 in
-        spop | hgetall | sinter | zpopmin | zrange | zrangebyscore | zscore | zrank)
-            prefill_resp "$1" | timeout 300 redis-cli -p "$2" --pipe >"$TMP/prefill.log" 2>&1 \
+        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank)
+            prefill_resp "$1" "$3" | timeout 300 redis-cli -p "$2" --pipe >"$TMP/prefill.log" 2>&1 \
                 || note "prefill of $1 on port $2 failed: $(tr '\n' ' ' <"$TMP/prefill.log" | head -c 300)" ;;
     esac
 }
@@ -175,6 +186,8 @@ row_label() { # CLIENTS PIPELINE THREADS TEST
     [ "$t" = ZRANGEBYSCORE ] && t="ZRANGEBYSCORE (100 of 1M)"
     [ "$t" = ZSCORE ] && t="ZSCORE (1M members)"
     [ "$t" = ZRANK ] && t="ZRANK (1M members)"
+    [ "$t" = LPOP ] && t="LPOP (pre-filled list)"
+    [ "$t" = RPOP ] && t="RPOP (pre-filled list)"
     if [ "$3" -gt 1 ]; then echo "$t -c $1 -P $2 --threads $3$LABEL_SUFFIX"; else echo "$t -c $1 -P $2$LABEL_SUFFIX"; fi
 }
 
@@ -188,7 +201,7 @@ run_one() {
     label=$(row_label "$c" "$p" "$th" "$test")
     mapfile -t args <<<"$(bench_args "$c" "$p" "$th" "$test" "$n")"
     out=$TMP/bench.csv err=$TMP/bench.err
-    prefill "$test" "$port"
+    prefill "$test" "$port" "$n"
     c0=$(cpu_ticks "$pid")
     if ! timeout "$BENCH_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" "${args[@]}" >"$out" 2>"$err"; then
         note "$server round $round $label: redis-benchmark failed or timed out: $(tr '\n' ' ' <"$err" | head -c 300)"
@@ -198,7 +211,8 @@ run_one() {
     kill -0 "$pid" 2>/dev/null || { note "$server died during round $round $label"; return 1; }
     [ "$(timeout 10 redis-cli -p "$port" ping 2>/dev/null)" = PONG ] || note "$server round $round $label: no PONG after the run"
     # The data line: "test","rps","avg","min","p50","p95","p99","max".
-    line=$(awk -F'","' 'NR > 1 && NF >= 8 { print $2, $5, $7; exit }' "$out")
+    # (For LRANGE_*, not the line of redis-benchmark's own LPUSH that fills the list.)
+    line=$(awk -F'","' 'NR > 1 && NF >= 8 && !/needed to benchmark/ { print $2, $5, $7; exit }' "$out")
     if [ -z "$line" ]; then
         note "$server round $round $label: no result line in: $(tr '\n' ' ' <"$out" | head -c 300)"
         return 0

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory per element of hashes, sets and sorted sets, FerrumKV against redis-server: for each
+# Memory per element of hashes, sets, lists and sorted sets, FerrumKV against redis-server: for each
 # scenario, a fresh empty server of each kind is loaded through `redis-cli --pipe` and
 # the growth of its resident set (VmRSS) and of `INFO memory` used_memory is divided
 # by the scenario's element count (fields or members).
@@ -16,6 +16,8 @@
 #   set-16b-1m     1 set of 1,000,000 16-byte members `member:%09d`; per member
 #   zset-16b-1m    1 sorted set of 1,000,000 16-byte members `member:%09d`, score i
 #                  (skiplist); per member
+#   list-16b-1m    1 list of 1,000,000 16-byte elements `element:%08d` (RPUSH;
+#                  quicklist in both servers); per element
 # Elements are sent 1,000 per command. RSS is read SETTLE seconds (default 1) after
 # start-up and after the load's last reply.
 #
@@ -28,7 +30,7 @@ cd "$(dirname "$0")/.."
 SETTLE=${SETTLE:-1}
 [[ $SETTLE =~ ^[0-9]+$ ]] || { echo "SETTLE: whole seconds" >&2; exit 2; }
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(hashes-small hash-1m set-ints-1m set-16b-1m zset-16b-1m)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(hashes-small hash-1m set-ints-1m set-16b-1m list-16b-1m zset-16b-1m)
 for tool in redis-server redis-cli python3 timeout; do
     command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install redis-server redis-tools)" >&2; exit 1; }
 done
@@ -76,6 +78,9 @@ with open(path, "wb") as f:
     elif scenario == "zset-16b-1m":
         for start in range(0, 1000000, 1000):
             f.write(cmd("ZADD", "zset16", *(x for i in range(start, start + 1000) for x in (i, "member:%09d" % i))))
+    elif scenario == "list-16b-1m":
+        for start in range(0, 1000000, 1000):
+            f.write(cmd("RPUSH", "list16", *("element:%08d" % i for i in range(start, start + 1000))))
         count = 1000000
     else:
         sys.exit("unknown scenario " + scenario)
@@ -102,7 +107,7 @@ measure() { # SCENARIO NAME COUNT PORT CMD...
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
-echo "# Memory per element: hashes, sets and sorted sets, FerrumKV vs redis-server"
+echo "# Memory per element: hashes, sets, lists and sorted sets, FerrumKV vs redis-server"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(uname -srm)"

@@ -17,9 +17,10 @@
 #   scripts/redis-suite.sh [unit ...]
 #
 # Default units: unit/type/string unit/type/incr unit/type/hash unit/type/set
-# unit/lazyfree unit/bitops unit/bitfield unit/hyperloglog unit/expire unit/keyspace
-# unit/info-command unit/other unit/scan
-# unit/multi unit/protocol. With a subset,
+# unit/lazyfree unit/bitops unit/bitfield unit/hyperloglog unit/type/list
+# unit/type/list-2 unit/type/list-3 unit/expire unit/keyspace unit/info-command
+# unit/other unit/scan unit/multi unit/protocol unit/pubsub unit/tracking
+# unit/introspection unit/introspection-2. With a subset,
 # only the list's entries for those units count.
 # Environment: FERRUM_BIN to use a given server binary instead of building one;
 # SUITE_PROFILE for the cargo profile to build with (default release; CI uses bench,
@@ -37,8 +38,9 @@ source scripts/lib.sh
 
 UNITS=("$@")
 [ ${#UNITS[@]} -gt 0 ] || UNITS=(unit/type/string unit/type/incr unit/type/hash unit/type/set unit/lazyfree
-    unit/bitops unit/bitfield unit/hyperloglog
-    unit/expire unit/keyspace unit/info-command unit/other unit/scan unit/multi unit/protocol)
+    unit/bitops unit/bitfield unit/hyperloglog unit/type/list unit/type/list-2 unit/type/list-3
+    unit/expire unit/keyspace unit/info-command unit/other unit/scan unit/multi unit/protocol
+    unit/pubsub unit/tracking unit/introspection unit/introspection-2)
 LIST=tests/redis-suite/expected-failures.txt
 RUNNER=${REDIS_SUITE_RUNNER:-../shared/redis-suite}
 
@@ -78,9 +80,14 @@ bench_tmp redis-suite
 export REDIS_SUITE_LOG=${REDIS_SUITE_LOG:-$TMP/suite.log}
 
 # A fresh server in the temp dir (anything it writes stays out of the checkout).
+# One I/O thread: the suite's deferring-client tests send commands on several
+# connections back to back without waiting (`$rd1 brpoplpush …; $rd2 brpoplpush …;
+# r lpush …`) and expect them run in that order, which only one event loop gives.
+# With two threads the second client can block first, and the test then hangs.
+# Concurrency is checked by tests/blocking.rs, tests/concurrency.rs and the loom models.
 PORT=$(free_port)
 cd "$TMP"
-start server "$FERRUM" --port "$PORT" --loglevel warning
+start server "$FERRUM" --port "$PORT" --loglevel warning --io-threads 1
 cd "$REPO"
 wait_ready "$PORT" "$SERVER_PID" || { tail -20 "$TMP/server.log" >&2; exit 1; }
 

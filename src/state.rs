@@ -53,8 +53,18 @@ pub struct ServerState {
     pub last_save: AtomicU64,
     /// True while the AOF is being replayed (no eviction, `INFO` says `loading:1`).
     pub loading: AtomicBool,
+    /// Pub/Sub channels, patterns and shard channels.
+    pub pubsub: Arc<crate::pubsub::PubSub>,
+    /// Keyspace notifications (`notify-keyspace-events`), a change hook.
+    pub notifier: Arc<crate::pubsub::notify::KeyspaceNotifier>,
+    /// The clients in `MONITOR` mode.
+    pub monitors: crate::pubsub::monitor::Monitors,
+    /// Client-side caching (`CLIENT TRACKING`), a change hook.
+    pub tracking: Arc<crate::pubsub::tracking::Tracking>,
     /// Moves the listener to a new address, once the server listens.
     rebind: std::sync::Mutex<Option<Rebind>>,
+    /// `CLIENT PAUSE`: which commands wait, until when.
+    pub pause: crate::pause::ClientPause,
 }
 
 /// Binds the listener to a new address (the old one closes once it succeeded).
@@ -64,7 +74,12 @@ impl ServerState {
     /// Fresh state for a server configured by `config`.
     pub fn new(config: Config) -> Self {
         let names = crate::command::table().all().map(|c| c.full_name.clone());
+        let pubsub = Arc::new(crate::pubsub::PubSub::default());
         let state = ServerState {
+            notifier: Arc::new(crate::pubsub::notify::KeyspaceNotifier::new(pubsub.clone())),
+            tracking: Arc::new(crate::pubsub::tracking::Tracking::new(pubsub.clone())),
+            monitors: Default::default(),
+            pubsub,
             engine: KvEngine::new(),
             config: ArcSwap::from_pointee(config),
             stats: Stats::default(),
@@ -82,12 +97,16 @@ impl ServerState {
             shutdown_requested: tokio::sync::Notify::new(),
             last_save: AtomicU64::new(crate::clock::unix_secs()),
             rebind: std::sync::Mutex::new(None),
+            pause: Default::default(),
         };
         state.engine.add_hook(state.watches.clone());
         state.engine.add_hook(state.aof.clone());
         state.engine.add_hook(state.dirty.clone());
+        state.engine.add_hook(state.notifier.clone());
+        state.engine.add_hook(state.tracking.clone());
         state.engine.add_hook(state.blocked.clone());
         state.apply_cache_settings(&state.config.load());
+        state.apply_push_settings(&state.config.load());
         state
     }
 
@@ -97,6 +116,13 @@ impl ServerState {
         let lfu = LfuTuning { log_factor: config.lfu_log_factor, decay_minutes: config.lfu_decay_time };
         self.engine.evictor.set_lfu(lfu);
         self.engine.evictor.set_policy(config.maxmemory_policy);
+    }
+
+    /// Passes the push room's settings of `config` on (the output limits of
+    /// pushes, `notify-keyspace-events`); at start and after every `CONFIG SET`.
+    pub fn apply_push_settings(&self, config: &Config) {
+        self.pubsub.configure(config);
+        self.notifier.set(config.notify_keyspace_events);
     }
 
     /// The AOF, while persistence is on.
@@ -145,6 +171,7 @@ impl ServerState {
         let (next, changed) = config_set_as(&old, pairs, caller)?;
         let next = Arc::new(next);
         self.config.store(next.clone());
+        self.apply_push_settings(&next);
         let mut applied: Vec<Effect> = Vec::new();
         for param in changed {
             if applied.contains(&param.effect) {
@@ -156,6 +183,7 @@ impl ServerState {
                 for effect in applied.iter().rev().skip(1) {
                     let _ = self.apply_effect(*effect, &next, &old);
                 }
+                self.apply_push_settings(&old);
                 return Err(format!(
                     "ERR CONFIG SET failed (possibly related to argument '{}') - {reason}",
                     param.name
@@ -176,6 +204,11 @@ impl ServerState {
                 }
             }
             Effect::CacheSettings => self.apply_cache_settings(next),
+            // A lower cap evicts at once, as Redis's `CONFIG SET maxmemory` does (the
+            // evicted keys are notified and invalidated now, not at the next write).
+            Effect::Eviction if next.maxmemory > 0 => {
+                let _ = self.make_room(next, crate::clock::unix_millis());
+            }
             Effect::AppendOnly => self.switch_aof(old, next)?,
             Effect::Listener if old.addr != next.addr => {
                 let rebind = crate::sync::lock(&self.rebind).clone();
@@ -225,9 +258,24 @@ impl ServerState {
         *crate::sync::lock(&self.rebind) = Some(rebind);
     }
 
+    /// `CLIENT PAUSE` at Unix ms `now`: holds `kind` commands until Unix ms
+    /// `end_ms`, and expiry and eviction with them.
+    pub fn pause_clients(&self, kind: crate::pause::PauseKind, end_ms: i64, now: i64) {
+        self.pause.pause(kind, end_ms, now);
+        let until = self.pause.current(now).map_or(0, |(_, end)| end.max(0) as u64);
+        self.engine.hold_expiry_until(until);
+    }
+
+    /// `CLIENT UNPAUSE`: the held commands run, expiry and eviction resume.
+    pub fn unpause_clients(&self) {
+        self.pause.unpause();
+        self.engine.hold_expiry_until(0);
+    }
+
     /// Zeroes the statistics `INFO` shows (`CONFIG RESETSTAT`).
     pub fn reset_stats(&self) {
         self.stats.reset();
+        self.clients.reset_stats();
         self.command_stats.reset();
         self.engine.evictor.reset_stats();
         for db in 0..crate::engine::DATABASES {
@@ -242,7 +290,10 @@ impl ServerState {
         if config.maxmemory == 0
             || memory_counted_for_eviction() <= config.maxmemory
             || self.loading.load(Ordering::Relaxed)
+            || self.pause.is_paused(now_ms as i64)
         {
+            // While clients are paused nothing is evicted (and nothing refused for
+            // memory), as in Redis: the dataset stays still.
             return Ok(());
         }
         let settings = Settings {

@@ -136,12 +136,18 @@ impl OpsRate {
         samples.push_back((std::time::Instant::now(), commands));
     }
 
+    /// Forgets the samples (`CONFIG RESETSTAT` zeroes the counter they sample).
+    pub fn reset(&self) {
+        crate::sync::lock(&self.samples).clear();
+    }
+
     /// Commands per second over the sampled window.
     pub fn per_second(&self) -> u64 {
         let samples = crate::sync::lock(&self.samples);
         match (samples.front(), samples.back()) {
+            // A `CONFIG RESETSTAT` between two samples makes the counter go back.
             (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => {
-                ((c1 - c0) as f64 / t1.duration_since(*t0).as_secs_f64()) as u64
+                (c1.saturating_sub(*c0) as f64 / t1.duration_since(*t0).as_secs_f64()) as u64
             }
             _ => 0,
         }
@@ -188,5 +194,24 @@ impl Stats {
             counter.reset();
         }
         self.errors.reset();
+        self.ops_rate.reset();
+    }
+}
+
+#[cfg(test)]
+mod ops_rate_tests {
+    use super::*;
+
+    #[test]
+    fn a_counter_reset_between_samples_reads_as_no_commands_not_a_panic() {
+        let rate = OpsRate::default();
+        rate.sample(1_000);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        rate.sample(10);
+        assert_eq!(rate.per_second(), 0);
+        let stats = Stats::default();
+        stats.ops_rate.sample(5);
+        stats.reset();
+        assert_eq!(stats.ops_rate.per_second(), 0);
     }
 }

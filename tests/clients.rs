@@ -233,3 +233,7 @@ fn redis_py_resp2() {
         assert!(line.contains("protocol=2"), "{line}");
     }
 }
+
+/// The client controls (`CLIENT REPLY`, `KILL`, `PAUSE`, `LIST`, `RESET` …).
+#[path = "clients/controls.rs"]
+mod controls;

@@ -1,4 +1,4 @@
-//! Hashes and sets through everything around them, over the wire: the AOF (replay
+//! Hashes, sets and lists through everything around them, over the wire: the AOF (replay
 //! after a restart, the rewrite writing at most 64 elements per record, and
 //! `redis-check-aof` accepting the file), `COPY`/`RENAME`/`MOVE`, expiry, `WATCH`,
 //! eviction under `maxmemory`, and the lazyfree of big values (`UNLINK`,
@@ -48,6 +48,22 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     panic!("never: {what}");
 }
 
+fn list(conn: &mut redis::Connection, key: &str) -> Vec<String> {
+    redis::cmd("LRANGE").arg(key).arg(0).arg(-1).query(conn).unwrap()
+}
+
+/// Pushes `n` elements `e0`… onto the tail of `key` (`RPUSH` 1000 at a time).
+fn fill_list(conn: &mut redis::Connection, key: &str, n: usize) {
+    for start in (0..n).step_by(1000) {
+        let mut c = redis::cmd("RPUSH");
+        c.arg(key);
+        for i in start..(start + 1000).min(n) {
+            c.arg(format!("e{i:015}"));
+        }
+        let _: i64 = c.query(conn).unwrap();
+    }
+}
+
 /// Fills `key` with `n` members `m0`… (`SADD` 1000 at a time).
 fn fill_set(conn: &mut redis::Connection, key: &str, n: usize) {
     for start in (0..n).step_by(1000) {
@@ -86,11 +102,17 @@ fn commands_in(path: &Path) -> Vec<Vec<Vec<u8>>> {
 }
 
 /// What the AOF test compares before and after each restart.
-type Contents =
-    (std::collections::BTreeMap<String, String>, BTreeSet<String>, BTreeSet<String>, BTreeSet<String>);
+type Contents = (
+    std::collections::BTreeMap<String, String>,
+    BTreeSet<String>,
+    BTreeSet<String>,
+    BTreeSet<String>,
+    Vec<String>,
+    Vec<String>,
+);
 
 fn contents(c: &mut redis::Connection) -> Contents {
-    (hash(c, "h"), members(c, "words"), members(c, "big"), members(c, "both"))
+    (hash(c, "h"), members(c, "words"), members(c, "big"), members(c, "both"), list(c, "l"), list(c, "long"))
 }
 
 /// Stops `server` gracefully and starts a new one with `args` (the same AOF).
@@ -101,7 +123,7 @@ fn restart(mut server: Server, args: &[&str]) -> Server {
 }
 
 #[test]
-fn hashes_and_sets_survive_a_restart_and_a_rewrite() {
+fn hashes_sets_and_lists_survive_a_restart_and_a_rewrite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("appendonly.aof");
     let args = ["--aof-path", path.to_str().unwrap(), "--appendfsync", "always"];
@@ -117,7 +139,18 @@ fn hashes_and_sets_survive_a_restart_and_a_rewrite() {
     fill_set(&mut c, "big", 300);
     cmd(&mut c, &["SINTERSTORE", "both", "ints", "ints"]);
     cmd(&mut c, &["EXPIRE", "h", "1000"]);
+    cmd(&mut c, &["RPUSH", "l", "a", "b", "c", "d"]);
+    cmd(&mut c, &["LPUSH", "l", "z"]);
+    cmd(&mut c, &["LPOP", "l", "2"]);
+    cmd(&mut c, &["LSET", "l", "0", "A"]);
+    cmd(&mut c, &["LINSERT", "l", "AFTER", "A", "ins"]);
+    cmd(&mut c, &["LMOVE", "l", "l", "LEFT", "RIGHT"]);
+    fill_list(&mut c, "long", 3000);
+    cmd(&mut c, &["LREM", "long", "0", "e000000000000007"]);
+    cmd(&mut c, &["LTRIM", "long", "1", "-2"]);
     let before = contents(&mut c);
+    assert_eq!(before.4, ["ins", "c", "d", "A"]);
+    assert_eq!(before.5.len(), 2997);
     assert_eq!(before.0.get("f").map(String::as_str), Some("0.3"));
     drop(c);
     let server = restart(server, &args);
@@ -133,7 +166,7 @@ fn hashes_and_sets_survive_a_restart_and_a_rewrite() {
         let name = String::from_utf8_lossy(&command[0]).to_uppercase();
         let elements = command.len() - 2;
         match name.as_str() {
-            "SADD" => assert!(elements <= 64, "SADD of {elements}"),
+            "SADD" | "RPUSH" => assert!(elements <= 64, "{name} of {elements}"),
             "HSET" => assert!(elements <= 128, "HSET of {} fields", elements / 2),
             _ => {}
         }
@@ -168,6 +201,20 @@ fn copy_rename_and_move_carry_the_collection() {
     cmd(&mut c, &["SELECT", "3"]);
     let kind: String = redis::cmd("TYPE").arg("h2").query(&mut c).unwrap();
     assert_eq!(kind, "hash");
+    cmd(&mut c, &["SELECT", "0"]);
+    fill_list(&mut c, "l", 2000);
+    cmd(&mut c, &["COPY", "l", "l2"]);
+    cmd(&mut c, &["RPOP", "l2"]);
+    cmd(&mut c, &["LSET", "l2", "0", "changed"]);
+    assert_eq!(list(&mut c, "l").len(), 2000, "the copy is its own");
+    assert_eq!(list(&mut c, "l")[0], "e000000000000000");
+    assert_eq!(list(&mut c, "l2").len(), 1999);
+    cmd(&mut c, &["RENAME", "l2", "l3"]);
+    cmd(&mut c, &["MOVE", "l3", "5"]);
+    cmd(&mut c, &["SWAPDB", "5", "0"]);
+    assert_eq!(list(&mut c, "l3")[0], "changed");
+    let encoding: String = redis::cmd("OBJECT").arg("ENCODING").arg("l3").query(&mut c).unwrap();
+    assert_eq!(encoding, "quicklist");
 }
 
 #[test]
@@ -183,6 +230,57 @@ fn a_watched_hash_changed_by_another_client_fails_the_exec() {
     assert_eq!(exec, redis::Value::Nil);
     let f: String = redis::cmd("HGET").arg("h").arg("f").query(&mut a).unwrap();
     assert_eq!(f, "2");
+}
+
+#[test]
+fn a_watched_list_changed_by_another_client_fails_the_exec() {
+    let server = Server::start();
+    let (mut a, mut b) = (server.conn(), server.conn());
+    cmd(&mut a, &["RPUSH", "l", "1"]);
+    cmd(&mut a, &["WATCH", "l"]);
+    cmd(&mut b, &["LMOVE", "l", "other", "LEFT", "LEFT"]);
+    cmd(&mut a, &["MULTI"]);
+    cmd(&mut a, &["RPUSH", "l", "x"]);
+    let exec: redis::Value = redis::cmd("EXEC").query(&mut a).unwrap();
+    assert_eq!(exec, redis::Value::Nil);
+    assert_eq!(list(&mut a, "other"), ["1"]);
+    let exists: i64 = redis::cmd("EXISTS").arg("l").query(&mut a).unwrap();
+    assert_eq!(exists, 0, "emptied by the move, not pushed to by the failed EXEC");
+}
+
+#[test]
+fn a_big_list_is_unlinked_in_the_background() {
+    let server = Server::start();
+    let mut c = server.conn();
+    // 50,000 elements of 16 bytes: about a hundred 8 KB nodes, one free effort each.
+    fill_list(&mut c, "big", 50_000);
+    let freed_before: u64 = info_field(&mut c, "stats", "lazyfreed_objects").parse().unwrap();
+    let removed: i64 = redis::cmd("UNLINK").arg("big").query(&mut c).unwrap();
+    assert_eq!(removed, 1);
+    eventually("the list is freed", || {
+        info_field(&mut c, "stats", "lazyfreed_objects").parse::<u64>().unwrap() > freed_before
+    });
+    // A small list is freed in place.
+    fill_list(&mut c, "small", 100);
+    let freed: u64 = info_field(&mut c, "stats", "lazyfreed_objects").parse().unwrap();
+    cmd(&mut c, &["UNLINK", "small"]);
+    assert_eq!(info_field(&mut c, "stats", "lazyfreed_objects").parse::<u64>().unwrap(), freed);
+}
+
+#[test]
+fn eviction_removes_whole_lists_under_maxmemory() {
+    // 400 lists of 2,000 16-byte elements take about 15 MB: three times the cap.
+    let server = Server::start_with(&["--maxmemory", "5mb", "--maxmemory-policy", "allkeys-lru"]);
+    let mut c = server.conn();
+    for i in 0..400 {
+        fill_list(&mut c, &format!("l{i}"), 2000);
+    }
+    let keys: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert!(keys < 400, "some lists were evicted ({keys} left)");
+    let used: u64 = info_field(&mut c, "memory", "used_memory").parse().unwrap();
+    assert!(used < 8 << 20, "memory stays near the cap: {used}");
+    let pushed = redis::cmd("RPUSH").arg("l399").arg("x").query::<i64>(&mut c);
+    assert!(pushed.is_ok(), "a push evicts first: {pushed:?}");
 }
 
 #[test]
@@ -228,11 +326,15 @@ fn an_expired_hash_is_gone() {
     let mut c = server.conn();
     cmd(&mut c, &["HSET", "h", "f", "v"]);
     cmd(&mut c, &["SADD", "s", "m"]);
+    cmd(&mut c, &["RPUSH", "l", "e"]);
     cmd(&mut c, &["PEXPIRE", "h", "1"]);
     cmd(&mut c, &["PEXPIRE", "s", "1"]);
+    cmd(&mut c, &["PEXPIRE", "l", "1"]);
     sleep(Duration::from_millis(20));
-    let exists: i64 = redis::cmd("EXISTS").arg("h").arg("s").query(&mut c).unwrap();
+    let exists: i64 = redis::cmd("EXISTS").arg("h").arg("s").arg("l").query(&mut c).unwrap();
     assert_eq!(exists, 0);
+    let popped: Option<String> = redis::cmd("LPOP").arg("l").query(&mut c).unwrap();
+    assert_eq!(popped, None);
 }
 
 /// `ZRANGE key 0 -1 WITHSCORES` as its raw reply.

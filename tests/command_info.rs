@@ -54,6 +54,9 @@ const NEWER_THAN_7_0: &[(&str, &str)] = &[
 /// `COMMAND GETKEYSANDFLAGS`; several where the keys or their flags depend on the
 /// arguments.
 const KEY_REQUESTS: &[&str] = &[
+    "spublish ch m",
+    "ssubscribe a b",
+    "sunsubscribe a",
     "get k",
     "set k v",
     "set k v GET",

@@ -4,7 +4,7 @@
 //! `CLIENT LIST`), and Redis 7's error texts word for word.
 //!
 //! The cases live in `tests/commands/*.rs`, one file per family: strings, numbers,
-//! hashes, keys and databases, expiry, sets, sorted sets, connection and server commands. Each case is a function
+//! hashes, keys and databases, expiry, lists, sets, sorted sets, connection and server commands. Each case is a function
 //! of the protocol; `both_protocols!` turns it into a `resp2::NAME` and a `resp3::NAME`
 //! test, each starting its own server.
 //!
@@ -45,6 +45,8 @@ mod expire;
 mod hashes;
 #[path = "commands/keys.rs"]
 mod keys;
+#[path = "commands/lists.rs"]
+mod lists;
 #[path = "commands/numbers.rs"]
 mod numbers;
 #[path = "commands/server.rs"]

@@ -6,7 +6,7 @@
 //!   no persistence, in a temp dir; killed when the test ends) and a FerrumKV through
 //!   the harness. Without `redis-server` it prints a loud `*** SKIPPED ***` line and
 //!   passes, unless `CI` is set, where it fails.
-//! - Per family (`strings`, `keyspace`, `hashes`, `sets`, `zsets`) a PRNG seeded from `DIFF_SEED` picks weighted
+//! - Per family (`strings`, `keyspace`, `hashes`, `sets`, `lists`, `zsets`) a PRNG seeded from `DIFF_SEED` picks weighted
 //!   ops; each op builds one or a few commands over a small pool of keys (binary and
 //!   empty ones too, so commands collide) and values of every awkward shape, valid and
 //!   invalid alike (arity, bad integers, overflow, bad expiry times, syntax errors,
@@ -48,6 +48,8 @@ mod features;
 mod hashes;
 #[path = "differential/keyspace.rs"]
 mod keyspace;
+#[path = "differential/lists.rs"]
+mod lists;
 #[path = "differential/pools.rs"]
 mod pools;
 #[path = "differential/reference.rs"]
@@ -107,6 +109,16 @@ fn hashes_resp2() {
 #[test]
 fn hashes_resp3() {
     runner::run(&hashes::HASHES, Proto::Resp3);
+}
+
+#[test]
+fn lists_resp2() {
+    runner::run(&lists::LISTS, Proto::Resp2);
+}
+
+#[test]
+fn lists_resp3() {
+    runner::run(&lists::LISTS, Proto::Resp3);
 }
 
 #[test]

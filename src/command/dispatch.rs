@@ -19,7 +19,7 @@ const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) -> Outcome {
     ctx.session.local_stats.commands += 1;
     let start = ctx.out.len();
-    match dispatch(ctx, args) {
+    let outcome = match dispatch(ctx, args) {
         Ok(outcome) => outcome,
         Err(error) => {
             // A handler never leaves half a reply behind an error.
@@ -29,7 +29,24 @@ pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) -> Outcome {
             ctx.out.error(&line);
             Outcome::Reply
         }
+    };
+    // CLIENT REPLY OFF / SKIP drop this command's reply, not what is pushed to the
+    // client after it (Redis's CLIENT_PUSHING); an EXEC's whole reply is dealt
+    // with once its queue has run, a postponed command's when it runs.
+    if !matches!(outcome, Outcome::RunExclusive(_) | Outcome::Postponed) {
+        let pushed = ctx.session.reply != super::ReplyMode::On && replies_with_pushes(args);
+        ctx.session.reply.after_command(ctx.out, start, pushed);
     }
+    super::pubsub::after_command(ctx);
+    outcome
+}
+
+/// Whether the command's reply is made of pushes (the (un)subscribe
+/// confirmations), which `CLIENT REPLY OFF`/`SKIP` do not drop.
+fn replies_with_pushes(args: &[Bytes]) -> bool {
+    const PUSHING: [&str; 6] =
+        ["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe"];
+    args.first().is_some_and(|name| PUSHING.iter().any(|p| name.eq_ignore_ascii_case(p.as_bytes())))
 }
 
 /// Checks one command and runs or queues it.
@@ -39,7 +56,12 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     }
     let config = ctx.state.config.load();
     let (command, queueing) = match check(ctx, args, &config) {
-        Ok(checked) => checked,
+        Ok(Some(checked)) => checked,
+        Ok(None) => {
+            // Held by CLIENT PAUSE: it runs (and is counted) when the pause ends.
+            ctx.session.local_stats.commands -= 1;
+            return Ok(Outcome::Postponed);
+        }
         Err((command, error)) => {
             if let Some(command) = command {
                 ctx.session.command_stats.record_rejected(command.id);
@@ -50,10 +72,13 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     if let Some(transaction) = ctx.session.multi.as_mut().filter(|_| queueing) {
         transaction.queued.push(Queued { command, args: args.to_vec() });
         transaction.flags |= command.spec.flags;
+        transaction.arg_bytes += args.iter().map(|a| a.len()).sum::<usize>();
         ctx.out.simple("QUEUED");
         return REPLIED;
     }
-    run(ctx, command, args, &config)
+    let result = run(ctx, command, args, &config);
+    super::pubsub::after_dispatch(ctx, command, &result);
+    result
 }
 
 /// A rejected command's error; inside `MULTI` it also fails the transaction, and a
@@ -70,14 +95,17 @@ fn reject(ctx: &mut Context<'_>, command: Option<&Command>, error: CommandError)
 }
 
 /// Finds the command and checks it may run now: the command, and whether it is to
-/// be queued (inside `MULTI`); on failure, the command (if it was found) and the
-/// error.
+/// be queued (inside `MULTI`), or `None` when a `CLIENT PAUSE` holds it; on
+/// failure, the command (if it was found) and the error.
+#[allow(clippy::type_complexity)]
 fn check(
     ctx: &mut Context<'_>,
     args: &[Bytes],
     config: &Config,
-) -> Result<(&'static Command, bool), (Option<&'static Command>, CommandError)> {
-    let command = resolve(args).map_err(|e| (None, e))?;
+) -> Result<Option<(&'static Command, bool)>, (Option<&'static Command>, CommandError)> {
+    let found = resolve(args);
+    ctx.session.last_command = found.as_ref().ok().copied().or_else(|| lookup_only(args));
+    let command = found.map_err(|e| (None, e))?;
     let spec = command.spec;
     let fail = |error| Err((Some(command), error));
     if !ctx.session.authenticated && !spec.has(flags::NO_AUTH) {
@@ -97,13 +125,28 @@ fn check(
         let refuse_over_cap = spec.has(flags::DENYOOM)
             || (is_exec && queued_flags & flags::DENYOOM != 0)
             || (queueing && !matches!(spec.name, "discard" | "quit" | "reset"));
-        // Every write evicts first (even one, like DEL, that is not refused).
-        if writes || refuse_over_cap {
-            let over_cap = ctx.state.make_room(config, ctx.now_ms).is_err();
-            if over_cap && refuse_over_cap {
-                return fail(CommandError::Other(OOM.into()));
-            }
+        // Every command evicts first (a write like DEL that is not refused, and a
+        // read too, as Redis 7.0's `processCommand` does: the invalidations of
+        // the keys it evicts then come before the read's reply).
+        let over_cap = ctx.state.make_room(config, ctx.now_ms).is_err();
+        if over_cap && refuse_over_cap {
+            return fail(CommandError::Other(OOM.into()));
         }
+    }
+    if ctx.session.push.subscriptions.any()
+        && ctx.out.protocol() == crate::protocol::Protocol::Resp2
+        && !(command.parent.is_none() && super::pubsub::allowed_while_subscribed(spec.name))
+    {
+        return fail(CommandError::err(format!(
+            "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in \
+             this context",
+            command.full_name
+        )));
+    }
+    let keyspace = spec.is_write() || spec.has(flags::READONLY) || spec.has(flags::MAY_REPLICATE);
+    if keyspace && ctx.session.client.monitor.load(std::sync::atomic::Ordering::Relaxed) {
+        // A monitor is a replica to Redis 7.0.
+        return fail(CommandError::err("Replica can't interact with the keyspace"));
     }
     if writes || spec.name == "ping" {
         if let Some(error) = ctx.state.aof_failure() {
@@ -112,7 +155,28 @@ fn check(
             ));
         }
     }
-    Ok((command, queueing))
+    // Redis's processCommand: a paused server holds a client's command (every
+    // command under ALL; under WRITE one that writes or may replicate, or an EXEC
+    // whose queue does) until the pause ends. Not while loading the AOF.
+    let may_replicate = flags::WRITE | flags::MAY_REPLICATE;
+    let replicates = spec.flags & may_replicate != 0 || (is_exec && queued_flags & may_replicate != 0);
+    if ctx.state.pause.holds(replicates, ctx.now_ms as i64)
+        && !ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return Ok(None);
+    }
+    Ok(Some((command, queueing)))
+}
+
+/// The command a request names when it failed to resolve (wrong arity, unknown
+/// subcommand): Redis's `lastcmd` is set by the lookup alone.
+fn lookup_only(args: &[Bytes]) -> Option<&'static Command> {
+    let table = table();
+    let command = table.lookup(&args[0])?;
+    if command.spec.subcommands.is_empty() || args.len() < 2 {
+        return Some(command);
+    }
+    table.subcommand(command, &args[1])
 }
 
 /// Looks the command (and its subcommand) up and checks the arity.
@@ -148,9 +212,18 @@ fn run(ctx: &mut Context<'_>, command: &'static Command, args: &[Bytes], config:
         // Replaying the AOF: no timing, no slow log.
         return (spec.handler)(ctx, &mut cursor);
     }
+    super::pubsub::before_run(ctx);
+    crate::pubsub::tracking::set_current(ctx.session.client.id);
     let started = std::time::Instant::now();
-    let result = (spec.handler)(ctx, &mut cursor);
+    let result = if ctx.session.no_touch && spec.name != "touch" {
+        // CLIENT NO-TOUCH: this command's reads are not accesses (TOUCH still is).
+        crate::engine::access::untouched(|| (spec.handler)(ctx, &mut cursor))
+    } else {
+        (spec.handler)(ctx, &mut cursor)
+    };
     let usec = started.elapsed().as_micros() as u64;
+    crate::pubsub::tracking::set_current(0);
+    super::pubsub::after_run(ctx, command, args, config, &result);
     ctx.session.command_stats.record(command.id, usec, result.is_err());
     let threshold = config.slowlog_log_slower_than;
     if threshold >= 0 && usec >= threshold as u64 && !spec.has(flags::SKIP_SLOWLOG) {

@@ -169,7 +169,8 @@ pub fn persist(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 fn ttl_generic(ctx: &mut Context<'_>, args: &mut Args<'_>, in_ms: bool, absolute: bool) -> CommandResult {
     let key = args.next_bytes()?;
     let now = ctx.now_ms as i64;
-    let reply = ctx.db().read(key, ctx.now_ms, |entry| match entry.map(Entry::expire_at_ms) {
+    // Not an access (Redis's LOOKUP_NOTOUCH): OBJECT IDLETIME keeps counting.
+    let reply = ctx.db().read_quiet(key, ctx.now_ms, |entry| match entry.map(Entry::expire_at_ms) {
         None => -2,
         Some(None) => -1,
         Some(Some(at)) => {

@@ -89,9 +89,12 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "connected_clients", &state.clients.len());
             line(text, "cluster_connections", &0);
             line(text, "maxclients", &config.maxclients);
+            let (input, output) = state.clients.recent_peaks(crate::clock::unix_secs());
+            line(text, "client_recent_max_input_buffer", &input);
+            line(text, "client_recent_max_output_buffer", &output);
             line(text, "blocked_clients", &state.clients.blocked());
-            line(text, "tracking_clients", &0);
-            line(text, "clients_in_timeout_table", &state.clients.blocked());
+            line(text, "tracking_clients", &state.tracking.clients());
+            line(text, "clients_in_timeout_table", &state.clients.waiting());
             // Redis 7.2's field: the keys clients wait on (the blocking registry's size).
             line(text, "total_blocking_keys", &state.blocked.keys());
         }
@@ -109,6 +112,9 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "allocator_allocated", &allocated);
             line(text, "allocator_active", &active);
             line(text, "allocator_resident", &resident);
+            // What eviction does not count against `maxmemory` (memory the lazyfree
+            // thread is about to free).
+            line(text, "mem_not_counted_for_evict", &crate::engine::lazyfree::pending_bytes());
             line(text, "maxmemory", &config.maxmemory);
             line(text, "maxmemory_human", &human_bytes(config.maxmemory));
             line(text, "maxmemory_policy", &config.maxmemory_policy.name());
@@ -128,11 +134,16 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             line(text, "rejected_connections", &stats.rejected_connections.get());
             line(text, "expired_keys", &state.engine.expired_keys());
             line(text, "evicted_keys", &state.engine.evictor.evicted_keys());
+            line(text, "evicted_clients", &state.clients.evicted());
             line(text, "keyspace_hits", &stats.keyspace_hits.get());
             line(text, "keyspace_misses", &stats.keyspace_misses.get());
-            line(text, "pubsub_channels", &0);
-            line(text, "pubsub_patterns", &0);
+            line(text, "pubsub_channels", &state.pubsub.channels.len());
+            line(text, "pubsub_patterns", &state.pubsub.patterns.len());
+            line(text, "pubsubshard_channels", &state.pubsub.shard_channels.len());
             line(text, "total_forks", &0);
+            line(text, "tracking_total_keys", &state.tracking.total_keys());
+            line(text, "tracking_total_items", &state.tracking.total_items());
+            line(text, "tracking_total_prefixes", &state.tracking.total_prefixes());
             line(text, "total_error_replies", &stats.errors.total());
             line(text, "lazyfreed_objects", &crate::engine::lazyfree::freed_objects());
         }

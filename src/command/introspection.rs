@@ -278,7 +278,8 @@ fn keys_of<'a>(args: &Args<'a>) -> Result<(FoundKeys, &'static Command), Command
         _ => Some(base),
     });
     let command = command.ok_or_else(|| CommandError::err("Invalid command specified"))?;
-    if command.spec.keys.is_empty() {
+    // Redis's `doesCommandHaveKeys`: a key spec that is not `not_key`.
+    if command.spec.keys.iter().all(|spec| spec.has("not_key")) {
         return Err(CommandError::err("The command has no key arguments"));
     }
     if !command.spec.accepts(request.len()) {

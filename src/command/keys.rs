@@ -90,8 +90,11 @@ pub fn del(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// `EXISTS key [key …]`: how many of the keys exist (a repeated key counts again).
 pub fn exists(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let keys = args.rest();
-    let count = ctx.db().read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
-        keys.iter().filter(|k| view.get(k).is_some()).count()
+    // Not an access (Redis's LOOKUP_NOTOUCH): OBJECT IDLETIME keeps counting.
+    let count = crate::engine::access::untouched(|| {
+        ctx.db().read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
+            keys.iter().filter(|k| view.get(k).is_some()).count()
+        })
     });
     ctx.out.integer(count as i64);
     REPLIED

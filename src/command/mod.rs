@@ -21,12 +21,14 @@ pub mod introspection;
 pub mod keys;
 pub mod list;
 pub mod object;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod settings;
 pub mod spec;
 pub mod string;
 pub mod table;
+pub mod tracking;
 pub mod transaction;
 pub mod zset;
 
@@ -142,6 +144,45 @@ pub enum Outcome {
     /// The client waits (`WAIT`, and the blocking commands): nothing more of its
     /// pipeline runs until the wait ends.
     Block(Block),
+    /// The command did not run: a `CLIENT PAUSE` holds it. The connection keeps the
+    /// request, waits until the pause ends, and runs it then (nothing was replied).
+    Postponed,
+}
+
+/// `CLIENT REPLY`: which replies the client gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyMode {
+    /// Every reply (`ON`).
+    #[default]
+    On,
+    /// None (`OFF`).
+    Off,
+    /// Not the next command's (`SKIP` was just run).
+    SkipNext,
+    /// Not this command's (the one after `SKIP`).
+    Skip,
+}
+
+impl ReplyMode {
+    /// After a command whose reply began at byte `mark` of `out`: drops the reply if
+    /// this mode says so, and moves `SKIP` on by one command.
+    /// `pushed`: the reply is a push (a (un)subscribe confirmation), which Redis
+    /// sends whatever the mode (`CLIENT_PUSHING`); `SKIP` still moves on.
+    #[inline]
+    pub fn after_command(&mut self, out: &mut ReplyWriter, mark: usize, pushed: bool) {
+        match *self {
+            ReplyMode::On => {}
+            ReplyMode::Off if !pushed => out.truncate(mark),
+            ReplyMode::Off => {}
+            ReplyMode::SkipNext => *self = ReplyMode::Skip,
+            ReplyMode::Skip => {
+                if !pushed {
+                    out.truncate(mark);
+                }
+                *self = ReplyMode::On;
+            }
+        }
+    }
 }
 
 /// A client's wait (see [`Outcome::Block`]).
@@ -189,6 +230,17 @@ pub struct Session {
     pub watch_dirty: Arc<std::sync::atomic::AtomicBool>,
     /// Calls and time per command since the last batch.
     pub command_stats: crate::slowlog::LocalCommandStats,
+    /// Subscriptions and client-tracking state (the push room's per-connection half).
+    pub push: crate::pubsub::PushState,
+    /// `CLIENT REPLY`.
+    pub reply: ReplyMode,
+    /// `CLIENT NO-TOUCH on`: reads leave keys' LRU/LFU alone (except `TOUCH`).
+    pub no_touch: bool,
+    /// The last command looked up (`CLIENT LIST`'s `cmd`).
+    pub last_command: Option<&'static Command>,
+    /// The query buffer at the start of this batch: bytes held and free (`qbuf`,
+    /// `qbuf-free` of this client's own `CLIENT LIST` line).
+    pub query_buffer: (usize, usize),
 }
 
 impl Session {
@@ -204,6 +256,11 @@ impl Session {
             watched: Vec::new(),
             watch_dirty: Arc::default(),
             command_stats: Default::default(),
+            push: Default::default(),
+            reply: ReplyMode::On,
+            no_touch: false,
+            last_command: None,
+            query_buffer: (0, 0),
         }
     }
 }

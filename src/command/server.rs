@@ -34,6 +34,13 @@ pub static SPECS: &[CommandSpec] = &[
         .categories(CONNECTION)
         .tips(&["request_policy:all_shards", "response_policy:agg_min"]),
     CommandSpec::new("client", -2, 0, super::client::help).subcommands(super::client::SPECS),
+    CommandSpec::new(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        super::client::controls::reset,
+    )
+    .categories(CONNECTION),
     CommandSpec::new("command", -1, LOADING | STALE, super::introspection::command)
         .categories(CONNECTION)
         .tips(super::introspection::OUTPUT_ORDER)
@@ -43,6 +50,16 @@ pub static SPECS: &[CommandSpec] = &[
 
 /// `PING [message]`: `PONG`, or the message.
 pub fn ping(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    if ctx.session.push.subscriptions.any() && ctx.out.protocol() == Protocol::Resp2 {
+        // A subscribed RESP2 client gets a `pong` message, as Redis answers it.
+        if args.remaining() > 1 {
+            return Err(CommandError::WrongArity("ping".into()));
+        }
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(args.rest().first().map_or(&b""[..], |m| &m[..]));
+        return REPLIED;
+    }
     match args.remaining() {
         0 => ctx.out.simple("PONG"),
         1 => ctx.out.bulk(args.next_bytes()?),

@@ -296,7 +296,9 @@ impl CommandSpec {
     pub fn keys_with_specs(&self, args: &[impl AsRef<[u8]>]) -> Option<FoundKeys> {
         let argc = args.len();
         let mut positions = Vec::new();
-        for spec in self.keys {
+        // `not_key` specs (shard channels) are not keys to `COMMAND GETKEYS`, as
+        // Redis's default key search skips them.
+        for spec in self.keys.iter().filter(|spec| !spec.has("not_key")) {
             let first = match spec.begin {
                 BeginSearch::Index(index) => index,
                 BeginSearch::Keyword { keyword, start_from } => {
@@ -440,7 +442,9 @@ mod tests {
                     .collect();
                 assert!(positions.windows(2).all(|w| w[0] < w[1]), "{name}: {:?} out of order", spec.flags);
                 let access = spec.flags.iter().filter(|f| matches!(**f, "RO" | "RW" | "OW" | "RM")).count();
-                assert_eq!(access, 1, "{name}: one of RO, RW, OW, RM in {:?}", spec.flags);
+                // A `not_key` spec (shard channels) names no access, as in Redis.
+                let wanted = usize::from(!spec.has("not_key"));
+                assert_eq!(access, wanted, "{name}: one of RO, RW, OW, RM in {:?}", spec.flags);
             }
             let variable = command.spec.keys.iter().any(|spec| spec.has("variable_flags"));
             assert_eq!(variable, command.spec.key_flags.is_some(), "{name}: variable_flags needs key_flags");

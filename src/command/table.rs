@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
-use super::{admin, expire, hash, info, keys, list, object, server, set, string, transaction, zset};
+use super::{admin, expire, hash, info, keys, list, object, pubsub, server, set, string, transaction, zset};
 
 /// Every family's specs, in the order `COMMAND` lists them.
 pub static FAMILIES: &[&[CommandSpec]] = &[
@@ -23,6 +23,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     object::SPECS,
     admin::SPECS,
     transaction::SPECS,
+    pubsub::SPECS,
 ];
 
 /// A command or subcommand of the table.

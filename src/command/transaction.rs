@@ -53,6 +53,8 @@ pub struct Transaction {
     /// The union of the queued commands' flags (`EXEC` is refused over `maxmemory`
     /// when one of them is `denyoom`, and under `-MISCONF` when one writes).
     pub flags: super::Flags,
+    /// The bytes of the queued commands' arguments (`CLIENT LIST`'s `multi-mem`).
+    pub arg_bytes: usize,
 }
 
 /// `MULTI`: starts queueing.
@@ -145,11 +147,16 @@ fn watch_failed(ctx: &Context<'_>) -> bool {
 pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Queued>) {
     let failed = watch_failed(ctx);
     unwatch_all(ctx);
+    // Where the EXEC's reply starts (CLIENT REPLY OFF / SKIP drop it whole).
+    let mark = ctx.out.len();
     if failed {
         ctx.out.null_array();
+        ctx.session.reply.after_command(ctx.out, mark, false);
+        super::pubsub::end_transaction(ctx);
         return;
     }
     ctx.out.array(queued.len());
+    super::pubsub::begin_transaction(ctx);
     let state = ctx.state;
     state.engine.group(|| {
         for queued in &queued {
@@ -165,6 +172,8 @@ pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Queued>) {
             }
         }
     });
+    ctx.session.reply.after_command(ctx.out, mark, false);
+    super::pubsub::end_transaction(ctx);
 }
 
 /// Writes what a wait replies when it times out.

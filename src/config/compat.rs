@@ -275,7 +275,7 @@ pub(super) static PARAMS: &[Param] = &[
         int_field!(compat.maxmemory_clients),
     )
     .live(Effect::None)
-    .doc("stored (bytes, or a percentage of `maxmemory`)"),
+    .doc("client eviction: the clients together may hold this many bytes (or this percentage of `maxmemory`), then the biggest not `CLIENT NO-EVICT on` are closed; 0 off"),
     Param::number("tcp-backlog", Unit::Integer, I32, "511", int_field!(compat.tcp_backlog))
         .doc("stored (FerrumKV's backlog is 511)"),
     Param::number("tcp-keepalive", Unit::Integer, I32, "300", int_field!(compat.tcp_keepalive))
@@ -317,7 +317,7 @@ pub(super) static PARAMS: &[Param] = &[
         int_field!(compat.tracking_table_max_keys),
     )
     .live(Effect::None)
-    .doc("stored"),
+    .doc("most keys the client-tracking table remembers (0: no limit); keys over it are invalidated"),
     Param::number("acllog-max-len", Unit::Integer, I64, "128", int_field!(compat.acllog_max_len))
         .live(Effect::None)
         .doc("stored"),

@@ -111,6 +111,30 @@ pub fn touch(meta: &AtomicU64, now_ms: u64, lfu: LfuTuning) {
     meta.store(pack(now_ms, count, minutes(now_ms), generation(old)), Ordering::Relaxed);
 }
 
+thread_local! {
+    /// False while a `CLIENT NO-TOUCH` client's command runs on this thread.
+    static TOUCHING: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Whether reads on this thread count as accesses (false inside [`untouched`]).
+#[inline]
+pub fn touching() -> bool {
+    TOUCHING.with(Cell::get)
+}
+
+/// Runs `body` with reads not counting as accesses (a `CLIENT NO-TOUCH` client's
+/// command): keys' LRU clock and LFU counter stay as they were.
+pub fn untouched<R>(body: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            TOUCHING.with(|t| t.set(self.0));
+        }
+    }
+    let _restore = Restore(TOUCHING.with(|t| t.replace(false)));
+    body()
+}
+
 /// A uniform number in [0, 1) from a per-thread xorshift generator.
 pub fn random_unit() -> f64 {
     (random_u64() >> 11) as f64 / (1u64 << 53) as f64

@@ -104,4 +104,15 @@ pub struct Hooks {
     pub changes: Arc<ChangeHooks>,
     /// Eviction state (access statistics for AHE, the LFU tunables).
     pub evictor: Arc<Evictor>,
+    /// Unix ms up to which expired keys stay in place (`CLIENT PAUSE`): reads
+    /// still see them as absent, but lazy expiry leaves them for after the pause.
+    pub expiry_held_until: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Hooks {
+    /// Whether expiry is held at Unix ms `now_ms`.
+    #[inline]
+    pub fn expiry_held(&self, now_ms: u64) -> bool {
+        now_ms <= self.expiry_held_until.load(Ordering::Relaxed)
+    }
 }

@@ -138,6 +138,10 @@ impl Keyspace {
     /// Deletes `key` if it has expired, under the write lock (lazy expiry after a
     /// read found it so): opening the slot removes an entry that is still expired.
     fn expire_lazily(&self, key: &[u8], now_ms: u64) {
+        if self.hooks.expiry_held(now_ms) {
+            // Clients are paused: the dataset stays as it is until the pause ends.
+            return;
+        }
         self.write(key, now_ms, |_| ());
     }
 
@@ -157,8 +161,10 @@ impl Keyspace {
                 read(None)
             }
             Some(entry) => {
-                entry.touch(now_ms, self.hooks.evictor.lfu());
-                self.hooks.evictor.on_access(self.index(), key);
+                if super::access::touching() {
+                    entry.touch(now_ms, self.hooks.evictor.lfu());
+                    self.hooks.evictor.on_access(self.index(), key);
+                }
                 read(found)
             }
             None => {
@@ -454,7 +460,7 @@ impl ReadView<'_> {
             self.saw_expired.set(true);
             return None;
         }
-        if let Some(entry) = found {
+        if let Some(entry) = found.filter(|_| super::access::touching()) {
             entry.touch(self.now_ms, self.keyspace.hooks.evictor.lfu());
         }
         found

@@ -120,6 +120,12 @@ impl KvEngine {
         &self.hooks
     }
 
+    /// Holds expiry (active and lazy) up to Unix ms `until_ms` (0: not at all), while
+    /// clients are paused.
+    pub fn hold_expiry_until(&self, until_ms: u64) {
+        self.hooks.expiry_held_until.store(until_ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Adds a change hook: it sees every change from now on.
     pub fn add_hook(&self, hook: Arc<dyn ChangeHook>) {
         self.hooks.changes.add(hook);

@@ -158,6 +158,16 @@ impl RequestParser {
         }
     }
 
+    /// Bytes of the arguments of the request being received (0 between requests):
+    /// `CLIENT LIST`'s `argv-mem`.
+    pub fn pending_arg_bytes(&self) -> usize {
+        if self.state == State::Start {
+            0
+        } else {
+            self.args.iter().map(|a| a.len()).sum()
+        }
+    }
+
     /// Whether the parser is in the middle of a request (bytes of it already consumed).
     pub fn is_mid_request(&self) -> bool {
         self.state != State::Start

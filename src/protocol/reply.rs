@@ -65,6 +65,11 @@ impl ReplyWriter {
         self.buf.len()
     }
 
+    /// The buffer's allocation in bytes.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Whether nothing is waiting.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()

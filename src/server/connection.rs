@@ -5,13 +5,13 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::listener::Shutdown;
 use crate::blocking::{Finish, Waiter};
-use crate::clients::{ClientInfo, Unblock};
+use crate::clients::{flag, ClientInfo, Unblock};
 use crate::clock::{unix_millis, unix_secs};
 use crate::command::blocking::serve_ready;
 use crate::command::transaction::{run_transaction, write_timeout};
@@ -41,6 +41,9 @@ enum Batch {
     /// A command made the client wait: write the replies so far, wait, then run
     /// the rest of the pipeline.
     Block(Block),
+    /// A `CLIENT PAUSE` holds the next command (kept in `postponed`): write the
+    /// replies so far, wait for the pause to end, then run it and the rest.
+    Postponed,
 }
 
 /// How a wait ended.
@@ -65,6 +68,10 @@ pub(super) struct Connection {
     out: ReplyWriter,
     input: BytesMut,
     shutdown: Shutdown,
+    /// The request a `CLIENT PAUSE` holds, run first once the pause ends.
+    postponed: Option<Vec<Bytes>>,
+    /// The most reply bytes one batch has held (`rbp`).
+    reply_peak: usize,
 }
 
 impl Connection {
@@ -79,6 +86,13 @@ impl Connection {
         session.authenticated = config.requirepass.is_none();
         let limits = Limits::for_client(session.authenticated, config.proto_max_bulk_len);
         drop(config);
+        {
+            use std::os::fd::AsRawFd;
+            let gauges = &session.client.gauges;
+            gauges.fd.store(stream.as_raw_fd() as i64, Ordering::Relaxed);
+            let base = std::mem::size_of::<Connection>() + std::mem::size_of::<ClientInfo>();
+            gauges.base_mem.store(base, Ordering::Relaxed);
+        }
         Connection {
             stream,
             state,
@@ -87,6 +101,8 @@ impl Connection {
             out: ReplyWriter::new(Protocol::Resp2),
             input: BytesMut::with_capacity(READ_CHUNK),
             shutdown,
+            postponed: None,
+            reply_peak: 0,
         }
     }
 
@@ -94,6 +110,7 @@ impl Connection {
     pub(super) async fn serve(mut self) {
         let id = self.session.client.id;
         self.serve_loop().await;
+        crate::command::pubsub::reset_subscriptions(&self.state, &mut self.session);
         let watched = std::mem::take(&mut self.session.watched);
         self.state.watches.unwatch(id, &watched);
         self.state.stats.absorb(&mut self.session.local_stats);
@@ -111,6 +128,12 @@ impl Connection {
                     read = read_some(&mut self.stream, &mut self.input, idle) => read,
                     _ = self.shutdown.started() => return,
                     _ = self.session.client.killed.notified() => return,
+                    _ = self.session.client.push.ready() => {
+                        if !self.write_pushes().await {
+                            return;
+                        }
+                        continue;
+                    }
                 };
                 match read {
                     Ok(0) | Err(_) => return,
@@ -130,6 +153,7 @@ impl Connection {
             }
             let outcome = self.run_requests();
             pending = matches!(outcome, Batch::OutputFull);
+            self.publish_gauges();
             if !self.await_durability().await {
                 return;
             }
@@ -147,6 +171,13 @@ impl Connection {
                         return;
                     }
                     // The reply is written; the rest of the pipeline runs next.
+                    pending = true;
+                }
+                Batch::Postponed => {
+                    if !self.wait_for_unpause().await {
+                        return;
+                    }
+                    // The held command, then the rest of the pipeline.
                     pending = true;
                 }
                 Batch::Done | Batch::OutputFull => {}
@@ -244,6 +275,87 @@ impl Connection {
         }
     }
 
+    /// Writes what other clients pushed to this one (messages, `MONITOR` lines,
+    /// invalidations), a batch at a time, until its outbox is empty; false when the
+    /// connection is to close (the outbox overflowed, the client was killed, the
+    /// server shuts down, the write failed). A peer that does not read keeps the
+    /// write pending while pushers fill the outbox up to its limit, which closes it.
+    async fn write_pushes(&mut self) -> bool {
+        let client = self.session.client.clone();
+        let mut chunk = Vec::new();
+        // Let the publisher finish the batch it is running (it woke us with its
+        // first frame), so one write carries many frames.
+        tokio::task::yield_now().await;
+        loop {
+            if client.push.overflowed() {
+                return false;
+            }
+            chunk.clear();
+            if client.push.take_into(&mut chunk, OUTPUT_BATCH) == 0 {
+                return true;
+            }
+            let written = tokio::select! {
+                written = self.stream.write_all(&chunk) => written.is_ok(),
+                _ = client.killed.notified() => false,
+                _ = self.shutdown.started() => false,
+            };
+            if !written {
+                return false;
+            }
+            self.state.stats.total_net_output_bytes.add(chunk.len() as u64);
+        }
+    }
+
+    /// Waits, without spinning, until the `CLIENT PAUSE` that holds the postponed
+    /// command changes or ends (at its deadline or `CLIENT UNPAUSE`), or the client
+    /// goes away (false: close). Meanwhile the client counts as blocked (`b`,
+    /// `blocked_clients`) and its further requests are read but not run.
+    async fn wait_for_unpause(&mut self) -> bool {
+        let client = self.session.client.clone();
+        client.set_flag(flag::PAUSED, true);
+        let mut changed = self.state.pause.watch();
+        let go_on = loop {
+            let now = unix_millis() as i64;
+            let Some((_, end)) = self.state.pause.current(now) else { break true };
+            let left = Duration::from_millis(end.saturating_sub(now).saturating_add(1) as u64);
+            let deadline = tokio::time::Instant::now().checked_add(left);
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = sleep => {}
+                // A changed pause (unpaused, or less strict): try the command again.
+                _ = changed.changed() => break true,
+                _ = client.killed.notified() => break false,
+                _ = self.shutdown.started() => break false,
+                read = read_some(&mut self.stream, &mut self.input, 0) => match read {
+                    Ok(0) | Err(_) => break false,
+                    Ok(_) if self.input.len() > self.query_buffer_limit() => break false,
+                    Ok(n) => self.state.stats.total_net_input_bytes.add(n as u64),
+                },
+            }
+        };
+        client.set_flag(flag::PAUSED, false);
+        go_on
+    }
+
+    /// Publishes the buffers' sizes for `CLIENT LIST` and client eviction (a few
+    /// relaxed stores, once per batch).
+    fn publish_gauges(&self) {
+        let gauges = &self.session.client.gauges;
+        gauges.qbuf.store(self.input.len(), Ordering::Relaxed);
+        gauges.qbuf_free.store(self.input.capacity() - self.input.len(), Ordering::Relaxed);
+        gauges.argv_mem.store(self.parser.pending_arg_bytes(), Ordering::Relaxed);
+        gauges.reply_capacity.store(self.out.capacity(), Ordering::Relaxed);
+        gauges.reply_peak.store(self.reply_peak.max(self.out.len()), Ordering::Relaxed);
+        let last = self.session.last_command.map_or(crate::clients::NO_COMMAND, |c| c.id);
+        gauges.last_command.store(last, Ordering::Relaxed);
+        crate::command::client::list::publish_multi(&self.session);
+    }
+
     /// The most unparsed input a client may have buffered (`client-query-buffer-limit`,
     /// and 1 MB before it has authenticated).
     fn query_buffer_limit(&self) -> usize {
@@ -269,6 +381,8 @@ impl Connection {
         let max_bulk = self.state.config.load().proto_max_bulk_len;
         let mut limits_for_authenticated = ctx.session.authenticated;
         self.parser.set_limits(Limits::for_client(limits_for_authenticated, max_bulk));
+        ctx.session.query_buffer = (self.input.len(), self.input.capacity() - self.input.len());
+        let mut held = self.postponed.take();
         let outcome = loop {
             if ctx.out.len() >= OUTPUT_BATCH {
                 break Batch::OutputFull;
@@ -278,32 +392,44 @@ impl Connection {
                 limits_for_authenticated = ctx.session.authenticated;
                 self.parser.set_limits(Limits::for_client(limits_for_authenticated, max_bulk));
             }
-            match self.parser.next_request(&mut self.input) {
-                Ok(Some(args)) => {
-                    let outcome = execute(&mut ctx, args);
-                    if let Outcome::RunExclusive(queued) = outcome {
-                        drop(shared.take());
-                        let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
-                        run_transaction(&mut ctx, queued);
-                        drop(exclusive);
-                        shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
-                        serve_ready(ctx.state, ctx.now_ms);
-                        continue;
-                    }
-                    // The command is complete: clients waiting on keys it made
-                    // ready are served now, before this client's next command.
-                    serve_ready(ctx.state, ctx.now_ms);
-                    match outcome {
-                        Outcome::Reply | Outcome::RunExclusive(_) => {}
-                        Outcome::Close => break Batch::Close,
-                        Outcome::Block(block) => break Batch::Block(block),
-                    }
+            let owned;
+            let args: &[Bytes] = match held.take() {
+                Some(request) => {
+                    owned = request;
+                    &owned
                 }
-                Ok(None) => break Batch::Done,
-                Err(error) => {
-                    ctx.out.error(&format!("ERR {error}"));
-                    break Batch::Close;
+                None => match self.parser.next_request(&mut self.input) {
+                    Ok(Some(args)) => args,
+                    Ok(None) => break Batch::Done,
+                    Err(error) => {
+                        ctx.out.error(&format!("ERR {error}"));
+                        break Batch::Close;
+                    }
+                },
+            };
+            let outcome = execute(&mut ctx, args);
+            let batch = match outcome {
+                Outcome::Reply => None,
+                Outcome::Close => Some(Batch::Close),
+                Outcome::RunExclusive(queued) => {
+                    drop(shared.take());
+                    let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
+                    run_transaction(&mut ctx, queued);
+                    drop(exclusive);
+                    shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+                    None
                 }
+                Outcome::Block(block) => Some(Batch::Block(block)),
+                Outcome::Postponed => {
+                    self.postponed = Some(args.to_vec());
+                    break Batch::Postponed;
+                }
+            };
+            // The command (or the whole EXEC) is complete: clients waiting on keys
+            // it made ready are served now, before this client's next command.
+            serve_ready(ctx.state, ctx.now_ms);
+            if let Some(batch) = batch {
+                break batch;
             }
         };
         drop(shared);
@@ -350,7 +476,34 @@ impl Connection {
         // batch that fills it counts as "over the soft limit" too.
         let soft = config.output_buffer_soft_limit().min(OUTPUT_BATCH);
         let seconds = config.output_buffer_soft_seconds();
-        let write = self.stream.write_all(self.out.as_bytes());
+        let gauges = &self.session.client.gauges;
+        gauges.reply_pending.store(self.out.len(), Ordering::Relaxed);
+        self.reply_peak = self.reply_peak.max(self.out.len());
+        gauges.reply_peak.store(self.reply_peak, Ordering::Relaxed);
+        // Most batches fit in the socket's buffer: write what goes at once, and only
+        // wait for the rest (racing CLIENT KILL, which ends a write the peer does
+        // not read, and the soft limit's timer).
+        let bytes = self.out.as_bytes();
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.stream.try_write(&bytes[written..]) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+        let killed = &self.session.client.killed;
+        let stream = &mut self.stream;
+        let rest = &bytes[written..];
+        let write = async move {
+            if rest.is_empty() {
+                return Ok(());
+            }
+            tokio::select! {
+                written = stream.write_all(rest) => written,
+                _ = killed.notified() => Err(std::io::ErrorKind::ConnectionAborted.into()),
+            }
+        };
         if soft > 0 && seconds > 0 && self.out.len() >= soft {
             match tokio::time::timeout(Duration::from_secs(seconds), write).await {
                 Ok(result) => result?,
@@ -368,6 +521,7 @@ impl Connection {
         }
         self.state.stats.total_net_output_bytes.add(self.out.len() as u64);
         self.out.clear();
+        self.session.client.gauges.reply_pending.store(0, Ordering::Relaxed);
         Ok(())
     }
 }

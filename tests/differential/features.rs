@@ -117,6 +117,22 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("zrandmember_all", "ZRANDMEMBER with a count that takes the whole set, or a bad count"),
     ("zset_algebra", "ZUNION, ZINTER, ZDIFF and their STORE forms, WEIGHTS, AGGREGATE"),
     ("zintercard", "ZINTERCARD with LIMIT, bad numkeys and bad limits"),
+    // lists.
+    ("lpush", "LPUSH, RPUSH of one to six elements (small integers, words, binary, long ones)"),
+    ("lpush_many", "LPUSH, RPUSH of 200 or 1500 elements at once (several nodes)"),
+    ("list_string", "SET over a key, so the list commands meet WRONGTYPE, or DEL"),
+    ("lpushx", "LPUSHX, RPUSHX"),
+    ("lpop", "LPOP, RPOP without a count, with a small one or any index text"),
+    ("llen", "LLEN"),
+    ("lrange", "LRANGE with indexes of every size and sign, i64 limits, junk"),
+    ("lindex", "LINDEX"),
+    ("lset", "LSET"),
+    ("linsert", "LINSERT BEFORE|AFTER (and a bad place)"),
+    ("lrem", "LREM with counts of either sign"),
+    ("ltrim", "LTRIM"),
+    ("lpos", "LPOS with RANK, COUNT, MAXLEN (and FOO) in any mix, values of every size"),
+    ("lmove", "LMOVE (bad ends too), RPOPLPUSH, the same key twice too"),
+    ("lmpop", "LMPOP with bad numkeys, ends and counts"),
 ];
 
 /// Features off unless `DIFF_ENABLE` names them: differences that belong to another

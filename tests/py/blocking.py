@@ -59,7 +59,8 @@ def main():
     check(results["brpoplpush"] == b"5", f"brpoplpush {results['brpoplpush']!r}")
     check(results["blmpop"] == [b"py:h", [b"8", b"7"]], f"blmpop {results['blmpop']!r}")
     check(results["timeout"] is None, f"timeout {results['timeout']!r}")
-    check(r.lrange("py:e", 0, -1) == [b"4", b"5"], "moved elements")
+    # BLMOVE pushed 4 on the right, BRPOPLPUSH 5 on the left.
+    check(r.lrange("py:e", 0, -1) == [b"5", b"4"], "moved elements")
     print(f"blocking ok protocol={args.protocol}")
 
 

@@ -1,7 +1,7 @@
 //! Command-level tests of the typed core: every write command's change records
 //! (`changes`), the type tag's paths through the commands with the `Probe` test
 //! collection (`typed`, `typed_lifecycle`), the hash family's records and encodings (`hash`),
-//! and the introspection replies compared
+//! the client controls' dispatch (`controls`), and the introspection replies compared
 //! with redis-server 7.0.15's bytes (`introspection`).
 //!
 //! Everything runs through the real dispatcher ([`crate::command::execute`]) on a
@@ -10,6 +10,7 @@
 
 mod bits;
 mod changes;
+mod controls;
 mod hash;
 mod introspection;
 mod list;

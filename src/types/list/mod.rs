@@ -90,6 +90,15 @@ impl Limits {
         }
     }
 
+    /// The most entry bytes a node holds (its byte limit less a listpack's
+    /// overhead; for a count limit, Redis's safety limit).
+    fn node_bytes(self) -> usize {
+        match self.node_limits() {
+            (usize::MAX, _) => SIZE_SAFETY_LIMIT - LISTPACK_OVERHEAD,
+            (size, _) => size - LISTPACK_OVERHEAD,
+        }
+    }
+
     /// Whether a node of `bytes` bytes (listpack-counted) and `count` entries is over
     /// the limit (Redis's `quicklistNodeExceedsLimit`).
     fn exceeded(self, bytes: usize, count: usize) -> bool {
@@ -144,9 +153,10 @@ impl List {
         self.nodes.len()
     }
 
-    /// A listpack about to take `add_len` more elements of `add_bytes` bytes in
-    /// all becomes a quicklist if they would take it past one node's limit (7.2's
-    /// `listTypeTryConvertListpack`).
+    /// A listpack about to take `add_len` more elements taking `add_bytes` bytes in
+    /// all (framed) becomes a quicklist if they would take it past one node's limit
+    /// (7.2's `listTypeTryConvertListpack`, which counts the strings' bytes; the
+    /// framing is counted here so a listpack's node never outgrows a node).
     fn grow_check(&mut self, add_bytes: usize, add_len: usize, limits: Limits) {
         if self.quick {
             return;
@@ -177,7 +187,7 @@ impl List {
 
     /// Pushes `items` one by one at `end` (so `LPUSH k a b` leaves `b a`).
     pub fn push<I: AsRef<[u8]>>(&mut self, end: End, items: &[I], limits: Limits) {
-        let add_bytes: usize = items.iter().map(|i| i.as_ref().len()).sum();
+        let add_bytes: usize = items.iter().map(|i| entry_size(i.as_ref().len())).sum();
         self.grow_check(add_bytes, items.len(), limits);
         for item in items {
             self.push_one(end, item.as_ref(), limits);
@@ -205,9 +215,10 @@ impl List {
                 End::Right => self.nodes.push_back(Node::default()),
             }
         }
+        let max_bytes = limits.node_bytes();
         match end {
-            End::Left => self.nodes.front_mut().expect("a node").push_front(item),
-            End::Right => self.nodes.back_mut().expect("a node").push_back(item),
+            End::Left => self.nodes.front_mut().expect("a node").push_front(item, max_bytes),
+            End::Right => self.nodes.back_mut().expect("a node").push_back(item, max_bytes),
         }
         self.len += 1;
     }
@@ -315,7 +326,7 @@ impl List {
         if index >= self.len {
             return false;
         }
-        self.grow_check(item.len(), 0, limits);
+        self.grow_check(entry_size(item.len()), 0, limits);
         let (node, at) = self.locate(index);
         self.nodes[node].replace(at, item);
         self.split_if_over(node, limits);
@@ -332,7 +343,7 @@ impl List {
         if index == self.len {
             return self.push(End::Right, &[item], limits);
         }
-        self.grow_check(item.len(), 1, limits);
+        self.grow_check(entry_size(item.len()), 1, limits);
         let (node, at) = self.locate(index);
         self.nodes[node].insert(at, item);
         self.len += 1;

@@ -184,20 +184,31 @@ impl Node {
         super::super::allocation_size(self.buf.capacity())
     }
 
-    /// Appends `item`.
-    pub(super) fn push_back(&mut self, item: &[u8]) {
+    /// Appends `item`. The buffer grows by doubling, but never past `max_bytes` of
+    /// entries (the node's limit) unless this entry needs it, so a full node sits in
+    /// the allocator's size class of its limit and sealing it moves nothing.
+    pub(super) fn push_back(&mut self, item: &[u8], max_bytes: usize) {
+        let needed = self.buf.len() + entry_size(item.len());
+        if needed > self.buf.capacity() {
+            let ceiling = max_bytes.saturating_add(self.start as usize).max(needed);
+            let target = (self.buf.capacity() * 2).max(needed).max(16).min(ceiling);
+            self.buf.reserve_exact(target - self.buf.len());
+        }
         frame(item, &mut self.buf);
         self.count += 1;
     }
 
-    /// Puts `item` in front of the others.
-    pub(super) fn push_front(&mut self, item: &[u8]) {
+    /// Puts `item` in front of the others (the gap kept within `max_bytes`, as for
+    /// [`Node::push_back`]).
+    pub(super) fn push_front(&mut self, item: &[u8], max_bytes: usize) {
         let size = entry_size(item.len());
         if (self.start as usize) < size {
             // A fresh gap, as large as the entries (at least this one, at most 4 KB
-            // more than it), so a run of front pushes moves the node rarely.
+            // more than it, within the node's limit), so a run of front pushes moves
+            // the node rarely.
             let live = self.byte_len();
-            let gap = size + live.clamp(16, 4096);
+            let room = max_bytes.saturating_sub(live + size);
+            let gap = size + live.clamp(16, 4096).min(room);
             let mut buf = Vec::with_capacity(gap + live);
             buf.resize(gap, 0);
             buf.extend_from_slice(self.bytes());
@@ -311,7 +322,7 @@ impl Node {
     /// Inserts `item` before entry `index` (`index == len` appends).
     pub(super) fn insert(&mut self, index: usize, item: &[u8]) {
         if index == self.len() {
-            return self.push_back(item);
+            return self.push_back(item, usize::MAX);
         }
         let at = self.span(index).start;
         let mut framed = Vec::with_capacity(entry_size(item.len()));
@@ -415,8 +426,8 @@ mod tests {
         let mut node = Node::default();
         let big = vec![7u8; 300];
         for i in 0..100u32 {
-            node.push_front(i.to_string().as_bytes());
-            node.push_back(&big);
+            node.push_front(i.to_string().as_bytes(), usize::MAX);
+            node.push_back(&big, usize::MAX);
         }
         assert_eq!(node.len(), 200);
         assert_eq!(node.entries().next(), Some(&b"99"[..]));
@@ -431,5 +442,20 @@ mod tests {
         assert_eq!(node.len(), 0);
         assert_eq!(node.pop_front(), None);
         assert_eq!(node.heap_bytes(), 0);
+    }
+
+    #[test]
+    fn a_node_grows_no_further_than_its_limit() {
+        let (mut back, mut front) = (Node::default(), Node::default());
+        while back.byte_len() + 18 <= 8185 {
+            back.push_back(b"0123456789abcdef", 8185);
+            front.push_front(b"0123456789abcdef", 8185);
+        }
+        assert!(back.buf.capacity() <= 8185, "{}", back.buf.capacity());
+        assert!(front.buf.capacity() <= 8185 + 18, "{}", front.buf.capacity());
+        // One entry past the limit (a lone large element) still fits.
+        let mut lone = Node::default();
+        lone.push_back(&[7u8; 10_000], 8185);
+        assert_eq!(lone.get(0).len(), 10_000);
     }
 }

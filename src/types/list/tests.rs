@@ -56,7 +56,8 @@ fn agree(list: &List, model: &VecDeque<Vec<u8>>, limits: Limits) -> Result<(), T
     prop_assert!(list.nodes.iter().all(|n| n.len() > 0), "no empty node");
     if !list.quick {
         prop_assert!(list.nodes.len() <= 1, "a listpack is one node");
-    } else {
+    }
+    {
         for node in &list.nodes {
             // A node over its limit holds one element only (a large one).
             prop_assert!(
@@ -206,4 +207,26 @@ fn rewrite_writes_rpush_batches_of_64() {
     assert_eq!(commands.iter().map(Vec::len).collect::<Vec<_>>(), [66, 66, 4]);
     assert_eq!(commands[0][0], b"RPUSH");
     assert_eq!(commands[2][3], b"129");
+}
+
+#[test]
+fn ends_parse_in_any_case_and_name_themselves() {
+    assert_eq!(End::parse(b"left"), Some(End::Left));
+    assert_eq!(End::parse(b"RiGhT"), Some(End::Right));
+    assert_eq!(End::parse(b"lef"), None);
+    assert_eq!(End::parse(b""), None);
+    assert_eq!((End::Left.name(), End::Right.name()), ("LEFT", "RIGHT"));
+}
+
+#[test]
+fn a_copy_is_its_own_and_memory_is_counted() {
+    let mut list = List::new();
+    let items: Vec<String> = (0..2000).map(|i| format!("{i:016}")).collect();
+    list.push(End::Right, &items, Limits::default());
+    let copy = list.clone_collection();
+    list.pop(End::Left, Limits::default());
+    assert_eq!(copy.len(), 2000);
+    assert_eq!(list.len(), 1999);
+    assert!(list.heap_bytes() >= 1999 * 18, "{}", list.heap_bytes());
+    assert_eq!(copy.encoding(), "quicklist");
 }
