@@ -416,8 +416,11 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult 
         let source = source?;
         let zset = zset_of(source.as_ref())?;
         let elements = zset.map(|z| select(z, &request, &bounds)).unwrap_or_default();
-        let longest = elements.iter().map(|(m, _)| m.len()).max().unwrap_or(0);
-        let mut result = ZSet::for_members(elements.len(), longest, limits);
+        // Redis's zrangeResultBeginStore picks the encoding from the length alone
+        // (known for a rank range, -1 for a score or lex range) and converts as
+        // members arrive, so a -0 stored while packed reads back as 0.
+        let hint = if request.by == By::Rank { elements.len() } else { 0 };
+        let mut result = ZSet::for_members(hint, 0, limits);
         for (member, score) in &elements {
             result.insert(member, *score, limits);
         }
