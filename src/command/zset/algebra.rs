@@ -5,7 +5,8 @@
 //!
 //! The work is bounded by the data: an intersection walks the smallest source and
 //! probes the others; a union visits each element once. As in Redis, a weighted
-//! score or a sum that comes out NaN (`inf * 0`, `inf + -inf`) counts as 0.
+//! score or a sum that comes out NaN (`inf * 0`, `inf + -inf`) counts as 0 — except
+//! an intersection's later sources, whose NaN products Redis aggregates unzeroed.
 
 use std::collections::HashMap;
 
@@ -104,8 +105,18 @@ fn aggregate(how: Aggregate, into: &mut f64, value: f64) {
                 *into = 0.0;
             }
         }
-        Aggregate::Min => *into = into.min(value),
-        Aggregate::Max => *into = into.max(value),
+        // C's comparisons, as zunionInterAggregate: a NaN value leaves the score
+        // alone, and of 0 and -0 the one already there stays.
+        Aggregate::Min => {
+            if value < *into {
+                *into = value
+            }
+        }
+        Aggregate::Max => {
+            if value > *into {
+                *into = value
+            }
+        }
     }
 }
 
@@ -180,9 +191,10 @@ fn compute(op: Op, sources: &[Source<'_>], options: &Options) -> Vec<(Vec<u8>, f
                 let mut value = weighted(options.weights[*first], score);
                 for &j in others {
                     match sources[j].score(member) {
-                        Some(other) => {
-                            aggregate(options.aggregate, &mut value, weighted(options.weights[j], other))
-                        }
+                        // Redis zeroes a NaN product of the first source only: a
+                        // later one (`inf * 0`) turns a SUM into NaN, hence 0, and
+                        // is ignored by MIN and MAX.
+                        Some(other) => aggregate(options.aggregate, &mut value, options.weights[j] * other),
                         None => return,
                     }
                 }
