@@ -35,6 +35,9 @@ pub enum BeginSearch {
         /// Where to start: positive from the start, negative from the end.
         start_from: isize,
     },
+    /// Not known from the arguments' positions (`SORT`'s `BY`/`GET` and `STORE`
+    /// keys); such a spec finds no key.
+    Unknown,
 }
 
 /// How the keys are found once the search began.
@@ -61,6 +64,8 @@ pub enum FindKeys {
         /// Distance between keys.
         step: usize,
     },
+    /// Not known (see [`BeginSearch::Unknown`]).
+    Unknown,
 }
 
 /// Redis's key-spec flags, in the order `COMMAND INFO` lists them: one of `RO`
@@ -316,6 +321,7 @@ impl CommandSpec {
                         None => continue,
                     }
                 }
+                BeginSearch::Unknown => continue,
             };
             let (first, last, step) = match spec.find {
                 FindKeys::Range { last, step, limit } => {
@@ -334,6 +340,7 @@ impl CommandSpec {
                     let keys_start = first + key_offset;
                     (keys_start, keys_start as isize + count as isize - 1, step)
                 }
+                FindKeys::Unknown => continue,
             };
             // As in Redis, a count of zero is no valid spec either (`last < first`);
             // `COMMAND GETKEYS` then answers by the command's `no_mandatory_keys`.
