@@ -22,6 +22,7 @@ pub mod introspection;
 pub mod keys;
 pub mod list;
 pub mod object;
+pub mod pqsort;
 pub mod pubsub;
 pub mod server;
 pub mod set;

@@ -14,6 +14,7 @@ use std::cmp::Ordering;
 
 use super::args::as_slices;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
+use super::pqsort::pqsort;
 use super::{flags::*, list, Args, CommandError, CommandResult, Context, REPLIED};
 use crate::engine::{events as generic, Entry, Event, EventClass};
 use crate::types::hash::Hash;
@@ -289,8 +290,7 @@ fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandRes
             }
         }
         let (alpha, by_pattern, desc) = (request.alpha, request.by.is_some(), request.desc);
-        // Stable, as glibc's merge-sort qsort: equal BY values keep the source order.
-        items.sort_by(|a, b| {
+        let compare = |a: &Item, b: &Item| {
             let order = if !alpha {
                 a.score.partial_cmp(&b.score).unwrap_or(Ordering::Equal).then_with(|| a.element.cmp(&b.element))
             } else if by_pattern {
@@ -308,7 +308,17 @@ fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandRes
             } else {
                 order
             }
-        });
+        };
+        if by_pattern && (start != 0 || end != items.len() as i64 - 1) {
+            // Redis's partial sort, whose order of equal BY values the reply shows;
+            // an empty window needs no order at all.
+            if end >= start {
+                pqsort(&mut items, start as usize, end as usize, compare);
+            }
+        } else {
+            // glibc's qsort is a stable merge sort: equal BY values keep the order.
+            items.sort_by(compare);
+        }
     }
     if conversion_error {
         return Err(CommandError::err("One or more scores can't be converted into double"));

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::command::args::{self, as_slices};
 use crate::command::zset::{limits, store_result};
+use crate::command::pqsort::pqsort;
 use crate::command::Args;
 use crate::engine::{Event, EventClass};
 use crate::protocol::ReplyWriter;
@@ -236,23 +237,23 @@ fn find_points(zset: &ZSet, shape: &Shape, limit: usize) -> Vec<Point> {
     found
 }
 
-/// Orders `points` by distance (stable, as glibc's merge-sort `qsort`) and keeps
-/// the first `keep`; a partial selection when only a few are kept.
+/// Orders `points` by distance as Redis does: a full sort is glibc's `qsort` (a
+/// stable merge sort), keeping only the first `keep` is Redis's partial `pqsort`.
 fn order(points: &mut Vec<Point>, ascending: bool, keep: usize) {
-    let compare = |a: &(usize, &Point), b: &(usize, &Point)| {
-        let by_distance = a.1.distance.partial_cmp(&b.1.distance).unwrap_or(std::cmp::Ordering::Equal);
-        let by_distance = if ascending { by_distance } else { by_distance.reverse() };
-        by_distance.then(a.0.cmp(&b.0))
+    let compare = |a: &Point, b: &Point| {
+        let order = a.distance.partial_cmp(&b.distance).unwrap_or(std::cmp::Ordering::Equal);
+        if ascending {
+            order
+        } else {
+            order.reverse()
+        }
     };
-    let mut ranked: Vec<(usize, &Point)> = points.iter().enumerate().collect();
-    if keep < ranked.len() && keep > 0 {
-        ranked.select_nth_unstable_by(keep - 1, compare);
-        ranked.truncate(keep);
+    if keep == points.len() {
+        points.sort_by(compare);
+    } else {
+        pqsort(points, 0, keep - 1, compare);
+        points.truncate(keep);
     }
-    ranked.sort_by(compare);
-    let order: Vec<usize> = ranked.into_iter().map(|(i, _)| i).collect();
-    let mut taken: Vec<Option<Point>> = std::mem::take(points).into_iter().map(Some).collect();
-    *points = order.into_iter().map(|i| taken[i].take().expect("each point once")).collect();
 }
 
 /// Runs the search on `zset` and orders it: the points to reply or store.
