@@ -49,11 +49,33 @@ const STORE_KEY: KeySpec = KeySpec {
 pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("sort", -2, WRITE | DENYOOM, sort)
         .keys(&[KeySpec::one(1, &["RO", "access"]), PATTERN_KEYS, STORE_KEY])
+        .key_finder(sort_keys)
         .categories(CATEGORIES),
     CommandSpec::new("sort_ro", -2, READONLY, sort_ro)
         .keys(&[KeySpec::one(1, &["RO", "access"]), PATTERN_KEYS])
         .categories(CATEGORIES),
 ];
+
+/// `SORT`'s keys as Redis's `sortGetKeys` finds them: the source, and the key after
+/// the last `STORE` (options are skipped by their known argument counts, anything
+/// else is taken as a word of its own).
+fn sort_keys(request: &[&[u8]]) -> Vec<(usize, usize)> {
+    let mut keys = vec![(1, 0)];
+    let mut store = None;
+    let mut i = 2;
+    while i < request.len() {
+        let word = request[i].to_ascii_lowercase();
+        match word.as_slice() {
+            b"limit" => i += 2,
+            b"get" | b"by" => i += 1,
+            b"store" if i + 1 < request.len() => store = Some(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    keys.extend(store.map(|at| (at, 2)));
+    keys
+}
 
 /// A parsed request.
 struct Request<'a> {
