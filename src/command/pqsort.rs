@@ -49,7 +49,8 @@ fn sort_part<T>(
     rrange: usize,
     cmp: &mut impl FnMut(&T, &T) -> Ordering,
 ) {
-    let outside = |start: usize, end: usize| (lrange < start && rrange < start) || (lrange >= end && rrange >= end);
+    let outside =
+        |start: usize, end: usize| (lrange < start && rrange < start) || (lrange >= end && rrange >= end);
     loop {
         let a = base;
         if n < 7 {
@@ -137,7 +138,12 @@ mod tests {
     fn the_asked_ranks_come_out_sorted() {
         let mut seed = 7u64;
         for len in [0usize, 1, 5, 7, 8, 41, 200] {
-            for (l, r) in [(0, 0), (0, len.saturating_sub(1)), (len / 3, len / 2), (len.saturating_sub(1), len.saturating_sub(1))] {
+            for (l, r) in [
+                (0, 0),
+                (0, len.saturating_sub(1)),
+                (len / 3, len / 2),
+                (len.saturating_sub(1), len.saturating_sub(1)),
+            ] {
                 let mut v: Vec<u64> = (0..len)
                     .map(|_| {
                         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);

@@ -13,8 +13,8 @@
 use std::cmp::Ordering;
 
 use super::args::as_slices;
-use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::pqsort::pqsort;
+use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{flags::*, list, Args, CommandError, CommandResult, Context, REPLIED};
 use crate::engine::{events as generic, Entry, Event, EventClass};
 use crate::types::hash::Hash;
@@ -90,8 +90,15 @@ struct Request<'a> {
 }
 
 fn parse(all: &[bytes::Bytes], readonly: bool) -> Result<Request<'_>, CommandError> {
-    let mut request =
-        Request { desc: false, alpha: false, limit: (0, -1), by: None, dont_sort: false, gets: Vec::new(), store: None };
+    let mut request = Request {
+        desc: false,
+        alpha: false,
+        limit: (0, -1),
+        by: None,
+        dont_sort: false,
+        gets: Vec::new(),
+        store: None,
+    };
     let mut j = 2;
     while j < all.len() {
         let left = all.len() - j - 1;
@@ -314,7 +321,10 @@ fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandRes
         let (alpha, by_pattern, desc) = (request.alpha, request.by.is_some(), request.desc);
         let compare = |a: &Item, b: &Item| {
             let order = if !alpha {
-                a.score.partial_cmp(&b.score).unwrap_or(Ordering::Equal).then_with(|| a.element.cmp(&b.element))
+                a.score
+                    .partial_cmp(&b.score)
+                    .unwrap_or(Ordering::Equal)
+                    .then_with(|| a.element.cmp(&b.element))
             } else if by_pattern {
                 match (&a.by, &b.by) {
                     (Some(x), Some(y)) => x.cmp(y),

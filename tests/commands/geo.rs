@@ -43,7 +43,10 @@ fn positions_hashes_and_distances(p: Proto) {
         array(&[position(p, PALERMO.0, PALERMO.1), nil_array(p), position(p, CATANIA.0, CATANIA.1)]),
     );
     c.expect("GEOPOS nokey a", array(&[nil_array(p)]));
-    c.expect("GEOHASH Sicily Palermo Catania nope", array(&[bulk("sqc8b49rny0"), bulk("sqdtr74hyu0"), p.nil().into()]));
+    c.expect(
+        "GEOHASH Sicily Palermo Catania nope",
+        array(&[bulk("sqc8b49rny0"), bulk("sqdtr74hyu0"), p.nil().into()]),
+    );
     c.expect("GEODIST Sicily Palermo Catania", bulk("166274.1516"));
     c.expect("GEODIST Sicily Palermo Catania KM", bulk("166.2742"));
     c.expect("GEODIST Sicily Palermo Catania mi", bulk("103.3182"));
@@ -51,7 +54,10 @@ fn positions_hashes_and_distances(p: Proto) {
     c.expect("GEODIST Sicily Palermo Palermo", bulk("0.0000"));
     c.expect("GEODIST Sicily Palermo nope", p.nil());
     c.expect("GEODIST nokey a b", p.nil());
-    c.expect("GEODIST Sicily Palermo Catania parsec", err("ERR unsupported unit provided. please use M, KM, FT, MI"));
+    c.expect(
+        "GEODIST Sicily Palermo Catania parsec",
+        err("ERR unsupported unit provided. please use M, KM, FT, MI"),
+    );
     c.expect("GEODIST Sicily Palermo Catania km x", err("ERR syntax error"));
 }
 
@@ -129,13 +135,22 @@ fn search_errors(p: Proto) {
         e("GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"),
     );
     c.expect("GEORADIUSBYMEMBER Sicily nope 1 km", e("could not decode requested zset member"));
-    c.expect("geosearch Sicily BYRADIUS 1 km ASC WITHDIST", e("exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch"));
-    c.expect("GEOSEARCH Sicily FROMLONLAT 1 1 ASC WITHDIST", e("exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH"));
+    c.expect(
+        "geosearch Sicily BYRADIUS 1 km ASC WITHDIST",
+        e("exactly one of FROMMEMBER or FROMLONLAT can be specified for geosearch"),
+    );
+    c.expect(
+        "GEOSEARCH Sicily FROMLONLAT 1 1 ASC WITHDIST",
+        e("exactly one of BYRADIUS and BYBOX can be specified for GEOSEARCH"),
+    );
     c.expect("GEOSEARCH Sicily FROMLONLAT 1 1 FROMMEMBER Palermo BYRADIUS 1 km", e("syntax error"));
     c.expect("GEOSEARCH Sicily FROMLONLAT 1 1 BYBOX 1 -1 km", e("height or width cannot be negative"));
     c.expect("GEOSEARCH Sicily FROMLONLAT 1 1 BYBOX x 1 km", e("need numeric width"));
     c.expect("GEOSEARCH Sicily FROMLONLAT 1 1 BYBOX 1 x km", e("need numeric height"));
-    c.expect("GEOSEARCH Sicily FROMLONLAT 181 1 BYRADIUS 1 km", e("invalid longitude,latitude pair 181.000000,1.000000"));
+    c.expect(
+        "GEOSEARCH Sicily FROMLONLAT 181 1 BYRADIUS 1 km",
+        e("invalid longitude,latitude pair 181.000000,1.000000"),
+    );
     c.expect("GEOSEARCH Sicily FROMLONLAT 1 1 BYRADIUS 1 km STORE d", e("syntax error"));
 }
 
@@ -169,12 +184,20 @@ fn radius_zero_huge_and_count_limits(p: Proto) {
     c.expect("GEOSEARCH Sicily FROMLONLAT 0 0 BYBOX 0 0 m", "*0\r\n");
     for radius in ["1e300", "inf", "40000"] {
         c.expect(
-            &format!("GEOSEARCH Sicily FROMLONLAT -100 -60 BYRADIUS {radius} km ASC COUNT 9223372036854775807"),
+            &format!(
+                "GEOSEARCH Sicily FROMLONLAT -100 -60 BYRADIUS {radius} km ASC COUNT 9223372036854775807"
+            ),
             bulks(&["Palermo", "Twin", "Catania"]),
         );
     }
-    c.expect("GEOSEARCH Sicily FROMLONLAT 0 0 BYBOX inf inf km COUNT 2 ANY", "*2\r\n$7\r\nPalermo\r\n$4\r\nTwin\r\n");
-    c.expect("GEOSEARCH Sicily FROMLONLAT 0 0 BYRADIUS 1 km COUNT 9223372036854775808", err("ERR value is not an integer or out of range"));
+    c.expect(
+        "GEOSEARCH Sicily FROMLONLAT 0 0 BYBOX inf inf km COUNT 2 ANY",
+        "*2\r\n$7\r\nPalermo\r\n$4\r\nTwin\r\n",
+    );
+    c.expect(
+        "GEOSEARCH Sicily FROMLONLAT 0 0 BYRADIUS 1 km COUNT 9223372036854775808",
+        err("ERR value is not an integer or out of range"),
+    );
 }
 
 both_protocols!(

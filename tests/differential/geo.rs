@@ -32,7 +32,7 @@ const KEYS: &[&str] = &["geo:a", "geo:a", "geo:b", "geo:missing", "geo:str"];
 const STORE: &[&str] = &["geo:dst", "geo:dst", "geo:a", "geo:str"];
 
 fn key(rng: &mut Rng) -> &'static str {
-    *rng.pick(KEYS)
+    rng.pick(KEYS)
 }
 
 fn member(rng: &mut Rng) -> String {
@@ -71,8 +71,8 @@ fn unit(rng: &mut Rng) -> &'static str {
         40..=59 => "m",
         60..=74 => "mi",
         75..=89 => "ft",
-        90..=95 => *rng.pick(&["KM", "Mi", "M"]),
-        _ => *rng.pick(&["parsec", "", "kms"]),
+        90..=95 => rng.pick(&["KM", "Mi", "M"]),
+        _ => rng.pick(&["parsec", "", "kms"]),
     }
 }
 
@@ -120,7 +120,11 @@ fn other_scores(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
         return Command::new("geo_other_scores", "SET").arg("geo:str").arg("v").into();
     }
     let score = *g.rng.pick(&["-1", "0", "1e20", "4503599627370496", "-inf", "+inf", "1.5"]);
-    Command::new("geo_other_scores", "ZADD").arg(*g.rng.pick(&["geo:a", "geo:b"])).arg(score).arg("odd").into()
+    Command::new("geo_other_scores", "ZADD")
+        .arg(*g.rng.pick(&["geo:a", "geo:b"]))
+        .arg(score)
+        .arg("odd")
+        .into()
 }
 
 fn geopos(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
@@ -216,7 +220,9 @@ fn search_args(g: &mut Gen, store: bool) -> Vec<String> {
 }
 
 fn read_back(destination: &str) -> Action {
-    Action::Send(Command::new("geosearchstore", "ZRANGE").arg(destination).arg("0").arg("-1").arg("WITHSCORES"))
+    Action::Send(
+        Command::new("geosearchstore", "ZRANGE").arg(destination).arg("0").arg("-1").arg("WITHSCORES"),
+    )
 }
 
 fn geosearch(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
@@ -225,8 +231,10 @@ fn geosearch(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 
 fn geosearchstore(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let destination = *g.rng.pick(STORE);
-    let command =
-        Command::new("geosearchstore", "GEOSEARCHSTORE").arg(destination).arg(key(&mut g.rng)).args(search_args(g, true));
+    let command = Command::new("geosearchstore", "GEOSEARCHSTORE")
+        .arg(destination)
+        .arg(key(&mut g.rng))
+        .args(search_args(g, true));
     vec![Action::Send(command), read_back(destination)]
 }
 

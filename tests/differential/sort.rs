@@ -27,7 +27,9 @@ pub const SORTS: Family = Family {
 fn element(rng: &mut Rng) -> String {
     match rng.below(100) {
         0..=49 => rng.range(-5, 25).to_string(),
-        50..=59 => rng.pick(&["1.5", "-0.25", "3e2", " 7", "+4", "0x1f", "inf", "-inf", "", "007"]).to_string(),
+        50..=59 => {
+            rng.pick(&["1.5", "-0.25", "3e2", " 7", "+4", "0x1f", "inf", "-inf", "", "007"]).to_string()
+        }
         60..=89 => rng.pick(&["a", "b", "c", "ab", "ba", "zz", "a1", "b2"]).to_string(),
         _ => rng.pick(&["nan", "1x", "é", "x y"]).to_string(),
     }
@@ -40,7 +42,9 @@ fn fill(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let count = 1 + g.rng.below(most);
     let elements: Vec<String> = (0..count).map(|_| element(&mut g.rng)).collect();
     match g.rng.below(10) {
-        0..=4 => Command::new("sort_fill", *g.rng.pick(&["RPUSH", "LPUSH"])).arg("sort:l").args(elements).into(),
+        0..=4 => {
+            Command::new("sort_fill", g.rng.pick(&["RPUSH", "LPUSH"])).arg("sort:l").args(elements).into()
+        }
         5..=6 => Command::new("sort_fill", "SADD").arg("sort:s").args(elements).into(),
         7..=8 => {
             let mut command = Command::new("sort_fill", "ZADD").arg("sort:z");

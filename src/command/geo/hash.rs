@@ -102,7 +102,10 @@ pub fn encode(long_range: Range, lat_range: Range, longitude: f64, latitude: f64
     if !(LONG_MIN..=LONG_MAX).contains(&longitude) || !(LAT_MIN..=LAT_MAX).contains(&latitude) {
         return None;
     }
-    if latitude < lat_range.min || latitude > lat_range.max || longitude < long_range.min || longitude > long_range.max
+    if latitude < lat_range.min
+        || latitude > lat_range.max
+        || longitude < long_range.min
+        || longitude > long_range.max
     {
         return None;
     }
@@ -153,7 +156,7 @@ pub fn decode_score(score: f64) -> Option<(f64, f64)> {
 /// flipped back.
 fn c_to_u64(value: f64) -> u64 {
     const TWO_63: f64 = 9223372036854775808.0;
-    let signed = |v: f64| if v.is_nan() || v >= TWO_63 || v < -TWO_63 { i64::MIN } else { v as i64 };
+    let signed = |v: f64| if (-TWO_63..TWO_63).contains(&v) { v as i64 } else { i64::MIN };
     if value < TWO_63 {
         signed(value) as u64
     } else {
@@ -433,7 +436,8 @@ mod tests {
         let cell = encode_wgs84(179.9, 0.0, 4).unwrap();
         let east = moved(cell, 1, 0);
         assert!(east.bits < 1 << 8);
-        let cells = search_cells(&Shape { centre: (15.0, 37.0), conversion: 1000.0, kind: ShapeKind::Radius(100.0) });
+        let cells =
+            search_cells(&Shape { centre: (15.0, 37.0), conversion: 1000.0, kind: ShapeKind::Radius(100.0) });
         assert!(!cells[0].is_zero());
     }
 }

@@ -52,7 +52,9 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("geosearchstore", -8, WRITE | DENYOOM, search::geosearchstore)
         .keys(&[KeySpec::one(1, &["OW", "update"]), KeySpec::one(2, RO_ACCESS)])
         .categories(GEO),
-    CommandSpec::new("georadius", -6, WRITE | DENYOOM, search::georadius).keys(radius_keys!(6)).categories(GEO),
+    CommandSpec::new("georadius", -6, WRITE | DENYOOM, search::georadius)
+        .keys(radius_keys!(6))
+        .categories(GEO),
     CommandSpec::new("georadius_ro", -6, READONLY, search::georadius_ro).keys(ONE_RO_ACCESS).categories(GEO),
     CommandSpec::new("georadiusbymember", -5, WRITE | DENYOOM, search::georadiusbymember)
         .keys(radius_keys!(5))

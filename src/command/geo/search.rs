@@ -14,8 +14,8 @@ use super::{
     Context, REPLIED,
 };
 use crate::command::args::{self, as_slices};
-use crate::command::zset::{limits, store_result};
 use crate::command::pqsort::pqsort;
+use crate::command::zset::{limits, store_result};
 use crate::command::Args;
 use crate::engine::{Event, EventClass};
 use crate::protocol::ReplyWriter;
@@ -170,7 +170,8 @@ fn parse<'a>(
         i += 1;
     }
     if request.store.is_some() && (request.with_dist || request.with_hash || request.with_coord) {
-        let what = if variant == Variant::SearchStore { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
+        let what =
+            if variant == Variant::SearchStore { "GEOSEARCHSTORE" } else { "STORE option in GEORADIUS" };
         return Err(CommandError::err(format!(
             "{what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
         )));
@@ -182,7 +183,9 @@ fn parse<'a>(
         )));
     }
     if searching && !(by_radius || by_box) {
-        return Err(CommandError::err(format!("exactly one of BYRADIUS and BYBOX can be specified for {name}")));
+        return Err(CommandError::err(format!(
+            "exactly one of BYRADIUS and BYBOX can be specified for {name}"
+        )));
     }
     if request.any && request.count == 0 {
         return Err(CommandError::err("the ANY argument requires COUNT argument"));
@@ -271,10 +274,11 @@ fn run(zset: &ZSet, request: &Request<'_>) -> Vec<Point> {
 
 /// C's `(long long)` of a score, as x86-64 converts (`WITHHASH`).
 fn hash_integer(score: f64) -> i64 {
-    if score.is_nan() || score >= 9.223372036854775807e18 || score < -9.223372036854775808e18 {
-        i64::MIN
-    } else {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if (-TWO_63..TWO_63).contains(&score) {
         score as i64
+    } else {
+        i64::MIN
     }
 }
 
@@ -299,7 +303,12 @@ fn reply_points(out: &mut ReplyWriter, points: &[Point], request: &Request<'_>) 
 }
 
 /// The search of a command that replies its points.
-fn read_search(ctx: &mut Context<'_>, all: &[bytes::Bytes], variant: Variant, no_store: bool) -> CommandResult {
+fn read_search(
+    ctx: &mut Context<'_>,
+    all: &[bytes::Bytes],
+    variant: Variant,
+    no_store: bool,
+) -> CommandResult {
     let source = &all[1];
     let db = ctx.db();
     let out = &mut *ctx.out;
