@@ -31,8 +31,13 @@ pub const GEO: Family = Family {
 const KEYS: &[&str] = &["geo:a", "geo:a", "geo:b", "geo:missing", "geo:str"];
 const STORE: &[&str] = &["geo:dst", "geo:dst", "geo:a", "geo:str"];
 
+/// One of `items`.
+fn one(rng: &mut Rng, items: &[&'static str]) -> &'static str {
+    items[rng.below(items.len() as u64) as usize]
+}
+
 fn key(rng: &mut Rng) -> &'static str {
-    rng.pick(KEYS)
+    one(rng, KEYS)
 }
 
 fn member(rng: &mut Rng) -> String {
@@ -71,8 +76,8 @@ fn unit(rng: &mut Rng) -> &'static str {
         40..=59 => "m",
         60..=74 => "mi",
         75..=89 => "ft",
-        90..=95 => rng.pick(&["KM", "Mi", "M"]),
-        _ => rng.pick(&["parsec", "", "kms"]),
+        90..=95 => one(rng, &["KM", "Mi", "M"]),
+        _ => one(rng, &["parsec", "", "kms"]),
     }
 }
 
