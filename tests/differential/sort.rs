@@ -43,7 +43,8 @@ fn fill(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let elements: Vec<String> = (0..count).map(|_| element(&mut g.rng)).collect();
     match g.rng.below(10) {
         0..=4 => {
-            Command::new("sort_fill", g.rng.pick(&["RPUSH", "LPUSH"])).arg("sort:l").args(elements).into()
+            let name = if g.rng.chance(50) { "RPUSH" } else { "LPUSH" };
+            Command::new("sort_fill", name).arg("sort:l").args(elements).into()
         }
         5..=6 => Command::new("sort_fill", "SADD").arg("sort:s").args(elements).into(),
         7..=8 => {
