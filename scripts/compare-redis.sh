@@ -199,7 +199,7 @@ row_label() { # CLIENTS PIPELINE THREADS TEST
     [ "$t" = ZRANGEBYSCORE ] && t="ZRANGEBYSCORE (100 of 1M)"
     [ "$t" = ZSCORE ] && t="ZSCORE (1M members)"
     [ "$t" = ZRANK ] && t="ZRANK (1M members)"
-    [ "$t" = GEOSEARCH ] && t="GEOSEARCH (100 km, COUNT 10 ASC, 1M points)"
+    [ "$t" = GEOSEARCH ] && t="GEOSEARCH (100 km COUNT 10 ASC in 1M points)"
     [ "$t" = LPOP ] && t="LPOP (pre-filled list)"
     [ "$t" = RPOP ] && t="RPOP (pre-filled list)"
     if [ "$3" -gt 1 ]; then echo "$t -c $1 -P $2 --threads $3$LABEL_SUFFIX"; else echo "$t -c $1 -P $2$LABEL_SUFFIX"; fi
