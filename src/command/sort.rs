@@ -167,7 +167,7 @@ fn lookup(ctx: &mut Context<'_>, pattern: &[u8], element: &[u8]) -> Option<Vec<u
         };
         (true, value)
     });
-    ctx.count_lookup(hit);
+    ctx.count_lookup(&key, hit);
     value
 }
 
@@ -260,7 +260,7 @@ fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandRes
     let db = ctx.db();
     let (hit, source) = db.read(key, ctx.now_ms, |entry| (entry.is_some(), read_source(entry)));
     drop(db);
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     let source = source?;
     let (is_set, elements) = match source {
         Source::List(items) | Source::Sorted(items) => (false, items),

@@ -335,7 +335,7 @@ fn read_search(
         // counts the lookup).
         Ok(true) => store_search(ctx, all, variant),
         other => {
-            ctx.count_lookup(hit);
+            ctx.count_lookup(source, hit);
             other.map(|_| crate::command::Outcome::Reply)
         }
     }
@@ -385,7 +385,7 @@ fn store_search(ctx: &mut Context<'_>, all: &[bytes::Bytes], variant: Variant) -
             .expect("a key of the view");
         Ok::<_, CommandError>(stored)
     });
-    ctx.count_lookup(found);
+    ctx.count_lookup(source, found);
     ctx.out.integer(stored? as i64);
     REPLIED
 }
