@@ -17,7 +17,9 @@
 # lrange_300, lrange_600 (redis-benchmark fills `mylist` itself first; its "LPUSH
 # (needed to benchmark LRANGE)" line is not a row), the sorted-set rows zadd, zpopmin,
 # zscore, zrank (a pre-filled 1M-member myzset), zrange (100 members from rank 500000)
-# and zrangebyscore (100 members from a random score), their data loaded before every
+# and zrangebyscore (100 members from a random score), the geo row geosearch (`GEOSEARCH
+# mygeo FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC` over 1M points spread evenly
+# in longitude and latitude, seeded), their data loaded before every
 # run, each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and `-c 50 -P 1 --threads 2`,
 # always with `-r 1000000 -n REQUESTS --csv`. Then SET and
 # GET at `-c 50 -P 1` with the append-only file on, under `appendfsync always` and
@@ -127,6 +129,16 @@ elif test in ("zpopmin", "zrange", "zrangebyscore", "zscore", "zrank"):
     w.write(cmd("DEL", "myzset"))
     for start in range(0, 1000000, 1000):
         w.write(cmd("ZADD", "myzset", *(x for i in range(start, start + 1000) for x in (i, "element:%d" % i))))
+elif test == "geosearch":
+    # 1M points, uniform in longitude and latitude (seeded: the same set every run).
+    import random
+    rng = random.Random(12)
+    w.write(cmd("DEL", "mygeo"))
+    for start in range(0, 1000000, 1000):
+        args = []
+        for i in range(start, start + 1000):
+            args += ["%.6f" % rng.uniform(-180, 180), "%.6f" % rng.uniform(-85, 85), "point:%d" % i]
+        w.write(cmd("GEOADD", "mygeo", *args))
 elif test == "hgetall":
     w.write(cmd("DEL", "bench:hash100"))
     w.write(cmd("HSET", "bench:hash100", *(x for i in range(100) for x in ("field:%d" % i, "value:%d" % i))))
@@ -147,7 +159,7 @@ PY
 # prefill TEST PORT REQUESTS: loads the row's data, if it has any.
 prefill() {
     case $1 in
-        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank)
+        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank | geosearch)
             prefill_resp "$1" "$3" | timeout 300 redis-cli -p "$2" --pipe >"$TMP/prefill.log" 2>&1 \
                 || note "prefill of $1 on port $2 failed: $(tr '\n' ' ' <"$TMP/prefill.log" | head -c 300)" ;;
     esac
@@ -169,6 +181,7 @@ bench_args() {
         zrangebyscore) args+=(zrangebyscore myzset __rand_int__ +inf LIMIT 0 100) ;;
         zscore) args+=(zscore myzset element:__rand_int__) ;;
         zrank) args+=(zrank myzset element:__rand_int__) ;;
+        geosearch) args+=(geosearch mygeo FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC) ;;
         *) args+=(-t "$4") ;;
     esac
     printf '%s\n' "${args[@]}"
@@ -186,6 +199,7 @@ row_label() { # CLIENTS PIPELINE THREADS TEST
     [ "$t" = ZRANGEBYSCORE ] && t="ZRANGEBYSCORE (100 of 1M)"
     [ "$t" = ZSCORE ] && t="ZSCORE (1M members)"
     [ "$t" = ZRANK ] && t="ZRANK (1M members)"
+    [ "$t" = GEOSEARCH ] && t="GEOSEARCH (100 km COUNT 10 ASC in 1M points)"
     [ "$t" = LPOP ] && t="LPOP (pre-filled list)"
     [ "$t" = RPOP ] && t="RPOP (pre-filled list)"
     if [ "$3" -gt 1 ]; then echo "$t -c $1 -P $2 --threads $3$LABEL_SUFFIX"; else echo "$t -c $1 -P $2$LABEL_SUFFIX"; fi

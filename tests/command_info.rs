@@ -231,6 +231,23 @@ const KEY_REQUESTS: &[&str] = &[
     "sdiff a b",
     "sdiffstore d a",
     "sscan k 0 COUNT 5",
+    "geoadd g 1 2 m",
+    "geopos g m",
+    "geodist g a b km",
+    "geohash g m",
+    "geosearch g FROMLONLAT 1 2 BYRADIUS 1 km",
+    "geosearchstore d g FROMLONLAT 1 2 BYRADIUS 1 km",
+    "georadius g 1 2 1 km",
+    "georadius g 1 2 1 km STORE d",
+    "georadius g 1 2 1 km STOREDIST d",
+    "georadius_ro g 1 2 1 km",
+    "georadiusbymember g m 1 km STORE d",
+    "georadiusbymember_ro g m 1 km",
+    "sort l",
+    "sort l BY w_* GET # STORE d",
+    "sort l STORE a LIMIT 0 1 STORE b",
+    "sort l limit store x",
+    "sort_ro l BY w_*",
 ];
 
 /// `COMMAND GETKEYS` (and `GETKEYSANDFLAGS`) requests that are errors, or have no

@@ -4,7 +4,7 @@
 //! `CLIENT LIST`), and Redis 7's error texts word for word.
 //!
 //! The cases live in `tests/commands/*.rs`, one file per family: strings, numbers,
-//! hashes, keys and databases, expiry, lists, sets, sorted sets, connection and server commands. Each case is a function
+//! hashes, keys and databases, expiry, lists, sets, sorted sets, geo, sort, connection and server commands. Each case is a function
 //! of the protocol; `both_protocols!` turns it into a `resp2::NAME` and a `resp3::NAME`
 //! test, each starting its own server.
 //!
@@ -41,6 +41,8 @@ mod admin;
 mod bits;
 #[path = "commands/expire.rs"]
 mod expire;
+#[path = "commands/geo.rs"]
+mod geo;
 #[path = "commands/hashes.rs"]
 mod hashes;
 #[path = "commands/keys.rs"]
@@ -53,6 +55,8 @@ mod numbers;
 mod server;
 #[path = "commands/sets.rs"]
 mod sets;
+#[path = "commands/sort.rs"]
+mod sort;
 #[path = "commands/strings.rs"]
 mod strings;
 #[path = "commands/zsets.rs"]

@@ -6,7 +6,7 @@
 //!   no persistence, in a temp dir; killed when the test ends) and a FerrumKV through
 //!   the harness. Without `redis-server` it prints a loud `*** SKIPPED ***` line and
 //!   passes, unless `CI` is set, where it fails.
-//! - Per family (`strings`, `keyspace`, `hashes`, `sets`, `lists`, `zsets`) a PRNG seeded from `DIFF_SEED` picks weighted
+//! - Per family (`strings`, `keyspace`, `hashes`, `sets`, `lists`, `zsets`, `geo`, `sort`) a PRNG seeded from `DIFF_SEED` picks weighted
 //!   ops; each op builds one or a few commands over a small pool of keys (binary and
 //!   empty ones too, so commands collide) and values of every awkward shape, valid and
 //!   invalid alike (arity, bad integers, overflow, bad expiry times, syntax errors,
@@ -44,6 +44,8 @@ mod check;
 mod expiry;
 #[path = "differential/features.rs"]
 mod features;
+#[path = "differential/geo.rs"]
+mod geo;
 #[path = "differential/hashes.rs"]
 mod hashes;
 #[path = "differential/keyspace.rs"]
@@ -60,6 +62,8 @@ mod rng;
 mod runner;
 #[path = "differential/sets.rs"]
 mod sets;
+#[path = "differential/sort.rs"]
+mod sort;
 #[path = "differential/step.rs"]
 mod step;
 #[path = "differential/strings.rs"]
@@ -139,4 +143,24 @@ fn zsets_resp2() {
 #[test]
 fn zsets_resp3() {
     runner::run(&zsets::ZSETS, Proto::Resp3);
+}
+
+#[test]
+fn geo_resp2() {
+    runner::run(&geo::GEO, Proto::Resp2);
+}
+
+#[test]
+fn geo_resp3() {
+    runner::run(&geo::GEO, Proto::Resp3);
+}
+
+#[test]
+fn sort_resp2() {
+    runner::run(&sort::SORTS, Proto::Resp2);
+}
+
+#[test]
+fn sort_resp3() {
+    runner::run(&sort::SORTS, Proto::Resp3);
 }

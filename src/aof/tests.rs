@@ -532,6 +532,14 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
         &["ZINTERSTORE", "zi", "2", "zs", "zt"],
         &["ZDIFFSTORE", "zd", "2", "zt", "zs"],
         &["ZRANGESTORE", "zr", "zu", "0", "1"],
+        &["GEOADD", "geo", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+        &["GEOADD", "geo", "XX", "CH", "13.5", "38.2", "Palermo"],
+        &["GEOSEARCHSTORE", "gs", "geo", "FROMLONLAT", "15", "37", "BYRADIUS", "200", "km", "STOREDIST"],
+        &["GEORADIUS", "geo", "15", "37", "200", "km", "STORE", "gr"],
+        &["GEORADIUSBYMEMBER", "geo", "Palermo", "500", "km", "COUNT", "1", "STOREDIST", "gm"],
+        &["RPUSH", "sl", "3", "1", "2"],
+        &["SORT", "sl", "DESC", "STORE", "so"],
+        &["SORT", "nokey", "STORE", "gr"],
     ];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("all.aof");

@@ -136,22 +136,28 @@ fn write_info(out: &mut ReplyWriter, command: &Command) {
                 map_entry_str(out, "keyword", keyword);
                 map_entry_int(out, "startfrom", start_from as i64);
             }
+            BeginSearch::Unknown => {
+                map_entry_str(out, "type", "unknown");
+                out.bulk(b"spec");
+                out.map(0);
+            }
         }
         out.bulk(b"find_keys");
         out.map(2);
-        let (kind, fields) = match key_spec.find {
+        let (kind, fields): (_, &[(&str, i64)]) = match key_spec.find {
             FindKeys::Range { last, step, limit } => {
-                ("range", [("lastkey", last as i64), ("keystep", step as i64), ("limit", limit as i64)])
+                ("range", &[("lastkey", last as i64), ("keystep", step as i64), ("limit", limit as i64)])
             }
             FindKeys::KeyNum { count_at, first, step } => (
                 "keynum",
-                [("keynumidx", count_at as i64), ("firstkey", first as i64), ("keystep", step as i64)],
+                &[("keynumidx", count_at as i64), ("firstkey", first as i64), ("keystep", step as i64)],
             ),
+            FindKeys::Unknown => ("unknown", &[]),
         };
         map_entry_str(out, "type", kind);
         out.bulk(b"spec");
         out.map(fields.len());
-        for (name, value) in fields {
+        for &(name, value) in fields {
             map_entry_int(out, name, value);
         }
     }

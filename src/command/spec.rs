@@ -35,6 +35,9 @@ pub enum BeginSearch {
         /// Where to start: positive from the start, negative from the end.
         start_from: isize,
     },
+    /// Not known from the arguments' positions (`SORT`'s `BY`/`GET` and `STORE`
+    /// keys); such a spec finds no key.
+    Unknown,
 }
 
 /// How the keys are found once the search began.
@@ -61,6 +64,8 @@ pub enum FindKeys {
         /// Distance between keys.
         step: usize,
     },
+    /// Not known (see [`BeginSearch::Unknown`]).
+    Unknown,
 }
 
 /// Redis's key-spec flags, in the order `COMMAND INFO` lists them: one of `RO`
@@ -133,6 +138,11 @@ impl KeySpec {
 /// (`SET` with `GET` reads the key: `RW access update`; without, `OW update`).
 pub type KeyFlagsFn = fn(&[Bytes]) -> &'static [&'static str];
 
+/// Finds the keys of a command whose key specs cannot (`SORT`'s `STORE`, as Redis's
+/// `getkeys_proc`): from the full request (the name at 0), each key's position with
+/// the index of the key spec it belongs to.
+pub type KeyFinder = fn(&[&[u8]]) -> Vec<(usize, usize)>;
+
 /// One entry of the command table.
 #[derive(Debug)]
 pub struct CommandSpec {
@@ -154,6 +164,8 @@ pub struct CommandSpec {
     /// For a command with a `variable_flags` key spec: the flags its keys really
     /// have, given the request (`COMMAND GETKEYSANDFLAGS` reports them).
     pub key_flags: Option<KeyFlagsFn>,
+    /// For a command whose keys its specs cannot find: how to find them.
+    pub key_finder: Option<KeyFinder>,
     /// The implementation (unused for a container of subcommands).
     pub handler: Handler,
     /// Subcommands (`CONFIG GET` …): dispatched by the second argument.
@@ -171,6 +183,7 @@ impl CommandSpec {
             tips: &[],
             keys: &[],
             key_flags: None,
+            key_finder: None,
             handler,
             subcommands: &[],
         }
@@ -195,6 +208,11 @@ impl CommandSpec {
     /// the request.
     pub const fn key_flags(self, key_flags: KeyFlagsFn) -> CommandSpec {
         CommandSpec { key_flags: Some(key_flags), ..self }
+    }
+
+    /// The same, with its keys found by `finder` instead of its specs.
+    pub const fn key_finder(self, finder: KeyFinder) -> CommandSpec {
+        CommandSpec { key_finder: Some(finder), ..self }
     }
 
     /// The flags of the keys that `spec` (one of this command's key specs) finds in
@@ -295,6 +313,10 @@ impl CommandSpec {
     /// `COMMAND GETKEYSANDFLAGS`).
     pub fn keys_with_specs(&self, args: &[impl AsRef<[u8]>]) -> Option<FoundKeys> {
         let argc = args.len();
+        if let Some(finder) = self.key_finder {
+            let request: Vec<&[u8]> = args.iter().map(AsRef::as_ref).collect();
+            return Some(finder(&request).into_iter().map(|(at, spec)| (at, &self.keys[spec])).collect());
+        }
         let mut positions = Vec::new();
         // `not_key` specs (shard channels) are not keys to `COMMAND GETKEYS`, as
         // Redis's default key search skips them.
@@ -316,6 +338,7 @@ impl CommandSpec {
                         None => continue,
                     }
                 }
+                BeginSearch::Unknown => continue,
             };
             let (first, last, step) = match spec.find {
                 FindKeys::Range { last, step, limit } => {
@@ -334,6 +357,7 @@ impl CommandSpec {
                     let keys_start = first + key_offset;
                     (keys_start, keys_start as isize + count as isize - 1, step)
                 }
+                FindKeys::Unknown => continue,
             };
             // As in Redis, a count of zero is no valid spec either (`last < first`);
             // `COMMAND GETKEYS` then answers by the command's `no_mandatory_keys`.

@@ -5,7 +5,9 @@
 use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
-use super::{admin, expire, hash, info, keys, list, object, pubsub, server, set, string, transaction, zset};
+use super::{
+    admin, expire, geo, hash, info, keys, list, object, pubsub, server, set, sort, string, transaction, zset,
+};
 
 /// Every family's specs, in the order `COMMAND` lists them.
 pub static FAMILIES: &[&[CommandSpec]] = &[
@@ -16,6 +18,8 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     set::SPECS,
     zset::SPECS,
     zset::BLOCKING_SPECS,
+    geo::SPECS,
+    sort::SPECS,
     keys::SPECS,
     expire::SPECS,
     server::SPECS,

@@ -117,6 +117,19 @@ pub const FEATURES: &[(&str, &str)] = &[
     ("zrandmember_all", "ZRANDMEMBER with a count that takes the whole set, or a bad count"),
     ("zset_algebra", "ZUNION, ZINTER, ZDIFF and their STORE forms, WEIGHTS, AGGREGATE"),
     ("zintercard", "ZINTERCARD with LIMIT, bad numkeys and bad limits"),
+    // geo.
+    ("geoadd", "GEOADD with NX/XX/CH, positions at and past the limits, bad numbers"),
+    ("geoadd_many", "GEOADD of 150 points at once (past the listpack)"),
+    ("geo_other_scores", "ZADD of scores no GEOADD writes into a geo key, or SET for WRONGTYPE"),
+    ("geopos", "GEOPOS, GEOHASH"),
+    ("geodist", "GEODIST in every unit, bad units, an extra argument"),
+    ("geosearch", "GEOSEARCH with FROMMEMBER/FROMLONLAT, BYRADIUS/BYBOX, ASC/DESC, COUNT [ANY], WITH…"),
+    ("geosearchstore", "GEOSEARCHSTORE [STOREDIST], read back with ZRANGE … WITHSCORES"),
+    ("georadius", "GEORADIUS, GEORADIUSBYMEMBER and their _RO forms, STORE/STOREDIST"),
+    // sort.
+    ("sort_fill", "RPUSH/LPUSH, SADD, ZADD of numbers and words into the sort sources, DEL"),
+    ("sort_weights", "SET w_*, HSET h_* f, SET o_* (the BY/GET targets)"),
+    ("sort", "SORT/SORT_RO with BY, GET, LIMIT, ASC/DESC, ALPHA, STORE (read back)"),
     // lists.
     ("lpush", "LPUSH, RPUSH of one to six elements (small integers, words, binary, long ones)"),
     ("lpush_many", "LPUSH, RPUSH of 200 or 1500 elements at once (several nodes)"),

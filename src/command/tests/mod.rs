@@ -11,11 +11,13 @@
 mod bits;
 mod changes;
 mod controls;
+mod geo;
 mod hash;
 mod introspection;
 mod list;
 mod list_blocking;
 mod set;
+mod sort;
 mod typed;
 mod typed_lifecycle;
 mod zset;

@@ -22,6 +22,7 @@ use crate::protocol::{Protocol, ReplyWriter};
 use crate::types::zset::{format_score, Limits, ZSet};
 
 pub use pop::BLOCKING_SPECS;
+pub(crate) use range::store_result;
 
 /// The keyspace events of the sorted-set commands, as Redis names them (class `z`).
 pub mod events {
@@ -134,7 +135,7 @@ pub static SPECS: &[CommandSpec] = &[
 ];
 
 /// The encoding thresholds now configured.
-fn limits(ctx: &Context<'_>) -> Limits {
+pub(crate) fn limits(ctx: &Context<'_>) -> Limits {
     let config = ctx.state.config.load();
     Limits {
         listpack_entries: config.zset_max_listpack_entries,

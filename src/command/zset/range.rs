@@ -376,7 +376,7 @@ pub fn zrevrangebylex(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResu
 
 /// Stores `result` at `destination` (over whatever it held), or deletes it when
 /// empty (logged `DEL`, notified `del`); logs the command as given otherwise.
-pub(super) fn store_result(
+pub(crate) fn store_result(
     slot: &mut crate::engine::Slot<'_>,
     destination: &[u8],
     result: ZSet,
