@@ -26,6 +26,7 @@ pub mod server;
 pub mod set;
 pub mod settings;
 pub mod spec;
+pub mod stream;
 pub mod string;
 pub mod table;
 pub mod tracking;

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
-use super::{admin, expire, hash, info, keys, list, object, pubsub, server, set, string, transaction, zset};
+use super::{admin, expire, hash, info, keys, list, object, pubsub, server, set, stream, string, transaction, zset};
 
 /// Every family's specs, in the order `COMMAND` lists them.
 pub static FAMILIES: &[&[CommandSpec]] = &[
@@ -16,6 +16,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     set::SPECS,
     zset::SPECS,
     zset::BLOCKING_SPECS,
+    stream::SPECS,
     keys::SPECS,
     expire::SPECS,
     server::SPECS,
