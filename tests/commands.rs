@@ -53,6 +53,8 @@ mod numbers;
 mod server;
 #[path = "commands/sets.rs"]
 mod sets;
+#[path = "commands/streams.rs"]
+mod streams;
 #[path = "commands/strings.rs"]
 mod strings;
 #[path = "commands/zsets.rs"]

@@ -83,7 +83,7 @@ pub fn xpending(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let consumer = all.get(at + 3).map(|c| &c[..]);
         extended = Some((min_idle, start, end, count, consumer));
     }
-    let now = ctx.now_ms as i64;
+    let now = super::wall_ms(ctx) as i64;
     let out = &mut *ctx.out;
     ctx.state.engine.db(ctx.session.db).read(key, ctx.now_ms, |entry| {
         let group = stream_of(entry)?.and_then(|s| s.group(name)).ok_or_else(|| no_group(key, name, ""))?;
@@ -180,9 +180,9 @@ fn int_or(arg: &[u8], message: &'static str) -> Result<i64, CommandError> {
 pub fn xclaim(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let all = args.all();
     let (key, name, consumer) = (&all[1][..], &all[2][..], &all[3][..]);
-    let now = ctx.now_ms;
+    let now = super::wall_ms(ctx);
     let protocol = ctx.out.protocol();
-    let reply = ctx.db().write(key, now, |slot| {
+    let reply = ctx.db().write(key, ctx.now_ms, |slot| {
         check_group(slot, key, name)?;
         let min_idle = int_or(&all[4], "Invalid min-idle-time argument for XCLAIM")?.max(0);
         let mut ids = Vec::new();
@@ -319,9 +319,9 @@ pub fn xautoclaim(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
         j += 1;
     }
-    let now = ctx.now_ms;
+    let now = super::wall_ms(ctx);
     let protocol = ctx.out.protocol();
-    let reply = ctx.db().write(key, now, |slot| {
+    let reply = ctx.db().write(key, ctx.now_ms, |slot| {
         check_group(slot, key, name)?;
         let stream = slot.get_mut_as::<Stream>()?.expect("checked");
         let mut attempts = count.saturating_mul(10);

@@ -167,8 +167,8 @@ pub fn destroy(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 pub fn createconsumer(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (key, name, consumer) = (args.next_bytes()?, args.next_bytes()?, args.next_bytes()?);
     let logged = effect(args);
-    let now_ms = ctx.now_ms;
-    let created = ctx.db().write(key, now_ms, |slot| {
+    let now_ms = super::wall_ms(ctx);
+    let created = ctx.db().write(key, ctx.now_ms, |slot| {
         let stream = slot.get_as::<Stream>()?.ok_or_else(key_required)?;
         let group = stream.group(name).ok_or_else(|| no_such_group(key, name))?;
         if group.consumers.contains_key(&consumer[..]) {

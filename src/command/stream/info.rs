@@ -195,7 +195,7 @@ pub fn groups(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// `XINFO CONSUMERS key group`: each consumer's name, pending count and idle time.
 pub fn consumers(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (key, name) = (&args.all()[2][..], &args.all()[3][..]);
-    let now = ctx.now_ms as i64;
+    let now = super::wall_ms(ctx) as i64;
     with_stream(ctx, key, |out, stream| {
         let group = stream.group(name).ok_or_else(|| super::group::no_such_group(key, name))?;
         out.array(group.consumers.len());

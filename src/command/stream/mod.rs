@@ -215,6 +215,17 @@ fn limits(ctx: &Context<'_>) -> Limits {
     Limits { max_bytes: config.stream_node_max_bytes, max_entries: config.stream_node_max_entries }
 }
 
+/// The wall clock for delivery and seen times (Redis's `mstime()`): the command's
+/// time, except while the AOF loads (time 0 there, so nothing expires), when a
+/// replayed `XCLAIM … TIME t` must still keep its time.
+fn wall_ms(ctx: &Context<'_>) -> u64 {
+    if ctx.now_ms == 0 {
+        crate::clock::unix_millis()
+    } else {
+        ctx.now_ms
+    }
+}
+
 /// The stream an entry holds: `Ok(None)` for a missing key, `WRONGTYPE` for another
 /// kind.
 fn stream_of(entry: Option<&Entry>) -> Result<Option<&Stream>, CommandError> {

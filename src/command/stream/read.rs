@@ -171,8 +171,8 @@ fn read_group(
     read: &GroupRead,
 ) -> Result<Option<Vec<u8>>, CommandError> {
     let protocol = ctx.out.protocol();
-    let now = ctx.now_ms;
-    ctx.db().write(key, now, |slot| {
+    let now = super::wall_ms(ctx);
+    ctx.db().write(key, ctx.now_ms, |slot| {
         let stream = slot.get_as::<Stream>()?;
         let group = stream.and_then(|s| s.group(&read.group)).ok_or_else(|| {
             no_group(key, &read.group, " in XREADGROUP with GROUP option")
