@@ -17,7 +17,9 @@
 # lrange_300, lrange_600 (redis-benchmark fills `mylist` itself first; its "LPUSH
 # (needed to benchmark LRANGE)" line is not a row), the sorted-set rows zadd, zpopmin,
 # zscore, zrank (a pre-filled 1M-member myzset), zrange (100 members from rank 500000)
-# and zrangebyscore (100 members from a random score), their data loaded before every
+# and zrangebyscore (100 members from a random score), the stream rows xadd (`xadd s
+# MAXLEN ~ 10000 * f v`) and xrange (100 entries from the middle of a pre-filled
+# 100k-entry stream `mystream`), their data loaded before every
 # run, each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and `-c 50 -P 1 --threads 2`,
 # always with `-r 1000000 -n REQUESTS --csv`. Then SET and
 # GET at `-c 50 -P 1` with the append-only file on, under `appendfsync always` and
@@ -127,6 +129,14 @@ elif test in ("zpopmin", "zrange", "zrangebyscore", "zscore", "zrank"):
     w.write(cmd("DEL", "myzset"))
     for start in range(0, 1000000, 1000):
         w.write(cmd("ZADD", "myzset", *(x for i in range(start, start + 1000) for x in (i, "element:%d" % i))))
+elif test in ("xadd", "xrange"):
+    # 100k entries of mystream, ids i-1, one field; `s` (XADD's key) emptied.
+    w.write(cmd("DEL", "mystream", "s"))
+    for start in range(0, 100000, 1000):
+        w.write(cmd("MULTI"))
+        for i in range(start, start + 1000):
+            w.write(cmd("XADD", "mystream", "%d-1" % (i + 1), "f", "v"))
+        w.write(cmd("EXEC"))
 elif test == "hgetall":
     w.write(cmd("DEL", "bench:hash100"))
     w.write(cmd("HSET", "bench:hash100", *(x for i in range(100) for x in ("field:%d" % i, "value:%d" % i))))
@@ -147,7 +157,7 @@ PY
 # prefill TEST PORT REQUESTS: loads the row's data, if it has any.
 prefill() {
     case $1 in
-        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank)
+        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank | xadd | xrange)
             prefill_resp "$1" "$3" | timeout 300 redis-cli -p "$2" --pipe >"$TMP/prefill.log" 2>&1 \
                 || note "prefill of $1 on port $2 failed: $(tr '\n' ' ' <"$TMP/prefill.log" | head -c 300)" ;;
     esac
@@ -169,6 +179,8 @@ bench_args() {
         zrangebyscore) args+=(zrangebyscore myzset __rand_int__ +inf LIMIT 0 100) ;;
         zscore) args+=(zscore myzset element:__rand_int__) ;;
         zrank) args+=(zrank myzset element:__rand_int__) ;;
+        xadd) args+=(xadd s MAXLEN '~' 10000 '*' f v) ;;
+        xrange) args+=(xrange mystream 50000 + COUNT 100) ;;
         *) args+=(-t "$4") ;;
     esac
     printf '%s\n' "${args[@]}"

@@ -62,6 +62,8 @@ mod runner;
 mod sets;
 #[path = "differential/step.rs"]
 mod step;
+#[path = "differential/streams.rs"]
+mod streams;
 #[path = "differential/strings.rs"]
 mod strings;
 #[path = "differential/wire.rs"]
@@ -139,4 +141,14 @@ fn zsets_resp2() {
 #[test]
 fn zsets_resp3() {
     runner::run(&zsets::ZSETS, Proto::Resp3);
+}
+
+#[test]
+fn streams_resp2() {
+    runner::run(&streams::STREAMS, Proto::Resp2);
+}
+
+#[test]
+fn streams_resp3() {
+    runner::run(&streams::STREAMS, Proto::Resp3);
 }

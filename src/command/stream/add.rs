@@ -111,6 +111,9 @@ fn trim<'a>(stream: &mut Stream, parsed: &AddArgs, effect: &mut [Cow<'a, [u8]>])
         effect[at - 1] = Cow::Borrowed(b"=");
         effect[at] = Cow::Owned(match how {
             Trim::MaxLen(_) => stream.len().to_string().into_bytes(),
+            // An emptied stream's edge is the greatest id, as Redis's
+            // `streamGetEdgeID` answers it.
+            Trim::MinId(_) if stream.is_empty() => StreamId::MAX.to_string().into_bytes(),
             Trim::MinId(_) => stream.first_id().to_string().into_bytes(),
         });
     }

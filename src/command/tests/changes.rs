@@ -253,6 +253,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(super::list_blocking::CASES)
         .chain(super::set::CASES)
         .chain(super::zset::CASES)
+        .chain(super::stream::CASES)
         .chain(super::bits::CASES)
 }
 

@@ -16,6 +16,7 @@ mod introspection;
 mod list;
 mod list_blocking;
 mod set;
+mod stream;
 mod typed;
 mod typed_lifecycle;
 mod zset;
