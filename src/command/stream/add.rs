@@ -128,7 +128,7 @@ fn trim<'a>(stream: &mut Stream, parsed: &AddArgs, effect: &mut [Cow<'a, [u8]>])
 pub fn xadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let all = args.all();
     let parsed = parse_add_trim(ctx, all, true)?;
-    let fields = &all[parsed.id_at + 1..];
+    let fields = all.get(parsed.id_at + 1..).unwrap_or_default();
     if fields.len() < 2 || fields.len() % 2 != 0 {
         return Err(CommandError::WrongArity("xadd".into()));
     }

@@ -71,8 +71,8 @@ pub(super) fn no_such_group(key: &[u8], group: &[u8]) -> CommandError {
     CommandError::Other(
         format!(
             "NOGROUP No such consumer group '{}' for key name '{}'",
-            String::from_utf8_lossy(group),
-            String::from_utf8_lossy(key)
+            super::c_text(group),
+            super::c_text(key)
         )
         .into(),
     )

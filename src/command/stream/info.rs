@@ -47,7 +47,7 @@ fn entries_read(out: &mut ReplyWriter, group: &Group) {
 
 fn lag(out: &mut ReplyWriter, stream: &Stream, group: &Group) {
     match stream.lag(group) {
-        Some(n) => out.integer(n as i64),
+        Some(n) => out.integer(n),
         None => out.null(),
     }
 }

@@ -256,13 +256,20 @@ fn reply_entries(out: &mut ReplyWriter, entries: &[EntryView<'_>]) {
     }
 }
 
+/// `bytes` as Redis's `%s` prints it into an error: up to the first NUL (the
+/// rest of the line's sanitising is the reply writer's).
+pub(crate) fn c_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end])
+}
+
 /// `NOGROUP No such key '<key>' or consumer group '<group>'` plus `suffix`.
 fn no_group(key: &[u8], group: &[u8], suffix: &str) -> CommandError {
     CommandError::Other(
         format!(
             "NOGROUP No such key '{}' or consumer group '{}'{suffix}",
-            String::from_utf8_lossy(key),
-            String::from_utf8_lossy(group)
+            c_text(key),
+            c_text(group)
         )
         .into(),
     )
@@ -333,8 +340,12 @@ pub fn xrevrange(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 pub fn xdel(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let raw = args.rest();
-    let ids = raw.iter().map(|a| strict_id(a)).collect::<Result<Vec<_>, _>>()?;
     let deleted = ctx.db().write(key, ctx.now_ms, |slot| {
+        // A missing key answers 0 before any id is parsed, as in Redis.
+        if slot.get_as::<Stream>()?.is_none() {
+            return Ok(0);
+        }
+        let ids = raw.iter().map(|a| strict_id(a)).collect::<Result<Vec<_>, _>>()?;
         let present = slot.get_as::<Stream>()?.is_some_and(|s| ids.iter().any(|id| s.get(*id).is_some()));
         if !present {
             return Ok::<_, CommandError>(0);

@@ -342,17 +342,18 @@ impl Stream {
     }
 
     /// A group's lag (entries not yet delivered to it), `None` when it cannot be
-    /// told (Redis's `streamReplyWithCGLag`).
-    pub fn lag(&self, group: &Group) -> Option<u64> {
+    /// told (Redis's `streamReplyWithCGLag`). Signed as Redis's `long long`: a
+    /// group whose `ENTRIESREAD` was set past the stream's count lags negatively.
+    pub fn lag(&self, group: &Group) -> Option<i64> {
         if self.entries_added == 0 {
             return Some(0);
         }
         if let Some(read) = group.entries_read {
             if !self.has_tombstones_from(group.last_id) {
-                return Some(self.entries_added.saturating_sub(read));
+                return Some((self.entries_added as i64).wrapping_sub(read as i64));
             }
         }
-        self.estimate_entries_read(group.last_id).map(|read| self.entries_added.saturating_sub(read))
+        self.estimate_entries_read(group.last_id).map(|read| (self.entries_added as i64).wrapping_sub(read as i64))
     }
 
     /// Heap bytes (`MEMORY USAGE`).
