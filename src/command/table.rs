@@ -5,7 +5,9 @@
 use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
-use super::{admin, expire, hash, info, keys, list, object, pubsub, server, set, stream, string, transaction, zset};
+use super::{
+    admin, expire, hash, info, keys, list, object, pubsub, server, set, stream, string, transaction, zset,
+};
 
 /// Every family's specs, in the order `COMMAND` lists them.
 pub static FAMILIES: &[&[CommandSpec]] = &[

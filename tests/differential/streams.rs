@@ -38,7 +38,9 @@ fn id(rng: &mut Rng) -> String {
         0..=69 => format!("{}-{}", rng.below(40), rng.below(4)),
         70..=79 => rng.below(40).to_string(),
         80..=87 => format!("{}-*", rng.below(40)),
-        88..=91 => rng.pick(&["0-0", "0-1", "18446744073709551615-18446744073709551615", "18446744073709551615"]).to_string(),
+        88..=91 => rng
+            .pick(&["0-0", "0-1", "18446744073709551615-18446744073709551615", "18446744073709551615"])
+            .to_string(),
         _ => rng.pick(&["x", "-1", "1-x", "", "+", "-", "1--1", "18446744073709551616"]).to_string(),
     }
 }
@@ -59,11 +61,13 @@ fn bound(rng: &mut Rng) -> String {
 }
 
 fn group(rng: &mut Rng) -> &'static str {
-    *rng.pick(&["g1", "g2", "nogroup"])
+    const GROUPS: &[&str] = &["g1", "g2", "nogroup"];
+    GROUPS[rng.below(3) as usize]
 }
 
 fn consumer(rng: &mut Rng) -> &'static str {
-    *rng.pick(&["alice", "bob", "carol"])
+    const CONSUMERS: &[&str] = &["alice", "bob", "carol"];
+    CONSUMERS[rng.below(3) as usize]
 }
 
 fn pairs(g: &mut Gen, mut command: Command) -> Command {
@@ -118,7 +122,8 @@ fn string(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
 
 fn xrange(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
     let name = if g.rng.chance(50) { "XRANGE" } else { "XREVRANGE" };
-    let mut command = Command::new("xrange", name).arg(key(&mut g.rng)).arg(bound(&mut g.rng)).arg(bound(&mut g.rng));
+    let mut command =
+        Command::new("xrange", name).arg(key(&mut g.rng)).arg(bound(&mut g.rng)).arg(bound(&mut g.rng));
     if g.rng.chance(40) {
         command = command.arg(g.token("COUNT")).arg(g.rng.pick(&["0", "1", "2", "-1", "x"]));
     }
@@ -166,15 +171,23 @@ fn xgroup(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
         }
         2 => Command::new("xgroup", "XGROUP").arg("SETID").arg(key).arg(group).arg(bound(&mut g.rng)),
         3 => Command::new("xgroup", "XGROUP").arg("DESTROY").arg(key).arg(group),
-        4 => Command::new("xgroup", "XGROUP").arg("CREATECONSUMER").arg(key).arg(group).arg(consumer(&mut g.rng)),
-        _ => Command::new("xgroup", "XGROUP").arg("DELCONSUMER").arg(key).arg(group).arg(consumer(&mut g.rng)),
+        4 => Command::new("xgroup", "XGROUP")
+            .arg("CREATECONSUMER")
+            .arg(key)
+            .arg(group)
+            .arg(consumer(&mut g.rng)),
+        _ => {
+            Command::new("xgroup", "XGROUP").arg("DELCONSUMER").arg(key).arg(group).arg(consumer(&mut g.rng))
+        }
     };
     command.into()
 }
 
 fn xreadgroup(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
-    let mut command =
-        Command::new("xreadgroup", "XREADGROUP").arg("GROUP").arg(group(&mut g.rng)).arg(consumer(&mut g.rng));
+    let mut command = Command::new("xreadgroup", "XREADGROUP")
+        .arg("GROUP")
+        .arg(group(&mut g.rng))
+        .arg(consumer(&mut g.rng));
     if g.rng.chance(50) {
         command = command.arg("COUNT").arg(g.rng.pick(&["1", "2", "0"]));
     }
@@ -214,8 +227,12 @@ fn xclaim(g: &mut Gen, _: &mut Probe) -> Vec<Action> {
         }
         command.arg(g.token("JUSTID")).into()
     } else {
-        let mut command =
-            Command::new("xclaim", "XAUTOCLAIM").arg(key).arg(group).arg(consumer).arg("0").arg(bound(&mut g.rng));
+        let mut command = Command::new("xclaim", "XAUTOCLAIM")
+            .arg(key)
+            .arg(group)
+            .arg(consumer)
+            .arg("0")
+            .arg(bound(&mut g.rng));
         if g.rng.chance(50) {
             command = command.arg("COUNT").arg(g.rng.pick(&["1", "2", "0", "-1", "9223372036854775807"]));
         }

@@ -80,7 +80,9 @@ fn parse_add_trim(ctx: &Context<'_>, all: &[bytes::Bytes], xadd: bool) -> Result
     }
     parsed.id_at = i;
     if parsed.limit > 0 && parsed.trim.is_none() {
-        return Err(CommandError::err("syntax error, LIMIT cannot be used without specifying a trimming strategy"));
+        return Err(CommandError::err(
+            "syntax error, LIMIT cannot be used without specifying a trimming strategy",
+        ));
     }
     if !xadd && parsed.trim.is_none() {
         return Err(CommandError::err("syntax error, XTRIM must be called with a trimming strategy"));
@@ -249,7 +251,9 @@ pub fn xsetid(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         if !stream.is_empty() {
             let top = stream.last_entry().map_or(StreamId::MIN, |e| e.id);
             if id < top {
-                return Err(CommandError::err("The ID specified in XSETID is smaller than the target stream top item"));
+                return Err(CommandError::err(
+                    "The ID specified in XSETID is smaller than the target stream top item",
+                ));
             }
             if entries_added.is_some_and(|n| stream.len() > n) {
                 return Err(CommandError::err(

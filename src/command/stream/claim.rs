@@ -13,7 +13,13 @@ use crate::types::stream::{Group, Pending, Stream, StreamId};
 
 /// The command that recreates pending entry `id` as `pending` says, with the
 /// group's last id (Redis's `streamPropagateXCLAIM`): idempotent on replay.
-pub(super) fn claim_effect(key: &[u8], group_name: &[u8], group: &Group, id: StreamId, pending: &Pending) -> Vec<Vec<u8>> {
+pub(super) fn claim_effect(
+    key: &[u8],
+    group_name: &[u8],
+    group: &Group,
+    id: StreamId,
+    pending: &Pending,
+) -> Vec<Vec<u8>> {
     vec![
         b"XCLAIM".to_vec(),
         key.to_vec(),
@@ -94,7 +100,8 @@ pub fn xpending(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
                 (Some((first, _)), Some((last, _))) => {
                     reply_id(out, *first);
                     reply_id(out, *last);
-                    let owners: Vec<_> = group.consumers.iter().filter(|(_, c)| !c.pending.is_empty()).collect();
+                    let owners: Vec<_> =
+                        group.consumers.iter().filter(|(_, c)| !c.pending.is_empty()).collect();
                     out.array(owners.len());
                     for (owner, consumer) in owners {
                         out.array(2);
@@ -216,7 +223,10 @@ pub fn xclaim(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
                 j += 1;
                 last_id = strict_id(&all[j])?;
             } else {
-                return Err(CommandError::err(format!("Unrecognized XCLAIM option '{}'", String::from_utf8_lossy(opt))));
+                return Err(CommandError::err(format!(
+                    "Unrecognized XCLAIM option '{}'",
+                    String::from_utf8_lossy(opt)
+                )));
             }
             j += 1;
         }
@@ -326,7 +336,8 @@ pub fn xautoclaim(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         let stream = slot.get_mut_as::<Stream>()?.expect("checked");
         let mut attempts = count.saturating_mul(10);
         // Bounded by the PEL, never by the client's count.
-        let candidates: Vec<StreamId> = stream.group(name).expect("checked").pel.range(start..).map(|(id, _)| *id).collect();
+        let candidates: Vec<StreamId> =
+            stream.group(name).expect("checked").pel.range(start..).map(|(id, _)| *id).collect();
         let exists: Vec<bool> = candidates.iter().map(|id| stream.get(*id).is_some()).collect();
         let group = stream.group_mut(name).expect("checked");
         let (mut claimed, mut deleted, mut effects) = (Vec::new(), Vec::new(), Vec::new());

@@ -34,7 +34,9 @@ pub fn xgroup_help(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult
 /// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try XGROUP HELP.`
 fn sub_syntax(args: &Args<'_>, command: &str) -> CommandError {
     let sub = String::from_utf8_lossy(&args.all()[1]).into_owned();
-    CommandError::err(format!("unknown subcommand or wrong number of arguments for '{sub}'. Try {command} HELP."))
+    CommandError::err(format!(
+        "unknown subcommand or wrong number of arguments for '{sub}'. Try {command} HELP."
+    ))
 }
 
 /// The options after `<id>` of `CREATE`/`SETID`: `MKSTREAM` (create only) and
@@ -80,7 +82,11 @@ pub(super) fn no_such_group(key: &[u8], group: &[u8]) -> CommandError {
 
 /// The group `name` of the stream in `slot`, for change, or the errors `XGROUP`'s
 /// subcommands reply.
-fn existing_group<'s>(slot: &'s mut Slot<'_>, key: &[u8], name: &[u8]) -> Result<&'s mut Group, CommandError> {
+fn existing_group<'s>(
+    slot: &'s mut Slot<'_>,
+    key: &[u8],
+    name: &[u8],
+) -> Result<&'s mut Group, CommandError> {
     let stream = slot.get_as::<Stream>()?.ok_or_else(key_required)?;
     if stream.group(name).is_none() {
         return Err(no_such_group(key, name));

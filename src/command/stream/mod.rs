@@ -89,7 +89,10 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("xrange", -4, READONLY, xrange).keys(RO_ACCESS).categories(STREAM),
     CommandSpec::new("xrevrange", -4, READONLY, xrevrange).keys(RO_ACCESS).categories(STREAM),
     CommandSpec::new("xdel", -3, WRITE | FAST, xdel).keys(RW_DELETE).categories(STREAM),
-    CommandSpec::new("xtrim", -4, WRITE, add::xtrim).keys(RW_DELETE).categories(STREAM).tips(NONDETERMINISTIC),
+    CommandSpec::new("xtrim", -4, WRITE, add::xtrim)
+        .keys(RW_DELETE)
+        .categories(STREAM)
+        .tips(NONDETERMINISTIC),
     CommandSpec::new("xsetid", -3, WRITE | DENYOOM | FAST, add::xsetid).keys(RW_UPDATE).categories(STREAM),
     CommandSpec::new("xread", -4, READONLY | BLOCKING | MOVABLE_KEYS, read::xread)
         .keys(&[after_streams(1)])
@@ -161,7 +164,12 @@ pub(crate) struct ParsedId {
 
 /// Parses an id: `<ms>-<seq>`, `<ms>` (sequence `missing_seq`), and unless
 /// `strict` also `-` and `+`; with `allow_star`, `<ms>-*`.
-fn parse_id_form(arg: &[u8], missing_seq: u64, strict: bool, allow_star: bool) -> Result<ParsedId, CommandError> {
+fn parse_id_form(
+    arg: &[u8],
+    missing_seq: u64,
+    strict: bool,
+    allow_star: bool,
+) -> Result<ParsedId, CommandError> {
     if arg.len() > 127 {
         return Err(invalid_id());
     }
@@ -178,7 +186,9 @@ fn parse_id_form(arg: &[u8], missing_seq: u64, strict: bool, allow_star: bool) -
     let ms = parse_u64(ms).ok_or_else(invalid_id)?;
     match seq {
         Some(b"*") if allow_star => Ok(ParsedId { id: StreamId::new(ms, 0), seq_given: false }),
-        Some(seq) => Ok(ParsedId { id: StreamId::new(ms, parse_u64(seq).ok_or_else(invalid_id)?), seq_given: true }),
+        Some(seq) => {
+            Ok(ParsedId { id: StreamId::new(ms, parse_u64(seq).ok_or_else(invalid_id)?), seq_given: true })
+        }
         None => Ok(ParsedId { id: StreamId::new(ms, missing_seq), seq_given: true }),
     }
 }
@@ -266,12 +276,7 @@ pub(crate) fn c_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
 /// `NOGROUP No such key '<key>' or consumer group '<group>'` plus `suffix`.
 fn no_group(key: &[u8], group: &[u8], suffix: &str) -> CommandError {
     CommandError::Other(
-        format!(
-            "NOGROUP No such key '{}' or consumer group '{}'{suffix}",
-            c_text(key),
-            c_text(group)
-        )
-        .into(),
+        format!("NOGROUP No such key '{}' or consumer group '{}'{suffix}", c_text(key), c_text(group)).into(),
     )
 }
 

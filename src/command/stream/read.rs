@@ -10,7 +10,10 @@ use std::any::Any;
 use std::time::{Duration, Instant};
 
 use super::claim::{claim_effect, group_id_effect, record_all};
-use super::{events, no_group, reply_entry, reply_id, stream_of, strict_id, CommandError, CommandResult, Context, REPLIED};
+use super::{
+    events, no_group, reply_entry, reply_id, stream_of, strict_id, CommandError, CommandResult, Context,
+    REPLIED,
+};
 use crate::command::args::{int, is};
 use crate::command::blocking::{Attempt, BlockOn, Pending};
 use crate::command::{Args, Block, Outcome, TimeoutReply};
@@ -66,11 +69,16 @@ fn parse(args: &Args<'_>, xreadgroup: bool) -> Result<Read, CommandError> {
         let opt = &all[i][..];
         if is(opt, "BLOCK") && more > 0 {
             i += 1;
-            let ms = int(&all[i]).map_err(|_| CommandError::err("timeout is not an integer or out of range"))?;
+            let ms =
+                int(&all[i]).map_err(|_| CommandError::err("timeout is not an integer or out of range"))?;
             if ms < 0 {
                 return Err(CommandError::err("timeout is negative"));
             }
-            block = Some(if ms == 0 { None } else { Instant::now().checked_add(Duration::from_millis(ms as u64)) });
+            block = Some(if ms == 0 {
+                None
+            } else {
+                Instant::now().checked_add(Duration::from_millis(ms as u64))
+            });
         } else if is(opt, "COUNT") && more > 0 {
             i += 1;
             count = int(&all[i])?.max(0) as usize;
@@ -84,13 +92,17 @@ fn parse(args: &Args<'_>, xreadgroup: bool) -> Result<Read, CommandError> {
             break;
         } else if is(opt, "GROUP") && more >= 2 {
             if !xreadgroup {
-                return Err(CommandError::err("The GROUP option is only supported by XREADGROUP. You called XREAD instead."));
+                return Err(CommandError::err(
+                    "The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
             }
             group = Some((all[i + 1][..].into(), all[i + 2][..].into()));
             i += 2;
         } else if is(opt, "NOACK") {
             if !xreadgroup {
-                return Err(CommandError::err("The NOACK option is only supported by XREADGROUP. You called XREAD instead."));
+                return Err(CommandError::err(
+                    "The NOACK option is only supported by XREADGROUP. You called XREAD instead.",
+                ));
             }
             noack = true;
         } else {
@@ -140,7 +152,12 @@ fn part_header(out: &mut ReplyWriter, key: &[u8]) {
 
 /// Reads the entries of `key` after `after` (`XREAD`): the reply part, if there
 /// is anything newer.
-fn read_plain(ctx: &mut Context<'_>, key: &[u8], after: StreamId, count: usize) -> Result<Option<Vec<u8>>, CommandError> {
+fn read_plain(
+    ctx: &mut Context<'_>,
+    key: &[u8],
+    after: StreamId,
+    count: usize,
+) -> Result<Option<Vec<u8>>, CommandError> {
     let protocol = ctx.out.protocol();
     let (found, part) = ctx.state.engine.db(ctx.session.db).read(key, ctx.now_ms, |entry| {
         let Some(stream) = stream_of(entry)? else { return Ok::<_, CommandError>((false, None)) };
@@ -174,9 +191,9 @@ fn read_group(
     let now = super::wall_ms(ctx);
     ctx.db().write(key, ctx.now_ms, |slot| {
         let stream = slot.get_as::<Stream>()?;
-        let group = stream.and_then(|s| s.group(&read.group)).ok_or_else(|| {
-            no_group(key, &read.group, " in XREADGROUP with GROUP option")
-        })?;
+        let group = stream
+            .and_then(|s| s.group(&read.group))
+            .ok_or_else(|| no_group(key, &read.group, " in XREADGROUP with GROUP option"))?;
         let stream = stream.expect("has the group");
         let newer = |s: &Stream| s.last_entry().is_some_and(|last| last.id > group.last_id);
         if id == IdArg::New && !newer(stream) {
@@ -189,13 +206,14 @@ fn read_group(
         let mut out = ReplyWriter::new(protocol);
         part_header(&mut out, key);
         if let IdArg::After(after) = id {
-            let ids: Vec<StreamId> = match stream.group(&read.group).expect("present").consumers.get(&read.consumer) {
-                Some(consumer) => match after.next() {
-                    Some(start) => consumer.pending.range(start..).take(limit).copied().collect(),
+            let ids: Vec<StreamId> =
+                match stream.group(&read.group).expect("present").consumers.get(&read.consumer) {
+                    Some(consumer) => match after.next() {
+                        Some(start) => consumer.pending.range(start..).take(limit).copied().collect(),
+                        None => Vec::new(),
+                    },
                     None => Vec::new(),
-                },
-                None => Vec::new(),
-            };
+                };
             let exists: Vec<bool> = ids.iter().map(|id| stream.get(*id).is_some()).collect();
             let group = stream.group_mut(&read.group).expect("present");
             touch(group, &read.consumer, now, &mut created);
@@ -218,8 +236,10 @@ fn read_group(
                 }
             }
         } else {
-            let start = stream.group(&read.group).expect("present").last_id.next().expect("an entry is newer");
-            let ids: Vec<StreamId> = stream.range(start, StreamId::MAX, false).take(limit).map(|e| e.id).collect();
+            let start =
+                stream.group(&read.group).expect("present").last_id.next().expect("an entry is newer");
+            let ids: Vec<StreamId> =
+                stream.range(start, StreamId::MAX, false).take(limit).map(|e| e.id).collect();
             let mut reads = Vec::with_capacity(ids.len());
             for &id in &ids {
                 let counted = stream.group(&read.group).expect("present").entries_read;
@@ -350,6 +370,26 @@ fn execute(ctx: &mut Context<'_>, args: &mut Args<'_>, xreadgroup: bool) -> Comm
 fn serve(ctx: &mut Context<'_>, args: &(dyn Any + Send + Sync), key: &[u8]) -> Result<Attempt, CommandError> {
     let Some(wait) = args.downcast_ref::<StreamWait>() else { return Ok(Attempt::Skip) };
     let Some((_, id)) = wait.keys.iter().find(|(k, _)| &k[..] == key) else { return Ok(Attempt::Skip) };
+    if let Some(group) = &wait.group {
+        // What 7.0.15's `serveClientsBlockedOnStreamKey` answers a group read whose
+        // stream went away (deleted, replaced, flushed, swapped) or lost the group.
+        let state = ctx.state.engine.db(ctx.session.db).read(key, ctx.now_ms, |entry| match entry {
+            Some(entry) => match entry.get_as::<Stream>() {
+                Ok(stream) => Some(stream.group(&group.group).is_some()),
+                Err(_) => None,
+            },
+            None => None,
+        });
+        match state {
+            None => return Err(CommandError::Other("UNBLOCKED the stream key no longer exists".into())),
+            Some(false) => {
+                return Err(CommandError::Other(
+                    "NOGROUP the consumer group this client was blocked on no longer exists".into(),
+                ))
+            }
+            Some(true) => {}
+        }
+    }
     match serve_one(ctx, key, *id, wait.count, wait.group.as_ref()) {
         Ok(Some(part)) => {
             reply_parts(ctx, &[part]);

@@ -79,7 +79,8 @@ impl Group {
                 owner.pending.remove(&id);
             }
         }
-        self.pel.insert(id, Pending { consumer: consumer.into(), delivery_time: time, delivery_count: count });
+        self.pel
+            .insert(id, Pending { consumer: consumer.into(), delivery_time: time, delivery_count: count });
         if let Some(owner) = self.consumers.get_mut(consumer) {
             owner.pending.insert(id);
         }
@@ -119,7 +120,15 @@ pub(super) fn rewrite(stream: &Stream, key: &[u8], emit: &mut dyn FnMut(&[&[u8]]
     }
     let (last, added, deleted) =
         (stream.last_id.to_string(), stream.entries_added.to_string(), stream.max_deleted_id.to_string());
-    emit(&[b"XSETID", key, last.as_bytes(), b"ENTRIESADDED", added.as_bytes(), b"MAXDELETEDID", deleted.as_bytes()]);
+    emit(&[
+        b"XSETID",
+        key,
+        last.as_bytes(),
+        b"ENTRIESADDED",
+        added.as_bytes(),
+        b"MAXDELETEDID",
+        deleted.as_bytes(),
+    ]);
     for (name, group) in &stream.groups {
         let last = group.last_id.to_string();
         let read = group.entries_read.map_or(-1, |n| n as i64).to_string();

@@ -199,7 +199,12 @@ impl Stream {
     }
 
     /// The live entries with ids in `start..=end`, in id order (`rev`: reversed).
-    pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Box<dyn Iterator<Item = EntryView<'_>> + '_> {
+    pub fn range(
+        &self,
+        start: StreamId,
+        end: StreamId,
+        rev: bool,
+    ) -> Box<dyn Iterator<Item = EntryView<'_>> + '_> {
         if start > end {
             return Box::new(std::iter::empty());
         }
@@ -353,7 +358,8 @@ impl Stream {
                 return Some((self.entries_added as i64).wrapping_sub(read as i64));
             }
         }
-        self.estimate_entries_read(group.last_id).map(|read| (self.entries_added as i64).wrapping_sub(read as i64))
+        self.estimate_entries_read(group.last_id)
+            .map(|read| (self.entries_added as i64).wrapping_sub(read as i64))
     }
 
     /// Heap bytes (`MEMORY USAGE`).

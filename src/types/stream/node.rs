@@ -102,8 +102,15 @@ impl Node {
             put_bytes(&mut buf, field);
         }
         let entries_at = buf.len() as u32;
-        let mut node =
-            Node { buf, master: id, last: id, master_fields: pairs.len() as u32, entries_at, live: 0, deleted: 0 };
+        let mut node = Node {
+            buf,
+            master: id,
+            last: id,
+            master_fields: pairs.len() as u32,
+            entries_at,
+            live: 0,
+            deleted: 0,
+        };
         node.push(id, pairs);
         node
     }

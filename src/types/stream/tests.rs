@@ -10,13 +10,14 @@ use super::*;
 
 const SMALL: Limits = Limits { max_bytes: 64, max_entries: 4 };
 
-type Model = BTreeMap<StreamId, Vec<(Vec<u8>, Vec<u8>)>>;
+type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+type Model = BTreeMap<StreamId, Pairs>;
 
 fn pairs_of(entry: &EntryView<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
     entry.pairs.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()
 }
 
-fn contents(stream: &Stream) -> Vec<(StreamId, Vec<(Vec<u8>, Vec<u8>)>)> {
+fn contents(stream: &Stream) -> Vec<(StreamId, Pairs)> {
     stream.range(StreamId::MIN, StreamId::MAX, false).map(|e| (e.id, pairs_of(&e))).collect()
 }
 
@@ -83,7 +84,7 @@ proptest! {
                         while model.len() as u64 > stream.len() {
                             model.pop_first();
                         }
-                        prop_assert!(model.keys().all(|id| *id >= min) || stream.len() > 0);
+                        prop_assert!(model.keys().all(|id| *id >= min) || !stream.is_empty());
                     }
                 }
             }
@@ -198,7 +199,9 @@ fn rewrite_rebuilds_entries_counters_and_groups() {
     group.assign(StreamId::new(1, 0), b"alice", 77, 3);
     stream.groups.insert(b"g".to_vec().into(), group);
     let mut lines = Vec::new();
-    Collection::rewrite(&stream, b"s", &mut |c: &[&[u8]]| lines.push(c.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>().join(" ")));
+    Collection::rewrite(&stream, b"s", &mut |c: &[&[u8]]| {
+        lines.push(c.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>().join(" "))
+    });
     assert_eq!(
         lines,
         [
