@@ -19,7 +19,9 @@
 # zscore, zrank (a pre-filled 1M-member myzset), zrange (100 members from rank 500000)
 # and zrangebyscore (100 members from a random score), the geo row geosearch (`GEOSEARCH
 # mygeo FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC` over 1M points spread evenly
-# in longitude and latitude, seeded), their data loaded before every
+# in longitude and latitude, seeded), the stream rows xadd (`xadd s
+# MAXLEN ~ 10000 * f v`) and xrange (100 entries from the middle of a pre-filled
+# 100k-entry stream `mystream`), their data loaded before every
 # run, each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and `-c 50 -P 1 --threads 2`,
 # always with `-r 1000000 -n REQUESTS --csv`. Then SET and
 # GET at `-c 50 -P 1` with the append-only file on, under `appendfsync always` and
@@ -139,6 +141,14 @@ elif test == "geosearch":
         for i in range(start, start + 1000):
             args += ["%.6f" % rng.uniform(-180, 180), "%.6f" % rng.uniform(-85, 85), "point:%d" % i]
         w.write(cmd("GEOADD", "mygeo", *args))
+elif test in ("xadd", "xrange"):
+    # 100k entries of mystream, ids i-1, one field; `s` (XADD's key) emptied.
+    w.write(cmd("DEL", "mystream", "s"))
+    for start in range(0, 100000, 1000):
+        w.write(cmd("MULTI"))
+        for i in range(start, start + 1000):
+            w.write(cmd("XADD", "mystream", "%d-1" % (i + 1), "f", "v"))
+        w.write(cmd("EXEC"))
 elif test == "hgetall":
     w.write(cmd("DEL", "bench:hash100"))
     w.write(cmd("HSET", "bench:hash100", *(x for i in range(100) for x in ("field:%d" % i, "value:%d" % i))))
@@ -159,7 +169,7 @@ PY
 # prefill TEST PORT REQUESTS: loads the row's data, if it has any.
 prefill() {
     case $1 in
-        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank | geosearch)
+        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank | geosearch | xadd | xrange)
             prefill_resp "$1" "$3" | timeout 300 redis-cli -p "$2" --pipe >"$TMP/prefill.log" 2>&1 \
                 || note "prefill of $1 on port $2 failed: $(tr '\n' ' ' <"$TMP/prefill.log" | head -c 300)" ;;
     esac
@@ -182,6 +192,8 @@ bench_args() {
         zscore) args+=(zscore myzset element:__rand_int__) ;;
         zrank) args+=(zrank myzset element:__rand_int__) ;;
         geosearch) args+=(geosearch mygeo FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC) ;;
+        xadd) args+=(xadd s MAXLEN '~' 10000 '*' f v) ;;
+        xrange) args+=(xrange mystream 50000 + COUNT 100) ;;
         *) args+=(-t "$4") ;;
     esac
     printf '%s\n' "${args[@]}"

@@ -18,6 +18,8 @@
 #                  (skiplist); per member
 #   list-16b-1m    1 list of 1,000,000 16-byte elements `element:%08d` (RPUSH;
 #                  quicklist in both servers); per element
+#   stream-1m      1 stream of 1,000,000 entries of two small fields (`XADD s i-1 a <i>
+#                  b x`, explicit ids); per entry
 # Elements are sent 1,000 per command. RSS is read SETTLE seconds (default 1) after
 # start-up and after the load's last reply.
 #
@@ -30,7 +32,7 @@ cd "$(dirname "$0")/.."
 SETTLE=${SETTLE:-1}
 [[ $SETTLE =~ ^[0-9]+$ ]] || { echo "SETTLE: whole seconds" >&2; exit 2; }
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(hashes-small hash-1m set-ints-1m set-16b-1m list-16b-1m zset-16b-1m)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(hashes-small hash-1m set-ints-1m set-16b-1m list-16b-1m zset-16b-1m stream-1m)
 for tool in redis-server redis-cli python3 timeout; do
     command -v "$tool" >/dev/null || { echo "$tool missing (apt-get install redis-server redis-tools)" >&2; exit 1; }
 done
@@ -78,6 +80,10 @@ with open(path, "wb") as f:
     elif scenario == "zset-16b-1m":
         for start in range(0, 1000000, 1000):
             f.write(cmd("ZADD", "zset16", *(x for i in range(start, start + 1000) for x in (i, "member:%09d" % i))))
+    elif scenario == "stream-1m":
+        for i in range(1000000):
+            f.write(cmd("XADD", "stream1m", "%d-1" % (i + 1), "a", i, "b", "x"))
+        count = 1000000
     elif scenario == "list-16b-1m":
         for start in range(0, 1000000, 1000):
             f.write(cmd("RPUSH", "list16", *("element:%08d" % i for i in range(start, start + 1000))))

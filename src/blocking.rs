@@ -438,10 +438,11 @@ impl ChangeHook for BlockedKeys {
         match change.scope {
             Scope::Keys => {
                 for happened in change.keys {
-                    // A removal never gives a waiting client anything to take.
-                    if !happened.event.removes() {
-                        self.key_changed(happened.db, happened.key);
-                    }
+                    // A removal gives nobody anything to take, but a consumer-group
+                    // read waiting on the key must learn that it is gone (its serve
+                    // function answers the error; every other one finds the key
+                    // absent and keeps waiting, as after a flush).
+                    self.key_changed(happened.db, happened.key);
                 }
             }
             // A swap brings other keys under the waiters (a flush leaves nothing,

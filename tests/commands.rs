@@ -4,7 +4,7 @@
 //! `CLIENT LIST`), and Redis 7's error texts word for word.
 //!
 //! The cases live in `tests/commands/*.rs`, one file per family: strings, numbers,
-//! hashes, keys and databases, expiry, lists, sets, sorted sets, geo, sort, connection and server commands. Each case is a function
+//! hashes, keys and databases, expiry, lists, sets, sorted sets, geo, sort, streams, connection and server commands. Each case is a function
 //! of the protocol; `both_protocols!` turns it into a `resp2::NAME` and a `resp3::NAME`
 //! test, each starting its own server.
 //!
@@ -57,6 +57,8 @@ mod server;
 mod sets;
 #[path = "commands/sort.rs"]
 mod sort;
+#[path = "commands/streams.rs"]
+mod streams;
 #[path = "commands/strings.rs"]
 mod strings;
 #[path = "commands/zsets.rs"]

@@ -6,7 +6,7 @@
 //!   no persistence, in a temp dir; killed when the test ends) and a FerrumKV through
 //!   the harness. Without `redis-server` it prints a loud `*** SKIPPED ***` line and
 //!   passes, unless `CI` is set, where it fails.
-//! - Per family (`strings`, `keyspace`, `hashes`, `sets`, `lists`, `zsets`, `geo`, `sort`) a PRNG seeded from `DIFF_SEED` picks weighted
+//! - Per family (`strings`, `keyspace`, `hashes`, `sets`, `lists`, `zsets`, `geo`, `sort`, `streams`) a PRNG seeded from `DIFF_SEED` picks weighted
 //!   ops; each op builds one or a few commands over a small pool of keys (binary and
 //!   empty ones too, so commands collide) and values of every awkward shape, valid and
 //!   invalid alike (arity, bad integers, overflow, bad expiry times, syntax errors,
@@ -66,6 +66,8 @@ mod sets;
 mod sort;
 #[path = "differential/step.rs"]
 mod step;
+#[path = "differential/streams.rs"]
+mod streams;
 #[path = "differential/strings.rs"]
 mod strings;
 #[path = "differential/wire.rs"]
@@ -163,4 +165,11 @@ fn sort_resp2() {
 #[test]
 fn sort_resp3() {
     runner::run(&sort::SORTS, Proto::Resp3);
+fn streams_resp2() {
+    runner::run(&streams::STREAMS, Proto::Resp2);
+}
+
+#[test]
+fn streams_resp3() {
+    runner::run(&streams::STREAMS, Proto::Resp3);
 }

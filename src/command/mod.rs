@@ -29,6 +29,7 @@ pub mod set;
 pub mod settings;
 pub mod sort;
 pub mod spec;
+pub mod stream;
 pub mod string;
 pub mod table;
 pub mod tracking;

@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
 use super::{
-    admin, expire, geo, hash, info, keys, list, object, pubsub, server, set, sort, string, transaction, zset,
+    admin, expire, geo, hash, info, keys, list, object, pubsub, server, set, sort, stream, string, transaction,
+    zset,
 };
 
 /// Every family's specs, in the order `COMMAND` lists them.
@@ -20,6 +21,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     zset::BLOCKING_SPECS,
     geo::SPECS,
     sort::SPECS,
+    stream::SPECS,
     keys::SPECS,
     expire::SPECS,
     server::SPECS,

@@ -16,7 +16,7 @@
 //!   collection changes;
 //! - [`pair`]: a hash field and its value in one blob.
 //!
-//! The types: [`hash::Hash`], [`list::List`], [`set::Set`], [`zset::ZSet`].
+//! The types: [`hash::Hash`], [`list::List`], [`set::Set`], [`zset::ZSet`], [`stream::Stream`].
 
 pub mod blob;
 pub mod dense;
@@ -26,6 +26,7 @@ pub mod list;
 pub mod packed;
 pub mod pair;
 pub mod set;
+pub mod stream;
 mod varint;
 pub mod zset;
 

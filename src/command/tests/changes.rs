@@ -255,6 +255,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(super::zset::CASES)
         .chain(super::geo::CASES)
         .chain(super::sort::CASES)
+        .chain(super::stream::CASES)
         .chain(super::bits::CASES)
 }
 

@@ -18,6 +18,7 @@ mod list;
 mod list_blocking;
 mod set;
 mod sort;
+mod stream;
 mod typed;
 mod typed_lifecycle;
 mod zset;
