@@ -165,6 +165,9 @@ fn sort_resp2() {
 #[test]
 fn sort_resp3() {
     runner::run(&sort::SORTS, Proto::Resp3);
+}
+
+#[test]
 fn streams_resp2() {
     runner::run(&streams::STREAMS, Proto::Resp2);
 }

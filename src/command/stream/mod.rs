@@ -289,7 +289,7 @@ pub fn xlen(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         out.integer(stream.map_or(0, Stream::len) as i64);
         Ok::<_, CommandError>(stream.is_some())
     })?;
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     REPLIED
 }
 
@@ -323,7 +323,7 @@ fn range(ctx: &mut Context<'_>, args: &mut Args<'_>, rev: bool) -> CommandResult
         reply_entries(out, &entries);
         Ok(true)
     })?;
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     REPLIED
 }
 

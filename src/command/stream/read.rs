@@ -173,7 +173,7 @@ fn read_plain(
         }
         Ok((true, Some(out.into_bytes())))
     })?;
-    ctx.count_lookup(found);
+    ctx.count_lookup(key, found);
     Ok(part)
 }
 
