@@ -22,6 +22,7 @@ pub mod keys;
 pub mod list;
 pub mod object;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod settings;
@@ -141,6 +142,10 @@ pub enum Outcome {
     /// (`EXEC`): the connection takes the transaction gate exclusively and calls
     /// [`transaction::run_transaction`].
     RunExclusive(Vec<transaction::Queued>),
+    /// Run this script with no other client's command in between (`EVAL`…): the
+    /// connection takes the transaction gate exclusively and calls
+    /// [`scripting::run_script`].
+    RunScript(Box<scripting::ScriptCall>),
     /// The client waits (`WAIT`, and the blocking commands): nothing more of its
     /// pipeline runs until the wait ends.
     Block(Block),

@@ -5,7 +5,9 @@
 use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
-use super::{admin, expire, hash, info, keys, list, object, pubsub, server, set, string, transaction, zset};
+use super::{
+    admin, expire, hash, info, keys, list, object, pubsub, scripting, server, set, string, transaction, zset,
+};
 
 /// Every family's specs, in the order `COMMAND` lists them.
 pub static FAMILIES: &[&[CommandSpec]] = &[
@@ -24,6 +26,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     admin::SPECS,
     transaction::SPECS,
     pubsub::SPECS,
+    scripting::SPECS,
 ];
 
 /// A command or subcommand of the table.

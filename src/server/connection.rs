@@ -419,6 +419,14 @@ impl Connection {
                     shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
                     None
                 }
+                Outcome::RunScript(call) => {
+                    drop(shared.take());
+                    let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
+                    crate::command::scripting::run_script(&mut ctx, *call);
+                    drop(exclusive);
+                    shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+                    None
+                }
                 Outcome::Block(block) => Some(Batch::Block(block)),
                 Outcome::Postponed => {
                     self.postponed = Some(args.to_vec());
