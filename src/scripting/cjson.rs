@@ -168,7 +168,7 @@ struct Decoder<'a> {
 impl Decoder<'_> {
     fn error(&self, expected: &str) -> Failure {
         let found = match self.bytes.get(self.pos) {
-            None => "the end".to_string(),
+            None => "T_END".to_string(),
             Some(_) => "invalid token".to_string(),
         };
         Failure::Msg(format!("Expected {expected} but found {found} at character {}", self.pos + 1))

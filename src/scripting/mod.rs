@@ -182,12 +182,44 @@ pub fn sha1_hex(bytes: &[u8]) -> String {
 }
 
 /// Wraps a Rust function returning `(ok, value-or-message)` so that a failure
-/// raises the message as a plain Lua error string (as a C library's
-/// `luaL_error` does), not as an mlua error object.
+/// raises the message as a Lua error with the caller's position, as a C
+/// library's `luaL_error` does.
 pub fn checked(lua: &Lua, raw: Function) -> mlua::Result<Function> {
-    lua.load("local f, error = ... return function(...) local ok, v = f(...) if not ok then error(v, 0) end return v end")
+    let marker = lua.create_table()?;
+    let adapt: Function = lua
+        .load("local f, RAISE = ... return function(...) local ok, v = f(...) if not ok then return RAISE, v end return v end")
         .set_name("=redis_api")
-        .call((raw, lua.globals().get::<Function>("error")?))
+        .call((raw, marker.clone()))?;
+    trampoline(lua, adapt, marker)
+}
+
+/// A C function calling `f`: when `f` returns `marker, e` it raises `e` (a
+/// string gets the caller's position first, as `luaL_error` adds it). Being C,
+/// it keeps the script's frame on the stack for the error handler even when the
+/// script tail-calls it.
+pub fn trampoline(lua: &Lua, f: Function, marker: mlua::Table) -> mlua::Result<Function> {
+    use mlua::ffi;
+    unsafe extern "C-unwind" fn call(state: *mut ffi::lua_State) -> std::os::raw::c_int {
+        let nargs = ffi::lua_gettop(state);
+        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+        ffi::lua_insert(state, 1);
+        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
+        let n = ffi::lua_gettop(state);
+        if n >= 2 && ffi::lua_rawequal(state, 1, ffi::lua_upvalueindex(2)) != 0 {
+            if ffi::lua_type(state, 2) == ffi::LUA_TSTRING {
+                ffi::luaL_where(state, 1);
+                ffi::lua_pushvalue(state, 2);
+                ffi::lua_concat(state, 2);
+            } else {
+                ffi::lua_pushvalue(state, 2);
+            }
+            return ffi::lua_error(state);
+        }
+        n
+    }
+    // SAFETY: the closure takes its two upvalues from the stack exec_raw set up;
+    // `call` keeps nothing with a destructor across the Lua calls that may raise.
+    unsafe { lua.exec_raw::<Function>((f, marker), |state| ffi::lua_pushcclosure(state, call, 2)) }
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
 /// protection. Called with the primitives; returns the runner, the hidden
 /// globals and the slot.
 const PRELUDE: &str = r#"
-local slot, err_table, sha1, log, version, version_num, random, randomseed = ...
+local slot, err_table, sha1, log, version, version_num, random, randomseed, wrap = ...
+local RAISE = {}
 local dbg = debug
 local G = _G
 local type, tostring, tonumber, error, select, rawget, rawset, setmetatable, xpcall, next =
@@ -23,23 +24,27 @@ local type, tostring, tonumber, error, select, rawget, rawset, setmetatable, xpc
 local floor, ceil = math.floor, math.ceil
 
 local function trunc(n) n = tonumber(n) or 0 if n < 0 then return ceil(n) end return floor(n) end
-local function inside(what)
-  if not slot.running then error(err_table(what .. ' can only be called inside a script invocation')) end
+local function outside(what)
+  if not slot.running then return err_table(what .. ' can only be called inside a script invocation') end
 end
+-- A function of the redis object runs behind a C trampoline (no Lua frame of
+-- ours between the script and the error), which raises `e` when it returns
+-- `RAISE, e`.
+local function api(f) return wrap(f, RAISE) end
 
 local redis = {}
 function redis.call(...)
-  inside('redis.call/pcall')
+  local e = outside('redis.call/pcall') if e then return RAISE, e end
   local r, failed = slot.call(...)
-  if failed then error(r) end
+  if failed then return RAISE, r end
   return r
 end
 function redis.pcall(...)
-  inside('redis.call/pcall')
+  local e = outside('redis.call/pcall') if e then return RAISE, e end
   return (slot.call(...))
 end
 function redis.sha1hex(...)
-  if select('#', ...) ~= 1 then error(err_table('wrong number of arguments')) end
+  if select('#', ...) ~= 1 then return RAISE, err_table('wrong number of arguments') end
   local s = ...
   if type(s) == 'number' then s = tostring(s) elseif type(s) ~= 'string' then s = '' end
   return sha1(s)
@@ -57,11 +62,11 @@ function redis.status_reply(...)
 end
 function redis.log(...)
   local n = select('#', ...)
-  if n < 2 then error(err_table('redis.log() requires two arguments or more.')) end
+  if n < 2 then return RAISE, err_table('redis.log() requires two arguments or more.') end
   local level = ...
-  if tonumber(level) == nil then error(err_table('First argument must be a number (log level).')) end
+  if tonumber(level) == nil then return RAISE, err_table('First argument must be a number (log level).') end
   level = trunc(level)
-  if level < 0 or level > 3 then error(err_table('Invalid debug level.')) end
+  if level < 0 or level > 3 then return RAISE, err_table('Invalid debug level.') end
   local parts = {}
   for i = 2, n do
     local v = select(i, ...)
@@ -70,42 +75,43 @@ function redis.log(...)
   log(level, table.concat(parts, ' '))
 end
 function redis.setresp(...)
-  inside('redis.setresp')
-  if select('#', ...) ~= 1 then error(err_table('redis.setresp() requires one argument.')) end
+  local e = outside('redis.setresp') if e then return RAISE, e end
+  if select('#', ...) ~= 1 then return RAISE, err_table('redis.setresp() requires one argument.') end
   local resp = trunc((...))
-  if resp ~= 2 and resp ~= 3 then error(err_table('RESP version must be 2 or 3.')) end
+  if resp ~= 2 and resp ~= 3 then return RAISE, err_table('RESP version must be 2 or 3.') end
   slot.resp = resp
 end
 function redis.set_repl(...)
-  inside('redis.set_repl')
-  if select('#', ...) ~= 1 then error(err_table('redis.set_repl() requires two arguments.')) end
+  local e = outside('redis.set_repl') if e then return RAISE, e end
+  if select('#', ...) ~= 1 then return RAISE, err_table('redis.set_repl() requires two arguments.') end
   local flags = trunc((...))
   if flags < 0 or flags > 3 then
-    error(err_table('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.'))
+    return RAISE, err_table('Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.')
   end
 end
 function redis.replicate_commands() return true end
 function redis.breakpoint() return false end
 function redis.debug() end
 function redis.acl_check_cmd(...)
-  inside('redis.acl_check_cmd')
+  local e = outside('redis.acl_check_cmd') if e then return RAISE, e end
   local r, failed = slot.acl(...)
-  if failed then error(r) end
+  if failed then return RAISE, r end
   return r
 end
+for name, f in pairs(redis) do redis[name] = api(f) end
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
 redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
 G.redis = redis
 
-math.random = function(...)
-  inside('math.random')
+math.random = api(function(...)
+  if not slot.running then return RAISE, 'math.random can only be called inside a script invocation' end
   return random(...)
-end
-math.randomseed = function(...)
-  inside('math.randomseed')
+end)
+math.randomseed = api(function(...)
+  if not slot.running then return RAISE, 'math.randomseed can only be called inside a script invocation' end
   return randomseed(...)
-end
+end)
 
 -- pcall gives a script the message of an error table raised by redis.call.
 local real_pcall = pcall
@@ -177,7 +183,7 @@ for _, lib in ipairs({'string', 'cjson', 'bit', 'math', 'table', 'redis', 'corou
 end
 getmetatable('').__index = hidden.string
 hidden.rawset = function(t, k, v)
-  if protected[t] or t == G then error('Attempt to modify a readonly table', 2) end
+  if protected[t] or t == G then error('Attempt to modify a readonly table', 0) end
   return rawset(t, k, v)
 end
 hidden._G = G
@@ -288,6 +294,7 @@ pub fn create(memory_limit: usize) -> mlua::Result<Sandbox> {
         crate::sync::lock(&r).seed(seed as i64 as i32);
         Ok(())
     })?;
+    let wrap = lua.create_function(|lua, (f, marker): (Function, Table)| super::trampoline(lua, f, marker))?;
     let prelude = lua.load(PRELUDE).set_name("=redis_api");
     let (runner, hidden): (Function, Table) = prelude.call((
         slot.clone(),
@@ -298,6 +305,7 @@ pub fn create(memory_limit: usize) -> mlua::Result<Sandbox> {
         super::REDIS_VERSION_NUM,
         random,
         randomseed,
+        wrap,
     ))?;
     lua.set_memory_limit(memory_limit)?;
     Ok(Sandbox { lua, runner, globals: hidden, slot })
