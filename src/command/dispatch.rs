@@ -205,7 +205,11 @@ pub(super) fn run_queued(ctx: &mut Context<'_>, queued: &Queued) -> CommandResul
 
 /// Runs a command a script calls (`redis.call`): the script checked it, as
 /// Redis's `scriptCall` does, so it runs without the client gates.
-pub(super) fn run_from_script(ctx: &mut Context<'_>, command: &'static Command, args: &[Bytes]) -> CommandResult {
+pub(super) fn run_from_script(
+    ctx: &mut Context<'_>,
+    command: &'static Command,
+    args: &[Bytes],
+) -> CommandResult {
     let config = ctx.state.config.load();
     run(ctx, command, args, &config)
 }

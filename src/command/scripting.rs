@@ -42,15 +42,25 @@ pub static SPECS: &[CommandSpec] = &[
     CommandSpec::new("eval", -3, NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE, eval)
         .categories(SCRIPTING)
         .keys(EVAL_KEYS),
-    CommandSpec::new("evalsha", -3, NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE, evalsha)
-        .categories(SCRIPTING)
-        .keys(EVAL_KEYS),
+    CommandSpec::new(
+        "evalsha",
+        -3,
+        NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE,
+        evalsha,
+    )
+    .categories(SCRIPTING)
+    .keys(EVAL_KEYS),
     CommandSpec::new("eval_ro", -3, NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY, eval_ro)
         .categories(SCRIPTING)
         .keys(EVAL_RO_KEYS),
-    CommandSpec::new("evalsha_ro", -3, NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY, evalsha_ro)
-        .categories(SCRIPTING)
-        .keys(EVAL_RO_KEYS),
+    CommandSpec::new(
+        "evalsha_ro",
+        -3,
+        NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY,
+        evalsha_ro,
+    )
+    .categories(SCRIPTING)
+    .keys(EVAL_RO_KEYS),
     CommandSpec::new("script", -2, 0, script_help).subcommands(SCRIPT_SPECS),
 ];
 
@@ -143,7 +153,8 @@ fn prepare(ctx: &mut Context<'_>, all: &[Bytes], by_sha: bool, ro: bool) -> Comm
             && ctx.state.make_room(&config, ctx.now_ms).is_err()
         {
             return Err(CommandError::Other(
-                "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'".into(),
+                "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
+                    .into(),
             ));
         }
     }
@@ -185,7 +196,10 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
             if let Err(error) = run_in_vm(ctx, sandbox, function, &call, over_cap) {
                 ctx.out.truncate(mark);
                 let msg = crate::scripting::lua_message(&error);
-                convert::write_error(ctx.out, format!("ERR Error running script {}, {msg:.100}", call.sha).as_bytes());
+                convert::write_error(
+                    ctx.out,
+                    format!("ERR Error running script {}, {msg:.100}", call.sha).as_bytes(),
+                );
             }
         });
     });
@@ -229,7 +243,10 @@ fn run_in_vm(
             Ok(argv) => match resolve(&argv) {
                 Ok(_) => Ok((Value::Boolean(true), false)),
                 Err(_) => Ok((
-                    Value::Table(convert::error_table(lua, b"Invalid command passed to redis.acl_check_cmd()")?),
+                    Value::Table(convert::error_table(
+                        lua,
+                        b"Invalid command passed to redis.acl_check_cmd()",
+                    )?),
                     true,
                 )),
             },
@@ -354,7 +371,8 @@ fn call_command(
         run.dirty = true;
     }
     let mut out = ReplyWriter::new(resp);
-    let mut inner = Context { state: ctx.state, session: &mut *ctx.session, out: &mut out, now_ms: ctx.now_ms };
+    let mut inner =
+        Context { state: ctx.state, session: &mut *ctx.session, out: &mut out, now_ms: ctx.now_ms };
     inner.session.local_stats.commands += 1;
     match super::dispatch::run_from_script(&mut inner, command, &argv) {
         Ok(Outcome::Block(block)) => super::transaction::write_timeout(&mut inner, block.on_timeout),
@@ -379,7 +397,9 @@ pub fn script_load(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult 
 pub fn script_exists(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let shas = args.rest();
     let found: Vec<bool> = ctx.state.scripting.with_vm(|vm| {
-        shas.iter().map(|sha| vm.scripts.contains_key(&String::from_utf8_lossy(sha).to_ascii_lowercase())).collect()
+        shas.iter()
+            .map(|sha| vm.scripts.contains_key(&String::from_utf8_lossy(sha).to_ascii_lowercase()))
+            .collect()
     });
     ctx.out.array(found.len());
     for f in found {
@@ -391,7 +411,8 @@ pub fn script_exists(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResul
 /// `SCRIPT FLUSH [ASYNC|SYNC]`.
 pub fn script_flush(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let rest = args.rest();
-    if rest.len() > 1 || (rest.len() == 1 && !super::args::is(&rest[0], "sync") && !super::args::is(&rest[0], "async"))
+    if rest.len() > 1
+        || (rest.len() == 1 && !super::args::is(&rest[0], "sync") && !super::args::is(&rest[0], "async"))
     {
         return Err(CommandError::err("SCRIPT FLUSH only support SYNC|ASYNC option"));
     }

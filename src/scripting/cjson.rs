@@ -6,8 +6,10 @@ use mlua::{LightUserData, Lua, Table, Value};
 
 use super::format::format_g;
 
-/// The deepest nesting `encode` and `decode` accept (lua-cjson's default).
-pub const MAX_DEPTH: usize = 1000;
+/// The deepest nesting `encode` and `decode` accept. lua-cjson's default is
+/// 1000; ours is lower so that the recursion fits a connection thread's stack
+/// in every build.
+pub const MAX_DEPTH: usize = 128;
 
 /// Builds the `cjson` table.
 pub fn create(lua: &Lua) -> mlua::Result<Table> {
@@ -88,7 +90,9 @@ fn encode(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> 
                             Value::Number(n) => encode_string(format_g(*n, 14).as_bytes(), out),
                             Value::Integer(n) => encode_string(n.to_string().as_bytes(), out),
                             _ => {
-                                return Err("Cannot serialise table: table key must be a number or string".into())
+                                return Err(
+                                    "Cannot serialise table: table key must be a number or string".into()
+                                )
                             }
                         }
                         out.push(b':');
@@ -98,9 +102,7 @@ fn encode(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> 
                 }
             }
         }
-        other => {
-            return Err(format!("Cannot serialise {}: type not supported", other.type_name()))
-        }
+        other => return Err(format!("Cannot serialise {}: type not supported", other.type_name())),
     }
     Ok(())
 }
@@ -256,10 +258,13 @@ impl Decoder<'_> {
             Some(b'"') => Ok(Value::String(self.string(lua)?)),
             Some(b't') if self.literal(b"true") => Ok(Value::Boolean(true)),
             Some(b'f') if self.literal(b"false") => Ok(Value::Boolean(false)),
-            Some(b'n') if self.literal(b"null") => Ok(Value::LightUserData(LightUserData(std::ptr::null_mut()))),
+            Some(b'n') if self.literal(b"null") => {
+                Ok(Value::LightUserData(LightUserData(std::ptr::null_mut())))
+            }
             Some(b'-' | b'0'..=b'9') => {
                 let start = self.pos;
-                while matches!(self.bytes.get(self.pos), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+                while matches!(self.bytes.get(self.pos), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
+                {
                     self.pos += 1;
                 }
                 let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or("");
@@ -306,7 +311,8 @@ impl Decoder<'_> {
                         b't' => out.push(b'\t'),
                         b'u' => {
                             let Some(mut code) = self.hex4() else { return Err(self.error("value")) };
-                            if (0xD800..0xDC00).contains(&code) && self.bytes[self.pos..].starts_with(b"\\u") {
+                            if (0xD800..0xDC00).contains(&code) && self.bytes[self.pos..].starts_with(b"\\u")
+                            {
                                 self.pos += 2;
                                 let low = self.hex4().unwrap_or(0);
                                 code = 0x10000 + ((code - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3ff);
@@ -365,8 +371,8 @@ mod tests {
         assert_eq!(eval(&lua, "return cjson.decode('\"\\\\u00e9\"')").unwrap(), "é");
         let deep = format!("return cjson.decode('{}{}')", "[".repeat(100_000), "]".repeat(100_000));
         let error = eval(&lua, &deep).unwrap_err().to_string();
-        assert!(error.contains("Found too many nested data structures (1001)"), "{error}");
-        let deep = "local t = {} local c = t for i = 1, 2000 do c[1] = {} c = c[1] end return cjson.encode(t)";
+        assert!(error.contains("Found too many nested data structures (129)"), "{error}");
+        let deep = "local t = {} local c = t for i = 1, 200 do c[1] = {} c = c[1] end return cjson.encode(t)";
         assert!(eval(&lua, deep).unwrap_err().to_string().contains("excessive nesting"));
         assert!(eval(&lua, "return cjson.decode('[1,')").is_err());
         assert!(eval(&lua, "return cjson.decode('{\"a\" 1}')").is_err());

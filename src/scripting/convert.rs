@@ -9,7 +9,7 @@ use crate::protocol::{Protocol, ReplyWriter};
 
 /// The deepest reply nesting converted to Lua; deeper replies (which no command
 /// writes) are cut off with an error.
-const MAX_DEPTH: usize = 1000;
+const MAX_DEPTH: usize = 128;
 
 /// The error table `luaPushErrorBuff` builds from an error line: `-CODE msg`
 /// becomes `{err = "CODE msg"}`, a line without a leading `-` gets the `ERR` code.
@@ -222,7 +222,8 @@ pub fn error_parts(table: &Table) -> mlua::Result<ScriptError> {
 /// Writes an error line as `addReplyErrorFormat` does: newlines become spaces,
 /// and a missing `-` is supplied by the writer.
 pub fn write_error(out: &mut ReplyWriter, line: &[u8]) {
-    let text: String = String::from_utf8_lossy(line).chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
+    let text: String =
+        String::from_utf8_lossy(line).chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
     out.error(&text);
 }
 
@@ -266,7 +267,10 @@ fn table_to_reply(out: &mut ReplyWriter, t: &Table, proto: Protocol, depth: usiz
         return;
     }
     if let Value::String(s) = get("ok") {
-        let text: String = String::from_utf8_lossy(&s.as_bytes()).chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
+        let text: String = String::from_utf8_lossy(&s.as_bytes())
+            .chars()
+            .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+            .collect();
         out.simple(&text);
         return;
     }
@@ -276,7 +280,8 @@ fn table_to_reply(out: &mut ReplyWriter, t: &Table, proto: Protocol, depth: usiz
         _ => {}
     }
     if let Value::String(s) = get("big_number") {
-        let text: Vec<u8> = s.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
+        let text: Vec<u8> =
+            s.as_bytes().iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }).collect();
         match out.protocol() {
             Protocol::Resp2 => out.bulk(&text),
             Protocol::Resp3 => {

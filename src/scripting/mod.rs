@@ -213,9 +213,10 @@ pub fn trampoline(lua: &Lua, f: Function, marker: mlua::Table) -> mlua::Result<F
             } else {
                 ffi::lua_pushvalue(state, 2);
             }
-            return ffi::lua_error(state);
+            ffi::lua_error(state)
+        } else {
+            n
         }
-        n
     }
     // SAFETY: the closure takes its two upvalues from the stack exec_raw set up;
     // `call` keeps nothing with a destructor across the Lua calls that may raise.
@@ -229,12 +230,20 @@ mod tests {
     #[test]
     fn shebangs_parse_as_redis() {
         assert_eq!(parse_shebang(b"return 1"), Ok((script_flags::COMPAT, 0)));
-        assert_eq!(parse_shebang(b"#!lua flags=no-writes,allow-oom\nreturn 1").map(|r| r.0),
-            Ok(script_flags::NO_WRITES | script_flags::ALLOW_OOM));
+        assert_eq!(
+            parse_shebang(b"#!lua flags=no-writes,allow-oom\nreturn 1").map(|r| r.0),
+            Ok(script_flags::NO_WRITES | script_flags::ALLOW_OOM)
+        );
         assert_eq!(parse_shebang(b"#!lua\nreturn 1"), Ok((0, 5)));
-        assert_eq!(parse_shebang(b"#!lua flags=bad\n").unwrap_err(), "ERR Unexpected flag in script shebang: bad");
+        assert_eq!(
+            parse_shebang(b"#!lua flags=bad\n").unwrap_err(),
+            "ERR Unexpected flag in script shebang: bad"
+        );
         assert_eq!(parse_shebang(b"#!lua foo=bad\n").unwrap_err(), "ERR Unknown lua shebang option: foo=bad");
-        assert_eq!(parse_shebang(b"#!python\n").unwrap_err(), "ERR Unexpected engine in script shebang: #!python");
+        assert_eq!(
+            parse_shebang(b"#!python\n").unwrap_err(),
+            "ERR Unexpected engine in script shebang: #!python"
+        );
         assert_eq!(parse_shebang(b"#!lua").unwrap_err(), "ERR Invalid script shebang");
     }
 

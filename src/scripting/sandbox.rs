@@ -241,13 +241,17 @@ pub fn create(memory_limit: usize) -> mlua::Result<Sandbox> {
     // SAFETY: the debug library is needed by the error handler only; the
     // prelude keeps it in a local and removes the global before any script runs.
     let lua = unsafe {
-        Lua::unsafe_new_with(StdLib::STRING | StdLib::TABLE | StdLib::MATH | StdLib::DEBUG, LuaOptions::default())
+        Lua::unsafe_new_with(
+            StdLib::STRING | StdLib::TABLE | StdLib::MATH | StdLib::DEBUG,
+            LuaOptions::default(),
+        )
     };
     let globals = lua.globals();
     globals.set("cjson", super::cjson::create(&lua)?)?;
     globals.set("bit", super::bit::create(&lua)?)?;
     let slot = lua.create_table()?;
-    let err_table = lua.create_function(|lua, line: mlua::String| super::convert::error_table(lua, &line.as_bytes()))?;
+    let err_table =
+        lua.create_function(|lua, line: mlua::String| super::convert::error_table(lua, &line.as_bytes()))?;
     let sha1 = lua.create_function(|_, s: mlua::String| Ok(super::sha1_hex(&s.as_bytes())))?;
     let log = lua.create_function(|_, (level, msg): (i64, String)| {
         match level {
@@ -266,21 +270,26 @@ pub fn create(memory_limit: usize) -> mlua::Result<Sandbox> {
         let int = |v: &Value| match v {
             Value::Number(n) => Ok(*n as i64),
             Value::Integer(n) => Ok(*n),
-            Value::String(s) => s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()).map(|n| n as i64).ok_or(()),
+            Value::String(s) => {
+                s.to_str().ok().and_then(|s| s.trim().parse::<f64>().ok()).map(|n| n as i64).ok_or(())
+            }
             _ => Err(()),
         };
         match args.len() {
             0 => Ok(r),
             1 => {
-                let u = int(&args[0]).map_err(|_| mlua::Error::runtime("bad argument #1 to 'random' (number expected)"))?;
+                let u = int(&args[0])
+                    .map_err(|_| mlua::Error::runtime("bad argument #1 to 'random' (number expected)"))?;
                 if u < 1 {
                     return Err(mlua::Error::runtime("bad argument #1 to 'random' (interval is empty)"));
                 }
                 Ok((r * u as f64).floor() + 1.0)
             }
             2 => {
-                let l = int(&args[0]).map_err(|_| mlua::Error::runtime("bad argument #1 to 'random' (number expected)"))?;
-                let u = int(&args[1]).map_err(|_| mlua::Error::runtime("bad argument #2 to 'random' (number expected)"))?;
+                let l = int(&args[0])
+                    .map_err(|_| mlua::Error::runtime("bad argument #1 to 'random' (number expected)"))?;
+                let u = int(&args[1])
+                    .map_err(|_| mlua::Error::runtime("bad argument #2 to 'random' (number expected)"))?;
                 if l > u {
                     return Err(mlua::Error::runtime("bad argument #2 to 'random' (interval is empty)"));
                 }
@@ -294,7 +303,8 @@ pub fn create(memory_limit: usize) -> mlua::Result<Sandbox> {
         crate::sync::lock(&r).seed(seed as i64 as i32);
         Ok(())
     })?;
-    let wrap = lua.create_function(|lua, (f, marker): (Function, Table)| super::trampoline(lua, f, marker))?;
+    let wrap =
+        lua.create_function(|lua, (f, marker): (Function, Table)| super::trampoline(lua, f, marker))?;
     let prelude = lua.load(PRELUDE).set_name("=redis_api");
     let (runner, hidden): (Function, Table) = prelude.call((
         slot.clone(),
