@@ -412,3 +412,65 @@ fn a_runaway_table_gets_an_error_and_the_server_survives() {
     let again: i64 = redis::cmd("EVAL").arg("return 1").arg(0).query(&mut c).unwrap();
     assert_eq!(again, 1);
 }
+
+#[test]
+fn a_busy_script_answers_busy_and_script_kill_stops_it() {
+    let s = Server::start_with(&["--io-threads", "4"]);
+    let mut admin = s.raw();
+    admin.expect("CONFIG SET busy-reply-threshold 100", OK);
+    let client = s.client();
+    let looping = std::thread::spawn(move || {
+        let mut c = client.get_connection().unwrap();
+        redis::cmd("EVAL")
+            .arg("while true do end")
+            .arg(0)
+            .query::<redis::Value>(&mut c)
+            .unwrap_err()
+            .to_string()
+    });
+    // Until the script is past the threshold a client waits; then it gets -BUSY.
+    let mut other = s.raw();
+    let mut reply = other.cmd("PING");
+    for _ in 0..200 {
+        if reply.starts_with("-BUSY") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        reply = other.cmd("PING");
+    }
+    assert_eq!(
+        reply,
+        err("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+    );
+    other.expect("SCRIPT KILL", OK);
+    let error = looping.join().unwrap();
+    assert!(error.contains("Script killed by user with SCRIPT KILL..."), "{error}");
+    other.expect("PING", "+PONG\r\n");
+    other.expect("SCRIPT KILL", err("NOTBUSY No scripts in execution right now."));
+}
+
+#[test]
+fn a_script_that_wrote_is_unkillable() {
+    let s = Server::start_with(&["--io-threads", "4"]);
+    let mut admin = s.raw();
+    admin.expect("CONFIG SET busy-reply-threshold 100", OK);
+    let client = s.client();
+    let looping = std::thread::spawn(move || {
+        let mut c = client.get_connection().unwrap();
+        let body = "redis.call('set', 'w', 1) local t = redis.call('time') while true do \
+            if tonumber(redis.call('time')[1]) > tonumber(t[1]) + 1 then return 'done' end end";
+        redis::cmd("EVAL").arg(body).arg(0).query::<String>(&mut c).unwrap()
+    });
+    let mut other = s.raw();
+    let mut reply = other.cmd("SCRIPT KILL");
+    for _ in 0..200 {
+        if !reply.starts_with("-NOTBUSY") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        reply = other.cmd("SCRIPT KILL");
+    }
+    assert!(reply.starts_with("-UNKILLABLE Sorry the script already executed write commands"), "{reply}");
+    assert_eq!(looping.join().unwrap(), "done");
+    other.expect("GET w", bulk("1"));
+}

@@ -185,6 +185,7 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
         && !state.loading.load(std::sync::atomic::Ordering::Relaxed)
         && state.make_room(&config, ctx.now_ms).is_err();
     let saved_db = ctx.session.db;
+    state.scripting.begin_run(crate::clock::unix_millis());
     state.engine.group(|| {
         state.scripting.with_vm(|vm| {
             let Some(script) = vm.scripts.get(&call.sha) else {
@@ -193,6 +194,20 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
             };
             let function = script.function.clone();
             let sandbox = &vm.sandbox;
+            let _ = sandbox.lua.set_memory_limit(config.lua_vm_max_memory.max(1 << 20) as usize);
+            let flags = state.scripting.run_flags();
+            let threshold = config.busy_reply_threshold;
+            let hook_slot = sandbox.slot.clone();
+            sandbox.lua.set_hook(
+                mlua::HookTriggers::new().every_nth_instruction(crate::scripting::HOOK_EVERY),
+                move |_, _| {
+                    if flags.check_hook(threshold) {
+                        hook_slot.raw_set("killed", true)?;
+                        return Err(mlua::Error::runtime(crate::scripting::KILLED_ERR));
+                    }
+                    Ok(mlua::VmState::Continue)
+                },
+            );
             if let Err(error) = run_in_vm(ctx, sandbox, function, &call, over_cap) {
                 ctx.out.truncate(mark);
                 let msg = crate::scripting::lua_message(&error);
@@ -203,6 +218,7 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
             }
         });
     });
+    state.scripting.end_run();
     ctx.session.db = saved_db;
     ctx.session.reply.after_command(ctx.out, mark, false);
 }
@@ -255,6 +271,7 @@ fn run_in_vm(
         slot.raw_set("acl", acl)?;
         slot.raw_set("resp", 2)?;
         slot.raw_set("running", true)?;
+        slot.raw_set("killed", false)?;
         let result = sandbox.runner.call::<(bool, Value)>(function);
         slot.raw_set("running", false)?;
         slot.raw_set("call", Value::Nil)?;
@@ -369,6 +386,7 @@ fn call_command(
     }
     if spec.is_write() {
         run.dirty = true;
+        ctx.state.scripting.mark_wrote();
     }
     let mut out = ReplyWriter::new(resp);
     let mut inner =
@@ -383,6 +401,23 @@ fn call_command(
         }
     }
     convert::reply_to_lua(lua, out.as_bytes())
+}
+
+/// Whether a request may run while a script is busy (its command is
+/// `allow-busy`: `SCRIPT KILL`, `SHUTDOWN`, `MULTI` …).
+pub fn allowed_while_busy(args: &[Bytes]) -> bool {
+    if args.is_empty() {
+        return false;
+    }
+    let table = table();
+    let Some(mut command) = table.lookup(&args[0]) else { return false };
+    if !command.spec.subcommands.is_empty() && args.len() >= 2 {
+        match table.subcommand(command, &args[1]) {
+            Some(sub) => command = sub,
+            None => return false,
+        }
+    }
+    command.spec.has(ALLOW_BUSY)
 }
 
 /// `SCRIPT LOAD script`.
@@ -421,10 +456,23 @@ pub fn script_flush(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult
     REPLIED
 }
 
-/// `SCRIPT KILL`: no script runs while another client's command does (scripts
-/// hold the transaction gate), so there is never one to kill.
-pub fn script_kill(_ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
-    Err(CommandError::Other("NOTBUSY No scripts in execution right now.".into()))
+/// `SCRIPT KILL`: stops the running script at its next count hook, unless it
+/// has written.
+pub fn script_kill(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    match ctx.state.scripting.kill() {
+        crate::scripting::KillOutcome::Killed => {
+            ctx.out.ok();
+            REPLIED
+        }
+        crate::scripting::KillOutcome::NotBusy => {
+            Err(CommandError::Other("NOTBUSY No scripts in execution right now.".into()))
+        }
+        crate::scripting::KillOutcome::Unkillable => Err(CommandError::Other(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either \
+             wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+                .into(),
+        )),
+    }
 }
 
 /// `SCRIPT` without a subcommand.

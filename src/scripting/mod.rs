@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use mlua::{Function, Lua};
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
 use crate::sync::Mutex;
 
 /// The version `redis.REDIS_VERSION` reports.
@@ -62,14 +64,102 @@ pub struct Vm {
     pub scripts_bytes: usize,
 }
 
-/// The server's scripting state.
+/// The server's scripting state: the VM, and what other clients may see of the
+/// script running now (for `-BUSY` and `SCRIPT KILL`).
 pub struct Scripting {
     vm: Mutex<Option<Vm>>,
+    run: std::sync::Arc<RunFlags>,
+}
+
+/// The running script's state, shared with the VM's count hook.
+#[derive(Default)]
+pub struct RunFlags {
+    /// When the running script started (Unix ms), 0 when none runs.
+    running_since: AtomicU64,
+    /// The running script has run past `busy-reply-threshold`.
+    busy: AtomicBool,
+    /// The running script has written (it cannot be killed).
+    wrote: AtomicBool,
+    /// `SCRIPT KILL` asked the running script to stop.
+    kill: AtomicBool,
 }
 
 impl Default for Scripting {
     fn default() -> Self {
-        Scripting { vm: Mutex::new(None) }
+        Scripting { vm: Mutex::new(None), run: Default::default() }
+    }
+}
+
+/// What `SCRIPT KILL` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KillOutcome {
+    /// The script will stop at its next hook.
+    Killed,
+    /// No script runs.
+    NotBusy,
+    /// The script has written.
+    Unkillable,
+}
+
+/// `-BUSY …`, as Redis words it.
+pub const BUSY_ERR: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+
+/// The error a killed script ends with.
+pub const KILLED_ERR: &str = "ERR Script killed by user with SCRIPT KILL...";
+
+/// How many Lua instructions run between two checks of the clock and the kill
+/// flag (Redis's count hook).
+pub const HOOK_EVERY: u32 = 100_000;
+
+impl RunFlags {
+    /// Marks a script as started (the caller holds the transaction gate).
+    pub fn begin(&self, now_ms: u64) {
+        self.busy.store(false, Ordering::SeqCst);
+        self.wrote.store(false, Ordering::SeqCst);
+        self.kill.store(false, Ordering::SeqCst);
+        self.running_since.store(now_ms.max(1), Ordering::SeqCst);
+    }
+
+    /// Marks the running script as ended.
+    pub fn end(&self) {
+        self.running_since.store(0, Ordering::SeqCst);
+        self.busy.store(false, Ordering::SeqCst);
+        self.kill.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether a script runs now.
+    pub fn is_running(&self) -> bool {
+        self.running_since.load(Ordering::SeqCst) != 0
+    }
+
+    /// Whether the running script is past `busy-reply-threshold` (other clients
+    /// get `-BUSY`).
+    pub fn is_busy(&self) -> bool {
+        self.is_running() && self.busy.load(Ordering::SeqCst)
+    }
+
+    /// The count hook's check: marks the script busy past `threshold_ms`, and
+    /// whether it must stop (`SCRIPT KILL`).
+    pub fn check_hook(&self, threshold_ms: u64) -> bool {
+        let since = self.running_since.load(Ordering::SeqCst);
+        if since != 0 && threshold_ms > 0 && crate::clock::unix_millis().saturating_sub(since) >= threshold_ms
+        {
+            self.busy.store(true, Ordering::SeqCst);
+        }
+        self.kill.load(Ordering::SeqCst)
+    }
+
+    /// `SCRIPT KILL`.
+    pub fn kill(&self) -> KillOutcome {
+        if !self.is_running() {
+            return KillOutcome::NotBusy;
+        }
+        if self.wrote.load(Ordering::SeqCst) {
+            return KillOutcome::Unkillable;
+        }
+        self.kill.store(true, Ordering::SeqCst);
+        KillOutcome::Killed
     }
 }
 
@@ -88,6 +178,41 @@ impl Scripting {
             *guard = Some(Vm { sandbox, scripts: HashMap::new(), scripts_bytes: 0 });
         }
         body(guard.as_mut().expect("created above"))
+    }
+
+    /// The running script's flags (for the count hook).
+    pub fn run_flags(&self) -> std::sync::Arc<RunFlags> {
+        self.run.clone()
+    }
+
+    /// Marks a script as started (the caller holds the transaction gate).
+    pub fn begin_run(&self, now_ms: u64) {
+        self.run.begin(now_ms)
+    }
+
+    /// Marks the running script as ended.
+    pub fn end_run(&self) {
+        self.run.end()
+    }
+
+    /// Whether a script runs now.
+    pub fn is_running(&self) -> bool {
+        self.run.is_running()
+    }
+
+    /// Whether the running script is past `busy-reply-threshold`.
+    pub fn is_busy(&self) -> bool {
+        self.run.is_busy()
+    }
+
+    /// The running script wrote: from now on it cannot be killed.
+    pub fn mark_wrote(&self) {
+        self.run.wrote.store(true, Ordering::SeqCst);
+    }
+
+    /// `SCRIPT KILL`.
+    pub fn kill(&self) -> KillOutcome {
+        self.run.kill()
     }
 
     /// `SCRIPT FLUSH`: drops the cache and the VM (a fresh one is made on next use).

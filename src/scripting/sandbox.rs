@@ -145,6 +145,7 @@ G.load = function(f, name)
 end
 
 local function handler(err)
+  if slot.killed then err = {err = 'ERR Script killed by user with SCRIPT KILL...'} end
   local level = 2
   local i = dbg.getinfo(level, 'nSl')
   while i and (i.what == 'C' or i.source == '=redis_api') do
