@@ -474,3 +474,66 @@ fn a_script_that_wrote_is_unkillable() {
     assert_eq!(looping.join().unwrap(), "done");
     other.expect("GET w", bulk("1"));
 }
+
+#[test]
+fn info_counts_the_vm_and_the_cache() {
+    let s = Server::start();
+    let mut c = s.raw();
+    c.expect_args(&["SCRIPT", "LOAD", "return 1"], bulk(&sha("return 1")));
+    c.expect_args(&["SCRIPT", "LOAD", "return 2"], bulk(&sha("return 2")));
+    let info = c.cmd("INFO memory");
+    assert!(info.contains("number_of_cached_scripts:2\r\n"), "{info}");
+    let vm: u64 = info.lines().find_map(|l| l.strip_prefix("used_memory_vm_eval:")).unwrap().parse().unwrap();
+    assert!(vm > 0, "{info}");
+    // INFO from inside a script does not wait for the VM the script holds.
+    let reply = c.cmd_args(&["EVAL", "return redis.call('info', 'memory')", "0"]);
+    assert!(reply.contains("number_of_cached_scripts:3"), "{reply}");
+    c.expect("SCRIPT FLUSH", OK);
+    assert!(c.cmd("INFO memory").contains("number_of_cached_scripts:0\r\n"));
+}
+
+#[test]
+fn monitor_shows_the_script_then_its_commands_from_lua() {
+    let s = Server::start();
+    let mut monitor = s.raw();
+    monitor.expect("MONITOR", OK);
+    let mut c = s.raw();
+    c.expect_args(&["EVAL", "redis.call('set', KEYS[1], 'v') return 1", "1", "k"], int(1));
+    let first = monitor.read_reply_text();
+    assert!(first.contains(r#""EVAL" "redis.call('set', KEYS[1], 'v') return 1" "1" "k""#), "{first}");
+    assert!(first.contains(" 127.0.0.1:"), "{first}");
+    let second = monitor.read_reply_text();
+    assert!(second.ends_with(" [0 lua] \"set\" \"k\" \"v\"\r\n"), "{second}");
+}
+
+fn python_with_redis() -> Option<String> {
+    let python = std::env::var("FERRUM_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import redis"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Some(python)
+    } else {
+        common::missing_tool(&format!("redis-py for {python} (FERRUM_PYTHON=.venv/bin/python)"));
+        None
+    }
+}
+
+#[test]
+fn redis_py_lock_and_register_script() {
+    let Some(python) = python_with_redis() else { return };
+    for protocol in ["2", "3"] {
+        let s = Server::start();
+        let script = common::manifest_dir().join("tests/py/scripting.py");
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .args(["--port", &s.port().to_string(), "--protocol", protocol])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "scripting.py --protocol {protocol}:\n{stdout}\n{stderr}");
+        assert!(stdout.contains("scripting ok"), "{stdout}");
+    }
+}

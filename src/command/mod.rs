@@ -246,6 +246,8 @@ pub struct Session {
     /// The query buffer at the start of this batch: bytes held and free (`qbuf`,
     /// `qbuf-free` of this client's own `CLIENT LIST` line).
     pub query_buffer: (usize, usize),
+    /// A script's `redis.call` runs now (`MONITOR` shows it as from `lua`).
+    pub in_script: bool,
 }
 
 impl Session {
@@ -266,6 +268,7 @@ impl Session {
             no_touch: false,
             last_command: None,
             query_buffer: (0, 0),
+            in_script: false,
         }
     }
 }

@@ -28,7 +28,21 @@ const EVAL_KEYS: &[KeySpec] = &[KeySpec {
     find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
 }];
 
+const EVALSHA_KEYS: &[KeySpec] = &[KeySpec {
+    flags: &["RW", "access", "update"],
+    notes: None,
+    begin: BeginSearch::Index(2),
+    find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
+}];
+
 const EVAL_RO_KEYS: &[KeySpec] = &[KeySpec {
+    flags: &["RO", "access"],
+    notes: Some("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"),
+    begin: BeginSearch::Index(2),
+    find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
+}];
+
+const EVALSHA_RO_KEYS: &[KeySpec] = &[KeySpec {
     flags: &["RO", "access"],
     notes: None,
     begin: BeginSearch::Index(2),
@@ -49,7 +63,7 @@ pub static SPECS: &[CommandSpec] = &[
         evalsha,
     )
     .categories(SCRIPTING)
-    .keys(EVAL_KEYS),
+    .keys(EVALSHA_KEYS),
     CommandSpec::new("eval_ro", -3, NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY, eval_ro)
         .categories(SCRIPTING)
         .keys(EVAL_RO_KEYS),
@@ -60,7 +74,7 @@ pub static SPECS: &[CommandSpec] = &[
         evalsha_ro,
     )
     .categories(SCRIPTING)
-    .keys(EVAL_RO_KEYS),
+    .keys(EVALSHA_RO_KEYS),
     CommandSpec::new("script", -2, 0, script_help).subcommands(SCRIPT_SPECS),
 ];
 
@@ -116,6 +130,11 @@ pub fn evalsha_ro(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 }
 
 fn prepare(ctx: &mut Context<'_>, all: &[Bytes], by_sha: bool, ro: bool) -> CommandResult {
+    // Redis feeds MONITOR the script command itself, before its commands.
+    let state = ctx.state;
+    if state.monitors.active() && !state.loading.load(std::sync::atomic::Ordering::Relaxed) {
+        state.monitors.feed(&ctx.session.client, ctx.session.db, all, state.pubsub.limits());
+    }
     let numkeys = super::args::int(&all[2])?;
     if numkeys > (all.len() - 3) as i64 {
         return Err(CommandError::err("Number of keys can't be greater than number of args"));
@@ -392,7 +411,10 @@ fn call_command(
     let mut inner =
         Context { state: ctx.state, session: &mut *ctx.session, out: &mut out, now_ms: ctx.now_ms };
     inner.session.local_stats.commands += 1;
-    match super::dispatch::run_from_script(&mut inner, command, &argv) {
+    inner.session.in_script = true;
+    let result = super::dispatch::run_from_script(&mut inner, command, &argv);
+    inner.session.in_script = false;
+    match result {
         Ok(Outcome::Block(block)) => super::transaction::write_timeout(&mut inner, block.on_timeout),
         Ok(_) => {}
         Err(error) => {

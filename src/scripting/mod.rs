@@ -69,6 +69,9 @@ pub struct Vm {
 pub struct Scripting {
     vm: Mutex<Option<Vm>>,
     run: std::sync::Arc<RunFlags>,
+    /// `(VM bytes, cached script bytes, cached scripts)` after the last use of
+    /// the VM, for `INFO` (which a script may call while it holds the VM).
+    gauges: [AtomicU64; 3],
 }
 
 /// The running script's state, shared with the VM's count hook.
@@ -86,7 +89,7 @@ pub struct RunFlags {
 
 impl Default for Scripting {
     fn default() -> Self {
-        Scripting { vm: Mutex::new(None), run: Default::default() }
+        Scripting { vm: Mutex::new(None), run: Default::default(), gauges: Default::default() }
     }
 }
 
@@ -177,7 +180,12 @@ impl Scripting {
             let sandbox = sandbox::create(VM_MEMORY_LIMIT).expect("the Lua sandbox builds");
             *guard = Some(Vm { sandbox, scripts: HashMap::new(), scripts_bytes: 0 });
         }
-        body(guard.as_mut().expect("created above"))
+        let vm = guard.as_mut().expect("created above");
+        let result = body(vm);
+        self.gauges[0].store(vm.sandbox.lua.used_memory() as u64, Ordering::Relaxed);
+        self.gauges[1].store(vm.scripts_bytes as u64, Ordering::Relaxed);
+        self.gauges[2].store(vm.scripts.len() as u64, Ordering::Relaxed);
+        result
     }
 
     /// The running script's flags (for the count hook).
@@ -219,15 +227,15 @@ impl Scripting {
     pub fn flush(&self) {
         let old = crate::sync::lock(&self.vm).take();
         drop(old);
+        for gauge in &self.gauges {
+            gauge.store(0, Ordering::Relaxed);
+        }
     }
 
     /// `(VM bytes, cached script bytes, cached scripts)`, for `INFO`.
-    pub fn memory(&self) -> (usize, usize, usize) {
-        let guard = crate::sync::lock(&self.vm);
-        match guard.as_ref() {
-            Some(vm) => (vm.sandbox.lua.used_memory(), vm.scripts_bytes, vm.scripts.len()),
-            None => (0, 0, 0),
-        }
+    pub fn memory(&self) -> (u64, u64, u64) {
+        let [vm, scripts, count] = &self.gauges;
+        (vm.load(Ordering::Relaxed), scripts.load(Ordering::Relaxed), count.load(Ordering::Relaxed))
     }
 }
 
