@@ -227,7 +227,14 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
                     Ok(mlua::VmState::Continue)
                 },
             );
-            if let Err(error) = run_in_vm(ctx, sandbox, function, &call, over_cap) {
+            let result = run_in_vm(ctx, sandbox, function, &call, over_cap);
+            // A garbage-collection step every 50 scripts, as Redis does, so the
+            // VM's garbage never piles up to a full cycle.
+            static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            if RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 50 == 49 {
+                let _ = sandbox.lua.gc_step_kbytes(50);
+            }
+            if let Err(error) = result {
                 ctx.out.truncate(mark);
                 let msg = crate::scripting::lua_message(&error);
                 convert::write_error(

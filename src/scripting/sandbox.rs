@@ -188,18 +188,25 @@ hidden.rawset = function(t, k, v)
   return rawset(t, k, v)
 end
 hidden._G = G
+local real_setmetatable = setmetatable
+hidden.setmetatable = function(t, mt)
+  if protected[t] or t == G then error('Attempt to modify a readonly table', 2) end
+  return real_setmetatable(t, mt)
+end
 local names = {}
 for k in next, G do names[#names + 1] = k end
 for _, k in ipairs(names) do rawset(G, k, nil) end
-setmetatable(G, {
+local globals_meta = {
   __index = function(_, k)
     local v = hidden[k]
     if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
     return v
   end,
   __newindex = readonly,
-  __metatable = false,
-})
+}
+-- getmetatable(_G) answers a read-only view of the metatable.
+globals_meta.__metatable = view(globals_meta)
+setmetatable(G, globals_meta)
 
 local function run(f) return xpcall(f, handler) end
 return run, hidden
