@@ -211,6 +211,56 @@ fn keyspace_notifications_follow_every_write() {
 }
 
 #[test]
+fn key_misses_are_published_with_m_only() {
+    let s = Server::start();
+    let mut c = s.raw();
+    let mut sub = s.raw();
+    sub.cmd("PSUBSCRIBE __key*__:*");
+    let mut next = || {
+        let reply = sub.read_reply_text();
+        let parts: Vec<&str> = reply.split("\r\n").collect();
+        format!("{} {}", parts[6], parts[8])
+    };
+    // `A` leaves key misses out, as in Redis.
+    c.expect("CONFIG SET notify-keyspace-events KEA", "+OK\r\n");
+    c.cmd("GET nosuch");
+    c.cmd("SET marker 1");
+    assert_eq!(next(), "__keyspace@0__:marker set", "no keymiss under A");
+    assert_eq!(next(), "__keyevent@0__:set marker");
+    c.expect("CONFIG SET notify-keyspace-events KEm", "+OK\r\n");
+    c.cmd("GET nosuch");
+    assert_eq!(next(), "__keyspace@0__:nosuch keymiss");
+    assert_eq!(next(), "__keyevent@0__:keymiss nosuch");
+    c.expect("CONFIG SET notify-keyspace-events Em", "+OK\r\n");
+    // Every read lookup that misses: multi-key reads name each missing key once.
+    c.cmd("MGET marker gone1 gone2");
+    assert_eq!(next(), "__keyevent@0__:keymiss gone1");
+    assert_eq!(next(), "__keyevent@0__:keymiss gone2");
+    for read in [
+        "EXISTS e1",
+        "TYPE e2",
+        "TTL e3",
+        "STRLEN e4",
+        "HGET e5 f",
+        "LRANGE e6 0 -1",
+        "SMEMBERS e7",
+        "ZSCORE e8 m",
+    ] {
+        c.cmd(read);
+        let key = read.split(' ').nth(1).unwrap();
+        assert_eq!(next(), format!("__keyevent@0__:keymiss {key}"), "{read}");
+    }
+    c.cmd("SELECT 2");
+    c.cmd("GET other");
+    assert_eq!(next(), "__keyevent@2__:keymiss other");
+    // A write to a missing key is no miss; a found key is none either.
+    c.cmd("SET created 1");
+    c.cmd("GET created");
+    c.cmd("LPUSH l x");
+    sub.assert_silent(std::time::Duration::from_millis(200));
+}
+
+#[test]
 fn monitor_shows_commands_as_redis_does() {
     let s = Server::start();
     let mut monitor = s.raw();

@@ -183,6 +183,7 @@ fn ttl_generic(ctx: &mut Context<'_>, args: &mut Args<'_>, in_ms: bool, absolute
             }
         }
     });
+    ctx.count_lookup(key, reply != -2);
     ctx.out.integer(reply);
     REPLIED
 }

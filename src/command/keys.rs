@@ -91,18 +91,22 @@ pub fn del(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 pub fn exists(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let keys = args.rest();
     // Not an access (Redis's LOOKUP_NOTOUCH): OBJECT IDLETIME keeps counting.
-    let count = crate::engine::access::untouched(|| {
+    let found: Vec<bool> = crate::engine::access::untouched(|| {
         ctx.db().read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
-            keys.iter().filter(|k| view.get(k).is_some()).count()
+            keys.iter().map(|k| view.get(k).is_some()).collect()
         })
     });
+    let count = found.iter().filter(|&&hit| hit).count();
+    ctx.count_lookups(keys.iter().map(|k| &k[..]).zip(found));
     ctx.out.integer(count as i64);
     REPLIED
 }
 
 /// `TYPE key`: `string`, `list`, `set`, `zset`, `hash`, `stream`, or `none`.
 pub fn type_of(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
-    let kind = ctx.db().kind_of(args.next_bytes()?, ctx.now_ms);
+    let key = args.next_bytes()?;
+    let kind = ctx.db().kind_of(key, ctx.now_ms);
+    ctx.count_lookup(key, kind.is_some());
     ctx.out.simple(kind.map_or("none", Kind::name));
     REPLIED
 }

@@ -292,22 +292,26 @@ impl Context<'_> {
         self.state.engine.db(self.session.db)
     }
 
-    /// Counts a key read as a hit or a miss (`INFO stats`).
+    /// Counts a read of `key` as a hit or a miss (`INFO stats`), as Redis's
+    /// `lookupKeyRead` does; a miss is also published as the `keymiss` event when
+    /// `notify-keyspace-events` has `m`.
     #[inline]
-    pub fn count_lookup(&mut self, hit: bool) {
+    pub fn count_lookup(&mut self, key: &[u8], hit: bool) {
         if hit {
             self.session.local_stats.hits += 1;
         } else {
             self.session.local_stats.misses += 1;
+            self.state.notifier.key_missed(self.session.db, key);
         }
     }
 
-    /// Counts `found` of `looked_up` key reads of a multi-key command as hits, the
-    /// rest as misses.
+    /// Counts the key reads of a multi-key command, each `(key, found)` as
+    /// [`Context::count_lookup`] does.
     #[inline]
-    pub fn count_lookups(&mut self, found: usize, looked_up: usize) {
-        self.session.local_stats.hits += found as u64;
-        self.session.local_stats.misses += (looked_up - found) as u64;
+    pub fn count_lookups<'k>(&mut self, lookups: impl IntoIterator<Item = (&'k [u8], bool)>) {
+        for (key, hit) in lookups {
+            self.count_lookup(key, hit);
+        }
     }
 }
 

@@ -81,11 +81,60 @@ impl<F: Fn(bool) -> Bytes> Frames<F> {
     }
 }
 
+crate::sync::thread_local! {
+    /// Whether this thread is inside [`coalesce_wakes`].
+    #[allow(clippy::missing_const_for_thread_local)]
+    static COALESCING: std::cell::Cell<bool> = std::cell::Cell::new(false);
+    /// The receivers the batch's pushes owe a wake-up, woken once when it ends.
+    /// (Not `const` initialisers: loom's `thread_local!` takes none.)
+    #[allow(clippy::missing_const_for_thread_local)]
+    static OWED: std::cell::RefCell<Vec<Arc<ClientInfo>>> = std::cell::RefCell::new(Vec::new());
+}
+
+/// Runs `batch` (a connection's run of pipelined commands) with the wake-ups of
+/// the receivers it pushes to held back until it ends, then sends each once: a
+/// hundred pipelined `PUBLISH`es to a subscriber on another I/O thread cost one
+/// cross-thread wake-up instead of up to a hundred (Redis, one event loop, writes
+/// its clients' buffers once per loop the same way). Pushes from any other code
+/// (the cron's expiries, a blocked client's wait) wake at once. `batch` must not
+/// await: the list belongs to the thread.
+pub fn coalesce_wakes<R>(batch: impl FnOnce() -> R) -> R {
+    /// Ends the scope and wakes what is owed, even if `batch` panics.
+    struct Flush;
+    impl Drop for Flush {
+        fn drop(&mut self) {
+            COALESCING.with(|on| on.set(false));
+            let mut owed = OWED.with(|owed| std::mem::take(&mut *owed.borrow_mut()));
+            for client in owed.drain(..) {
+                client.push.wake();
+            }
+            // Keep the list's allocation for the thread's next batch.
+            OWED.with(|slot| *slot.borrow_mut() = owed);
+        }
+    }
+    if COALESCING.with(|on| on.replace(true)) {
+        return batch();
+    }
+    let _flush = Flush;
+    batch()
+}
+
 /// Appends `frame` to `client`'s outbox under `limit`; a client that passes its
 /// limit is closed (its outbox freed), as Redis closes a client over its
-/// `client-output-buffer-limit`. False if the frame was not queued.
-pub fn deliver(client: &ClientInfo, frame: Bytes, limit: OutputLimit) -> bool {
-    match client.push.push(frame, limit) {
+/// `client-output-buffer-limit`. False if the frame was not queued. Inside
+/// [`coalesce_wakes`] the receiver's wake-up waits for the batch's end.
+pub fn deliver(client: &Arc<ClientInfo>, frame: Bytes, limit: OutputLimit) -> bool {
+    let (pushed, wake) = client.push.push_unwoken(frame, limit);
+    if wake {
+        if pushed == Pushed::Queued && COALESCING.with(std::cell::Cell::get) {
+            if client.push.owe_wake() {
+                OWED.with(|owed| owed.borrow_mut().push(client.clone()));
+            }
+        } else {
+            client.push.wake();
+        }
+    }
+    match pushed {
         Pushed::Queued => true,
         Pushed::Overflowed => {
             log::warn!(

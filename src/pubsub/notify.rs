@@ -2,7 +2,9 @@
 //! publishes every key event of every change record, as Redis's
 //! `notifyKeyspaceEvent` does — on `__keyspace@<db>__:<key>` with the event's name
 //! (flag `K`) and on `__keyevent@<db>__:<event>` with the key (flag `E`), for the
-//! classes enabled (`g $ l s h z t x e n`, `A` for all but `n` and `m`).
+//! classes enabled (`g $ l s h z t x e n`, `A` for all but `n` and `m`). Key
+//! misses (`m`) are not changes: the command layer reports them through
+//! [`KeyspaceNotifier::key_missed`] where it counts a read's miss.
 //!
 //! The event names and classes come from the change record, so each family names
 //! its own events beside its commands; `new` (created keys), `expired` (lazy or
@@ -42,6 +44,37 @@ impl KeyspaceNotifier {
     pub fn is_on(&self) -> bool {
         self.flags.load(Ordering::Relaxed) != 0
     }
+
+    /// A read found no `key` in database `db`: the `keymiss` event (class `m`,
+    /// which `A` leaves out), as Redis's `lookupKey` publishes it. One relaxed
+    /// load while `m` is off.
+    pub fn key_missed(&self, db: usize, key: &[u8]) {
+        let flags = self.flags.load(Ordering::Relaxed);
+        if flags & KeyspaceEvents::KEY_MISS != 0 {
+            self.publish(flags, db, key, b"keymiss");
+        }
+    }
+
+    /// Publishes one key event on the channels `flags` enables.
+    fn publish(&self, flags: u32, db: usize, key: &[u8], name: &[u8]) {
+        let db = itoa::Buffer::new().format(db).to_owned();
+        let mut channel = Vec::with_capacity(16 + key.len().max(name.len()));
+        if flags & KeyspaceEvents::KEYSPACE != 0 {
+            channel.extend_from_slice(b"__keyspace@");
+            channel.extend_from_slice(db.as_bytes());
+            channel.extend_from_slice(b"__:");
+            channel.extend_from_slice(key);
+            self.pubsub.publish(&channel, name);
+        }
+        if flags & KeyspaceEvents::KEYEVENT != 0 {
+            channel.clear();
+            channel.extend_from_slice(b"__keyevent@");
+            channel.extend_from_slice(db.as_bytes());
+            channel.extend_from_slice(b"__:");
+            channel.extend_from_slice(name);
+            self.pubsub.publish(&channel, key);
+        }
+    }
 }
 
 /// The `notify-keyspace-events` bit of an event class (0 for a silent one).
@@ -67,28 +100,9 @@ impl ChangeHook for KeyspaceNotifier {
         if flags == 0 {
             return;
         }
-        let mut channel = Vec::new();
         for happened in change.keys {
-            if flags & class_bit(happened.event.class) == 0 {
-                continue;
-            }
-            let name = happened.event.name.as_bytes();
-            let db = itoa::Buffer::new().format(happened.db).to_owned();
-            if flags & KeyspaceEvents::KEYSPACE != 0 {
-                channel.clear();
-                channel.extend_from_slice(b"__keyspace@");
-                channel.extend_from_slice(db.as_bytes());
-                channel.extend_from_slice(b"__:");
-                channel.extend_from_slice(happened.key);
-                self.pubsub.publish(&channel, name);
-            }
-            if flags & KeyspaceEvents::KEYEVENT != 0 {
-                channel.clear();
-                channel.extend_from_slice(b"__keyevent@");
-                channel.extend_from_slice(db.as_bytes());
-                channel.extend_from_slice(b"__:");
-                channel.extend_from_slice(name);
-                self.pubsub.publish(&channel, happened.key);
+            if flags & class_bit(happened.event.class) != 0 {
+                self.publish(flags, happened.db, happened.key, happened.event.name.as_bytes());
             }
         }
     }

@@ -51,6 +51,9 @@ pub struct Outbox {
     /// Set when a push passed a limit: the connection closes.
     overflowed: AtomicBool,
     wake: tokio::sync::Notify,
+    /// A pusher's thread holds this outbox on its list of wake-ups to send when
+    /// its batch of commands ends.
+    wake_owed: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -75,8 +78,19 @@ pub enum Pushed {
 impl Outbox {
     /// Appends `frame`, checking `limit`; wakes the connection.
     pub fn push(&self, frame: Bytes, limit: OutputLimit) -> Pushed {
+        let (pushed, wake) = self.push_unwoken(frame, limit);
+        if wake {
+            self.wake();
+        }
+        pushed
+    }
+
+    /// [`Outbox::push`] without the wake-up, which the caller owes when the second
+    /// value is true (the frame is the first of a batch): see
+    /// `crate::pubsub::coalesce_wakes`.
+    pub fn push_unwoken(&self, frame: Bytes, limit: OutputLimit) -> (Pushed, bool) {
         if self.overflowed.load(Ordering::Relaxed) {
-            return Pushed::Dropped;
+            return (Pushed::Dropped, false);
         }
         let mut queue = lock(&self.inner);
         let total = self.queued.load(Ordering::Relaxed) + frame.len();
@@ -93,8 +107,7 @@ impl Outbox {
             queue.frames.clear();
             self.queued.store(0, Ordering::Relaxed);
             drop(queue);
-            self.wake.notify_one();
-            return Pushed::Overflowed;
+            return (Pushed::Overflowed, true);
         }
         let was_empty = queue.frames.is_empty();
         queue.frames.push_back(frame);
@@ -102,10 +115,19 @@ impl Outbox {
         drop(queue);
         // Only the first frame of a batch wakes the connection: it drains until the
         // queue is empty before it waits again, so a later frame is never missed.
-        if was_empty {
-            self.wake.notify_one();
-        }
-        Pushed::Queued
+        (Pushed::Queued, was_empty)
+    }
+
+    /// Wakes the owning connection (a permit is kept if it is not waiting).
+    pub fn wake(&self) {
+        self.wake_owed.store(false, Ordering::Relaxed);
+        self.wake.notify_one();
+    }
+
+    /// Marks a wake-up as owed; true if none was owed before (the caller then
+    /// remembers to [`Outbox::wake`] it).
+    pub fn owe_wake(&self) -> bool {
+        !self.wake_owed.swap(true, Ordering::Relaxed)
     }
 
     /// Takes queued frames, at least one and then up to about `max` bytes, into

@@ -83,3 +83,28 @@ fn thousands_of_stars_match_in_bounded_time() {
     channel.push(b'z');
     assert_eq!(pubsub.publish(&channel, b"m"), 1);
 }
+
+#[test]
+fn a_batch_wakes_each_receiver_once_when_it_ends() {
+    use std::future::Future;
+    let client = client(7, 2);
+    let limit = OutputLimit::default();
+    let woken = || {
+        // A permit is kept for a receiver that is not waiting: poll once.
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut ready = std::pin::pin!(client.push.ready());
+        ready.as_mut().poll(&mut cx).is_ready()
+    };
+    let owed_inside = super::coalesce_wakes(|| {
+        assert!(deliver(&client, Bytes::from_static(b"a"), limit));
+        assert!(deliver(&client, Bytes::from_static(b"b"), limit));
+        woken()
+    });
+    assert!(!owed_inside, "no wake-up before the batch ends");
+    assert!(woken(), "one wake-up when it ends");
+    assert!(!woken(), "and only one");
+    // Outside a batch the first frame wakes at once.
+    assert_eq!(drained(&client), b"ab");
+    assert!(deliver(&client, Bytes::from_static(b"c"), limit));
+    assert!(woken());
+}

@@ -361,7 +361,7 @@ impl Tracking {
     }
 
     /// Queues `frame` for `target`, after its reply if its command is running.
-    fn push(&self, target: &ClientInfo, frame: Bytes) {
+    fn push(&self, target: &Arc<ClientInfo>, frame: Bytes) {
         if CURRENT.with(Cell::get) == target.id {
             DEFERRED.with(|d| d.borrow_mut().push(frame));
         } else {

@@ -151,7 +151,8 @@ impl Connection {
                     return;
                 }
             }
-            let outcome = self.run_requests();
+            // Receivers of this batch's pushes are woken once, when it ends.
+            let outcome = crate::pubsub::coalesce_wakes(|| self.run_requests());
             pending = matches!(outcome, Batch::OutputFull);
             self.publish_gauges();
             if !self.await_durability().await {

@@ -196,6 +196,16 @@ fn config_resetstat(p: Proto) {
     };
     assert_eq!(field(&stats, "keyspace_hits"), "1");
     assert_eq!(field(&stats, "keyspace_misses"), "1");
+    // Redis counts every read lookup: EXISTS, TYPE and the TTLs too (LOOKUP_NOTOUCH
+    // skips the access time, not the statistics); MGET counts each key.
+    c.expect("EXISTS a nosuch", ":1\r\n");
+    c.expect("TYPE nosuch", "+none\r\n");
+    c.expect("PTTL a", ":-1\r\n");
+    c.expect("STRLEN a", ":1\r\n");
+    c.expect("MGET a nosuch a", format!("*3\r\n{}{}{}", bulk("1"), p.nil(), bulk("1")));
+    let stats = info_fields(&info_text(&mut c, p, "INFO stats"));
+    assert_eq!(field(&stats, "keyspace_hits"), "6");
+    assert_eq!(field(&stats, "keyspace_misses"), "4");
     assert_ne!(field(&stats, "total_commands_processed"), "0");
     c.expect("CONFIG RESETSTAT", OK);
     let stats = info_fields(&info_text(&mut c, p, "INFO stats"));

@@ -100,7 +100,7 @@ fn read_hash(
         reply(out, hash);
         Ok::<_, CommandError>(hash.is_some())
     })?;
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     REPLIED
 }
 

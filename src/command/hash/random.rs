@@ -60,7 +60,7 @@ pub(super) fn hrandfield(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandR
             }
             Ok::<_, CommandError>(hash.is_some())
         })?;
-        ctx.count_lookup(hit);
+        ctx.count_lookup(key, hit);
         return REPLIED;
     };
     let count = args::int(count_arg)?;
@@ -93,7 +93,7 @@ pub(super) fn hrandfield(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandR
         };
         Ok((true, complete))
     })?;
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     if complete {
         REPLIED
     } else {

@@ -82,7 +82,7 @@ pub(super) fn hscan(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult
         out.raw(found.as_bytes());
         Ok(true)
     })?;
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     REPLIED
 }
 

@@ -130,7 +130,7 @@ fn read_list<R>(
         Ok(list) => (list.is_some(), read(out, list)),
         Err(wrong) => (true, Err(wrong)),
     });
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     result
 }
 

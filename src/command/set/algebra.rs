@@ -96,7 +96,7 @@ fn read_op(ctx: &mut Context<'_>, keys: &[Bytes], op: Op) -> CommandResult {
     let out = &mut *ctx.out;
     let (found, result) = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
         let entries: Vec<_> = keys.iter().map(|key| view.get(key)).collect();
-        let found = entries.iter().flatten().count();
+        let found: Vec<bool> = entries.iter().map(Option::is_some).collect();
         let sets = match entries.into_iter().map(set_of).collect::<Result<Vec<_>, _>>() {
             Ok(sets) => sets,
             Err(wrong) => return (found, Err(wrong)),
@@ -119,7 +119,7 @@ fn read_op(ctx: &mut Context<'_>, keys: &[Bytes], op: Op) -> CommandResult {
         }
         (found, REPLIED)
     });
-    ctx.count_lookups(found, keys.len());
+    ctx.count_lookups(keys.iter().map(|k| &k[..]).zip(found));
     result
 }
 
@@ -166,7 +166,7 @@ pub fn sintercard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let db = ctx.db();
     let (found, count) = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
         let entries: Vec<_> = keys.iter().map(|key| view.get(key)).collect();
-        let found = entries.iter().flatten().count();
+        let found: Vec<bool> = entries.iter().map(Option::is_some).collect();
         let sets = match entries.into_iter().map(set_of).collect::<Result<Vec<_>, _>>() {
             Ok(sets) => sets,
             Err(wrong) => return (found, Err(wrong)),
@@ -178,7 +178,7 @@ pub fn sintercard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         });
         (found, Ok(count))
     });
-    ctx.count_lookups(found, keys.len());
+    ctx.count_lookups(keys.iter().map(|k| &k[..]).zip(found));
     let count = count?;
     ctx.out.integer(count as i64);
     REPLIED
@@ -195,7 +195,7 @@ fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, event: Event) ->
     let limits = limits(ctx);
     let keys = std::iter::once(&destination[..]).chain(sources.iter().map(|k| &k[..]));
     // The sources are looked up as reads (Redis counts them as hits and misses).
-    let (mut looked_up, mut found) = (0, 0);
+    let mut found: Vec<bool> = Vec::with_capacity(sources.len());
     let stored = ctx.db().write_many(keys, ctx.now_ms, |view| {
         // Each source is held through a second handle on its shared value (an
         // entry of its own, no copy), since a slot lends its key only while open.
@@ -206,8 +206,7 @@ fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, event: Event) ->
                 Some(entry) => entry.get_as::<Set>().map(|_| Some(entry.with_key(b""))),
             });
             let source = source.expect("a key of the view");
-            looked_up += 1;
-            found += matches!(source, Ok(Some(_)) | Err(_)) as usize;
+            found.push(matches!(source, Ok(Some(_)) | Err(_)));
             held.push(source?);
         }
         let sets: Vec<Option<&Set>> =
@@ -237,7 +236,7 @@ fn store_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, event: Event) ->
         });
         Ok::<_, CommandError>(len)
     });
-    ctx.count_lookups(found, looked_up);
+    ctx.count_lookups(sources.iter().map(|k| &k[..]).zip(found));
     ctx.out.integer(stored? as i64);
     REPLIED
 }

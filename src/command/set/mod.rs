@@ -172,7 +172,7 @@ fn read_set<R>(
         Ok(set) => (set.is_some(), read(out, set)),
         Err(wrong) => (true, Err(wrong)),
     });
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     result
 }
 

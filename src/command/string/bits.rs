@@ -94,10 +94,12 @@ pub(super) fn setbit(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResul
 pub(super) fn getbit(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let offset = bit_offset(args.next_bytes()?, None, max_string(ctx))?;
-    let bit = ctx.db().read(key, ctx.now_ms, |entry| {
-        Ok::<_, CommandError>(entry.map(Entry::string).transpose()?.map_or(0, |v| bit_at(v, offset)))
-    })?;
-    ctx.out.integer(bit as i64);
+    let (hit, bit) = ctx.db().read(key, ctx.now_ms, |entry| {
+        let bit = entry.map(Entry::string).transpose().map(|v| v.map_or(0, |v| bit_at(v, offset)));
+        (entry.is_some(), bit)
+    });
+    ctx.count_lookup(key, hit);
+    ctx.out.integer(bit? as i64);
     REPLIED
 }
 
@@ -158,7 +160,9 @@ fn span(len: usize, mut start: i64, mut end: i64, in_bits: bool) -> Option<Span>
 pub(super) fn bitcount(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
     let rest = args.rest();
+    let mut hit = false;
     let count = ctx.db().read(key, ctx.now_ms, |entry| {
+        hit = entry.is_some();
         let Some(value) = entry.map(Entry::string).transpose()? else { return Ok(0) };
         let range = match rest.len() {
             0 => span(value.len(), 0, -1, false),
@@ -177,8 +181,9 @@ pub(super) fn bitcount(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandRes
         count -= (value[range.start] & range.first_outside).count_ones() as u64;
         count -= (value[range.end] & range.last_outside).count_ones() as u64;
         Ok::<_, CommandError>(count)
-    })?;
-    ctx.out.integer(count as i64);
+    });
+    ctx.count_lookup(key, hit);
+    ctx.out.integer(count? as i64);
     REPLIED
 }
 
@@ -253,7 +258,9 @@ pub(super) fn bitpos(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResul
     }
     let bit = bit == 1;
     let rest = args.rest();
+    let mut hit = false;
     let pos = ctx.db().read(key, ctx.now_ms, |entry| {
+        hit = entry.is_some();
         let Some(value) = entry.map(Entry::string).transpose()? else {
             return Ok(if bit { -1 } else { 0 });
         };
@@ -272,7 +279,9 @@ pub(super) fn bitpos(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResul
         };
         let Some(range) = range else { return Ok(-1) };
         Ok::<_, CommandError>(bit_position(value, range, bit, end_given))
-    })?;
+    });
+    ctx.count_lookup(key, hit);
+    let pos = pos?;
     ctx.out.integer(pos);
     REPLIED
 }

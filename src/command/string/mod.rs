@@ -339,7 +339,7 @@ pub fn get(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         out.bulk_or_null(value);
         Ok::<_, CommandError>(value.is_some())
     })?;
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     REPLIED
 }
 
@@ -370,7 +370,7 @@ pub fn getdel(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
         Ok::<_, CommandError>(found)
     })?;
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     REPLIED
 }
 
@@ -416,7 +416,7 @@ pub fn getex(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
         Ok::<_, CommandError>(true)
     })?;
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     REPLIED
 }
 
@@ -458,27 +458,29 @@ pub fn mget(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let keys = args.rest();
     let db = ctx.db();
     let out = &mut *ctx.out;
-    let hits = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
+    let found = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
         out.array(keys.len());
-        let mut hits = 0;
+        let mut found = Vec::with_capacity(keys.len());
         for key in keys {
-            let value = view.get(key).and_then(|e| e.string().ok());
-            hits += value.is_some() as usize;
-            out.bulk_or_null(value);
+            // A key of another type is found (a hit, as Redis counts it), replied null.
+            let entry = view.get(key);
+            found.push(entry.is_some());
+            out.bulk_or_null(entry.and_then(|e| e.string().ok()));
         }
-        hits
+        found
     });
-    ctx.count_lookups(hits, keys.len());
+    ctx.count_lookups(keys.iter().map(|k| &k[..]).zip(found));
     REPLIED
 }
 
 /// `STRLEN key`: the value's length, 0 for a missing key.
 pub fn strlen(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let key = args.next_bytes()?;
-    let len = ctx
-        .db()
-        .read(key, ctx.now_ms, |e| e.map(|e| e.string()).transpose().map(|v| v.map_or(0, <[u8]>::len)))?;
-    ctx.out.integer(len as i64);
+    let (hit, len) = ctx.db().read(key, ctx.now_ms, |e| {
+        (e.is_some(), e.map(|e| e.string()).transpose().map(|v| v.map_or(0, <[u8]>::len)))
+    });
+    ctx.count_lookup(key, hit);
+    ctx.out.integer(len? as i64);
     REPLIED
 }
 
@@ -524,11 +526,15 @@ pub fn getrange(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let (start, end) = (args.next_i64()?, args.next_i64()?);
     let db = ctx.db();
     let out = &mut *ctx.out;
-    db.read(key, ctx.now_ms, |entry| {
+    let mut hit = false;
+    let result = db.read(key, ctx.now_ms, |entry| {
+        hit = entry.is_some();
         let value = entry.map(|e| e.string()).transpose()?.unwrap_or(&[]);
         out.bulk(substring(value, start, end));
         REPLIED
-    })
+    });
+    ctx.count_lookup(key, hit);
+    result
 }
 
 /// Redis's `GETRANGE` arithmetic.

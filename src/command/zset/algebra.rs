@@ -242,7 +242,7 @@ fn read_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, command: &str) ->
     let out = &mut *ctx.out;
     let (found, result) = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
         let entries: Vec<_> = keys.iter().map(|key| view.get(key)).collect();
-        let found = entries.iter().flatten().count();
+        let found: Vec<bool> = entries.iter().map(Option::is_some).collect();
         let sources = match entries.into_iter().map(Source::of).collect::<Result<Vec<_>, _>>() {
             Ok(sources) => sources,
             Err(wrong) => return (found, Err(wrong)),
@@ -255,7 +255,7 @@ fn read_op(ctx: &mut Context<'_>, args: &mut Args<'_>, op: Op, command: &str) ->
         reply_elements(out, result.iter().map(|(m, s)| (&m[..], *s)), options.withscores);
         (found, REPLIED)
     });
-    ctx.count_lookups(found, keys.len());
+    ctx.count_lookups(keys.iter().map(|k| &k[..]).zip(found));
     result
 }
 
@@ -285,7 +285,7 @@ fn store_op(
     let (sources, rest) = keys_after(args, command)?;
     let limits = limits(ctx);
     let keys = std::iter::once(&destination[..]).chain(sources.iter().map(|k| &k[..]));
-    let (mut looked_up, mut found) = (0, 0);
+    let mut found: Vec<bool> = Vec::with_capacity(sources.len());
     let stored = ctx.db().write_many(keys, ctx.now_ms, |view| {
         let mut held: Vec<Option<Entry>> = Vec::with_capacity(sources.len());
         for key in sources {
@@ -295,8 +295,7 @@ fn store_op(
                     Some(entry) => Source::of(Some(entry)).map(|_| Some(entry.with_key(b""))),
                 })
                 .expect("a key of the view");
-            looked_up += 1;
-            found += matches!(source, Ok(Some(_)) | Err(_)) as usize;
+            found.push(matches!(source, Ok(Some(_)) | Err(_)));
             held.push(source?);
         }
         let options = parse_options(rest, sources.len(), op, true)?;
@@ -309,7 +308,7 @@ fn store_op(
             .expect("a key of the view");
         Ok::<_, CommandError>(stored)
     });
-    ctx.count_lookups(found, looked_up);
+    ctx.count_lookups(sources.iter().map(|k| &k[..]).zip(found));
     ctx.out.integer(stored? as i64);
     REPLIED
 }
@@ -354,7 +353,7 @@ pub fn zintercard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let db = ctx.db();
     let (found, count) = db.read_many(keys.iter().map(|k| &k[..]), ctx.now_ms, |view| {
         let entries: Vec<_> = keys.iter().map(|key| view.get(key)).collect();
-        let found = entries.iter().flatten().count();
+        let found: Vec<bool> = entries.iter().map(Option::is_some).collect();
         let mut sources = match entries.into_iter().map(Source::of).collect::<Result<Vec<_>, _>>() {
             Ok(sources) => sources,
             Err(wrong) => return (found, Err(wrong)),
@@ -378,7 +377,7 @@ pub fn zintercard(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
         (found, Ok(count))
     });
-    ctx.count_lookups(found, keys.len());
+    ctx.count_lookups(keys.iter().map(|k| &k[..]).zip(found));
     ctx.out.integer(count? as i64);
     REPLIED
 }

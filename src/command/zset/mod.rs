@@ -200,7 +200,7 @@ fn read_zset<R>(
         Ok(zset) => (zset.is_some(), read(out, zset)),
         Err(wrong) => (true, Err(wrong)),
     });
-    ctx.count_lookup(hit);
+    ctx.count_lookup(key, hit);
     result
 }
 

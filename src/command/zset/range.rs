@@ -431,7 +431,7 @@ pub fn zrangestore(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult 
             .expect("a key of the view");
         Ok::<_, CommandError>(stored)
     });
-    ctx.count_lookup(found);
+    ctx.count_lookup(request.key, found);
     ctx.out.integer(stored? as i64);
     REPLIED
 }

@@ -397,6 +397,17 @@ fn split(item: &[u8]) -> (&[u8], f64) {
 /// A score as Redis 7.0 prints it (`%.17g`): `1.1` is `1.1000000000000001`,
 /// integers have no fraction, `inf`/`-inf`.
 pub fn format_score(value: f64) -> String {
+    // Whole scores (counters, timestamps, ranks) are the common case: below 1e15
+    // `%.17g` prints them as their integer digits, which itoa writes without the
+    // exact-digits float formatting below. -0 keeps its sign.
+    if value.fract() == 0.0 && value.abs() < 1e15 && !(value == 0.0 && value.is_sign_negative()) {
+        return itoa::Buffer::new().format(value as i64).to_owned();
+    }
+    format_score_digits(value)
+}
+
+/// [`format_score`] for any value, from its 17 significant digits.
+fn format_score_digits(value: f64) -> String {
     if value.is_infinite() {
         return if value > 0.0 { "inf" } else { "-inf" }.to_string();
     }

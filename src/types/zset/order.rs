@@ -8,8 +8,10 @@
 //! element through the `key` function the caller passes (the dense array's
 //! element at a position), so a member costs 4 bytes here.
 
-/// Most positions in one chunk; a full chunk splits in two.
-const CHUNK: usize = 512;
+/// Most positions in one chunk; a full chunk splits in two. Small under test, so
+/// the property tests (`zset/tests.rs`) cross chunk boundaries, splits and
+/// emptied chunks.
+const CHUNK: usize = if cfg!(test) { 8 } else { 512 };
 
 /// Positions in (score, member) order (see the module docs).
 #[derive(Clone, Debug, Default)]

@@ -183,8 +183,22 @@ fn scores_print_as_percent_17g() {
         (f64::NEG_INFINITY, "-inf"),
         (123456789.0, "123456789"),
         (0.1, "0.10000000000000001"),
+        (-0.0, "-0"),
+        (-7.0, "-7"),
+        (999999999999999.0, "999999999999999"),
+        (1e15, "1000000000000000"),
     ];
     for (value, text) in cases {
         assert_eq!(format_score(value), text, "{value}");
+    }
+}
+
+proptest! {
+    /// The whole-number fast path of `format_score` prints what the general
+    /// `%.17g` digits do.
+    #[test]
+    fn whole_scores_print_as_the_general_path_does(n in -1_000_000_000_000_000i64..1_000_000_000_000_000i64) {
+        let value = n as f64;
+        prop_assert_eq!(format_score(value), format_score_digits(value));
     }
 }
