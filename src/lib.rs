@@ -22,6 +22,7 @@ pub mod number;
 pub mod pause;
 pub mod protocol;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod slowlog;
 pub mod state;

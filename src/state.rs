@@ -65,6 +65,8 @@ pub struct ServerState {
     rebind: std::sync::Mutex<Option<Rebind>>,
     /// `CLIENT PAUSE`: which commands wait, until when.
     pub pause: crate::pause::ClientPause,
+    /// The Lua VM and the script cache.
+    pub scripting: crate::scripting::Scripting,
 }
 
 /// Binds the listener to a new address (the old one closes once it succeeded).
@@ -98,6 +100,7 @@ impl ServerState {
             last_save: AtomicU64::new(crate::clock::unix_secs()),
             rebind: std::sync::Mutex::new(None),
             pause: Default::default(),
+            scripting: Default::default(),
         };
         state.engine.add_hook(state.watches.clone());
         state.engine.add_hook(state.aof.clone());

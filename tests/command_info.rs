@@ -54,6 +54,10 @@ const NEWER_THAN_7_0: &[(&str, &str)] = &[
 /// `COMMAND GETKEYSANDFLAGS`; several where the keys or their flags depend on the
 /// arguments.
 const KEY_REQUESTS: &[&str] = &[
+    "eval s 2 k1 k2 a",
+    "evalsha s 1 k a",
+    "eval_ro s 2 k1 k2",
+    "evalsha_ro s 0 a",
     "spublish ch m",
     "ssubscribe a b",
     "sunsubscribe a",

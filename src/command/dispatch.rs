@@ -33,7 +33,7 @@ pub fn execute(ctx: &mut Context<'_>, args: &[Bytes]) -> Outcome {
     // CLIENT REPLY OFF / SKIP drop this command's reply, not what is pushed to the
     // client after it (Redis's CLIENT_PUSHING); an EXEC's whole reply is dealt
     // with once its queue has run, a postponed command's when it runs.
-    if !matches!(outcome, Outcome::RunExclusive(_) | Outcome::Postponed) {
+    if !matches!(outcome, Outcome::RunExclusive(_) | Outcome::RunScript(_) | Outcome::Postponed) {
         let pushed = ctx.session.reply != super::ReplyMode::On && replies_with_pushes(args);
         ctx.session.reply.after_command(ctx.out, start, pushed);
     }
@@ -201,6 +201,17 @@ fn resolve(args: &[Bytes]) -> Result<&'static Command, CommandError> {
 pub(super) fn run_queued(ctx: &mut Context<'_>, queued: &Queued) -> CommandResult {
     let config = ctx.state.config.load();
     run(ctx, queued.command, &queued.args, &config)
+}
+
+/// Runs a command a script calls (`redis.call`): the script checked it, as
+/// Redis's `scriptCall` does, so it runs without the client gates.
+pub(super) fn run_from_script(
+    ctx: &mut Context<'_>,
+    command: &'static Command,
+    args: &[Bytes],
+) -> CommandResult {
+    let config = ctx.state.config.load();
+    run(ctx, command, args, &config)
 }
 
 /// Runs a checked command, timing it for the stats and the slow log.

@@ -115,6 +115,16 @@ fn write_section(ctx: &Context<'_>, section: &str, text: &mut String) {
             // What eviction does not count against `maxmemory` (memory the lazyfree
             // thread is about to free).
             line(text, "mem_not_counted_for_evict", &crate::engine::lazyfree::pending_bytes());
+            let (vm, scripts, cached) = state.scripting.memory();
+            line(text, "used_memory_lua", &vm);
+            line(text, "used_memory_vm_eval", &vm);
+            line(text, "used_memory_lua_human", &human_bytes(vm));
+            line(text, "used_memory_scripts_eval", &scripts);
+            line(text, "number_of_cached_scripts", &cached);
+            line(text, "used_memory_vm_total", &vm);
+            line(text, "used_memory_vm_total_human", &human_bytes(vm));
+            line(text, "used_memory_scripts", &scripts);
+            line(text, "used_memory_scripts_human", &human_bytes(scripts));
             line(text, "maxmemory", &config.maxmemory);
             line(text, "maxmemory_human", &human_bytes(config.maxmemory));
             line(text, "maxmemory_policy", &config.maxmemory_policy.name());

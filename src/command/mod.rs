@@ -24,6 +24,7 @@ pub mod list;
 pub mod object;
 pub mod pqsort;
 pub mod pubsub;
+pub mod scripting;
 pub mod server;
 pub mod set;
 pub mod settings;
@@ -145,6 +146,10 @@ pub enum Outcome {
     /// (`EXEC`): the connection takes the transaction gate exclusively and calls
     /// [`transaction::run_transaction`].
     RunExclusive(Vec<transaction::Queued>),
+    /// Run this script with no other client's command in between (`EVAL`…): the
+    /// connection takes the transaction gate exclusively and calls
+    /// [`scripting::run_script`].
+    RunScript(Box<scripting::ScriptCall>),
     /// The client waits (`WAIT`, and the blocking commands): nothing more of its
     /// pipeline runs until the wait ends.
     Block(Block),
@@ -245,6 +250,8 @@ pub struct Session {
     /// The query buffer at the start of this batch: bytes held and free (`qbuf`,
     /// `qbuf-free` of this client's own `CLIENT LIST` line).
     pub query_buffer: (usize, usize),
+    /// A script's `redis.call` runs now (`MONITOR` shows it as from `lua`).
+    pub in_script: bool,
 }
 
 impl Session {
@@ -265,6 +272,7 @@ impl Session {
             no_touch: false,
             last_command: None,
             query_buffer: (0, 0),
+            in_script: false,
         }
     }
 }

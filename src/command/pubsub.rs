@@ -365,6 +365,8 @@ pub(super) fn after_run(
     if state.monitors.active() && !spec.has(ADMIN) && !spec.has(SKIP_MONITOR) {
         if spec.name == "exec" && matches!(result, Ok(super::Outcome::RunExclusive(_))) {
             ctx.session.push.exec_args = Some(args.to_vec());
+        } else if ctx.session.in_script {
+            state.monitors.feed_from("lua", ctx.session.db, args, state.pubsub.limits());
         } else {
             state.monitors.feed(&ctx.session.client, ctx.session.db, args, state.pubsub.limits());
         }

@@ -164,6 +164,7 @@ pub fn run_transaction(ctx: &mut Context<'_>, queued: Vec<Queued>) {
             let start = ctx.out.len();
             match super::dispatch::run_queued(ctx, queued) {
                 Ok(Outcome::Block(block)) => write_timeout(ctx, block.on_timeout),
+                Ok(Outcome::RunScript(call)) => super::scripting::run_script(ctx, *call),
                 Ok(_) => {}
                 Err(error) => {
                     ctx.out.truncate(start);

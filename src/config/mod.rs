@@ -179,6 +179,9 @@ pub struct Config {
     /// `busy-reply-threshold` (`lua-time-limit`): milliseconds after which a running
     /// script makes other clients get `-BUSY`.
     pub busy_reply_threshold: u64,
+    /// `lua-vm-max-memory` (FerrumKV's own): the Lua VM's memory limit in bytes
+    /// (live, applied when the next script runs).
+    pub lua_vm_max_memory: u64,
     /// `hash-max-listpack-entries`: most fields of a compact hash.
     pub hash_max_listpack_entries: usize,
     /// `hash-max-listpack-value`: longest field or value of a compact hash.
@@ -258,6 +261,7 @@ impl Config {
             auto_aof_rewrite_min_size: 0,
             notify_keyspace_events: KeyspaceEvents::default(),
             busy_reply_threshold: 0,
+            lua_vm_max_memory: 0,
             hash_max_listpack_entries: 0,
             hash_max_listpack_value: 0,
             list_max_listpack_size: 0,

@@ -220,6 +220,15 @@ pub(super) static PARAMS: &[Param] = &[
         .alias(&["lua-time-limit"])
         .live(Effect::None)
         .doc("milliseconds a script may run before other clients get `-BUSY`"),
+    Param::number(
+        "lua-vm-max-memory",
+        Unit::Memory,
+        (1 << 20, u64::MAX as i128),
+        "1gb",
+        int_field!(lua_vm_max_memory),
+    )
+    .live(Effect::None)
+    .doc("FerrumKV: most memory the Lua VM may use; past it a script's allocation fails with an error"),
     // Compact encodings of the data types.
     Param::number(
         "hash-max-listpack-entries",

@@ -60,7 +60,13 @@ impl Monitors {
     /// Sends the line for `args`, run by `from` in database `db`, to every monitor,
     /// each under its class's limit.
     pub fn feed(&self, from: &ClientInfo, db: usize, args: &[Bytes], limits: super::PushLimits) {
-        let line = Bytes::from(line(unix_micros(), db, &from.addr.to_string(), args));
+        self.feed_from(&from.addr.to_string(), db, args, limits);
+    }
+
+    /// Sends the line for `args` run from `origin` (a client's address, or `lua`
+    /// for a script's command) to every monitor.
+    pub fn feed_from(&self, origin: &str, db: usize, args: &[Bytes], limits: super::PushLimits) {
+        let line = Bytes::from(line(unix_micros(), db, origin, args));
         let clients = self.clients.read().unwrap_or_else(|p| p.into_inner());
         for monitor in clients.iter() {
             deliver(monitor, line.clone(), limits.for_client(monitor));

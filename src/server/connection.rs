@@ -377,7 +377,46 @@ impl Connection {
             now_ms: unix_millis(),
         };
         let gate = &self.state.transaction_gate;
-        let mut shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+        let mut shared = None;
+        if self.state.scripting.is_running() {
+            // A script holds the gate: wait for it, unless it is past
+            // busy-reply-threshold, when this batch gets `-BUSY` (bar SCRIPT KILL
+            // and the other allow-busy commands).
+            loop {
+                if let Ok(guard) = gate.try_read() {
+                    shared = Some(guard);
+                    break;
+                }
+                if self.state.scripting.is_busy() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        } else {
+            shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+        }
+        if shared.is_none() {
+            let batch = loop {
+                match self.parser.next_request(&mut self.input) {
+                    Ok(Some(args)) => {
+                        if crate::command::scripting::allowed_while_busy(args) {
+                            if let Outcome::Close = execute(&mut ctx, args) {
+                                break Batch::Close;
+                            }
+                        } else {
+                            ctx.out.error(crate::scripting::BUSY_ERR);
+                        }
+                    }
+                    Ok(None) => break Batch::Done,
+                    Err(error) => {
+                        ctx.out.error(&format!("ERR {error}"));
+                        break Batch::Close;
+                    }
+                }
+            };
+            self.parser.release_args();
+            return batch;
+        }
         // `proto-max-bulk-len` as it is now, for this batch.
         let max_bulk = self.state.config.load().proto_max_bulk_len;
         let mut limits_for_authenticated = ctx.session.authenticated;
@@ -416,6 +455,14 @@ impl Connection {
                     drop(shared.take());
                     let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
                     run_transaction(&mut ctx, queued);
+                    drop(exclusive);
+                    shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
+                    None
+                }
+                Outcome::RunScript(call) => {
+                    drop(shared.take());
+                    let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
+                    crate::command::scripting::run_script(&mut ctx, *call);
                     drop(exclusive);
                     shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
                     None

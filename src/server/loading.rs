@@ -36,8 +36,10 @@ pub fn load(
     let result = replay(path, load_truncated, &mut |args: &[Bytes]| {
         // Time 0: nothing has expired while loading (absolute expiries are kept).
         let mut ctx = Context { state, session: &mut session, out: &mut out, now_ms: 0 };
-        if let Outcome::RunExclusive(queued) = execute(&mut ctx, args) {
-            run_transaction(&mut ctx, queued);
+        match execute(&mut ctx, args) {
+            Outcome::RunExclusive(queued) => run_transaction(&mut ctx, queued),
+            Outcome::RunScript(call) => crate::command::scripting::run_script(&mut ctx, *call),
+            _ => {}
         }
         // Only a failed record's reply is kept (as text, for the report).
         let outcome = match out.as_bytes().first() {

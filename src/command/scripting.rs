@@ -1,0 +1,534 @@
+//! Scripting commands: `EVAL`, `EVALSHA`, `EVAL_RO`, `EVALSHA_RO` and
+//! `SCRIPT LOAD|EXISTS|FLUSH|KILL|HELP`, with Redis 7.0.15's replies.
+//!
+//! A script runs with no other client's command in between: the handler checks
+//! and compiles it, then returns [`Outcome::RunScript`]; the connection takes the
+//! transaction gate exclusively (as for `EXEC`) and calls [`run_script`]. Its
+//! `redis.call`s go through the command table and the same `run` path as a
+//! client's commands, with the flags Redis enforces from scripts; the changes form
+//! one group, which the AOF logs as one `MULTI … EXEC`.
+
+use std::cell::RefCell;
+
+use bytes::Bytes;
+use mlua::{Lua, MultiValue, Table, Value};
+
+use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
+use super::{flags::*, table, Args, CommandError, CommandResult, Context, Outcome, REPLIED};
+use crate::protocol::{Protocol, ReplyWriter};
+use crate::scripting::{convert, script_flags};
+
+/// `-NOSCRIPT …`, as Redis words it.
+const NOSCRIPT_ERR: &str = "NOSCRIPT No matching script. Please use EVAL.";
+
+const EVAL_KEYS: &[KeySpec] = &[KeySpec {
+    flags: &["RW", "access", "update"],
+    notes: Some("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"),
+    begin: BeginSearch::Index(2),
+    find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
+}];
+
+const EVALSHA_KEYS: &[KeySpec] = &[KeySpec {
+    flags: &["RW", "access", "update"],
+    notes: None,
+    begin: BeginSearch::Index(2),
+    find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
+}];
+
+const EVAL_RO_KEYS: &[KeySpec] = &[KeySpec {
+    flags: &["RO", "access"],
+    notes: Some("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"),
+    begin: BeginSearch::Index(2),
+    find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
+}];
+
+const EVALSHA_RO_KEYS: &[KeySpec] = &[KeySpec {
+    flags: &["RO", "access"],
+    notes: None,
+    begin: BeginSearch::Index(2),
+    find: FindKeys::KeyNum { count_at: 0, first: 1, step: 1 },
+}];
+
+const SCRIPTING: &[&str] = &["scripting"];
+
+/// The scripting family.
+pub static SPECS: &[CommandSpec] = &[
+    CommandSpec::new("eval", -3, NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE, eval)
+        .categories(SCRIPTING)
+        .keys(EVAL_KEYS),
+    CommandSpec::new(
+        "evalsha",
+        -3,
+        NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE,
+        evalsha,
+    )
+    .categories(SCRIPTING)
+    .keys(EVALSHA_KEYS),
+    CommandSpec::new("eval_ro", -3, NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY, eval_ro)
+        .categories(SCRIPTING)
+        .keys(EVAL_RO_KEYS),
+    CommandSpec::new(
+        "evalsha_ro",
+        -3,
+        NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | READONLY,
+        evalsha_ro,
+    )
+    .categories(SCRIPTING)
+    .keys(EVALSHA_RO_KEYS),
+    CommandSpec::new("script", -2, 0, script_help).subcommands(SCRIPT_SPECS),
+];
+
+static SCRIPT_SPECS: &[CommandSpec] = &[
+    CommandSpec::new("load", 3, NOSCRIPT | STALE, script_load)
+        .categories(SCRIPTING)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    CommandSpec::new("exists", -3, NOSCRIPT, script_exists)
+        .categories(SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:agg_logical_and"]),
+    CommandSpec::new("flush", -2, NOSCRIPT, script_flush)
+        .categories(SCRIPTING)
+        .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"]),
+    CommandSpec::new("kill", 2, NOSCRIPT | ALLOW_BUSY, script_kill)
+        .categories(SCRIPTING)
+        .tips(&["request_policy:all_shards", "response_policy:one_succeeded"]),
+    CommandSpec::new("help", 2, LOADING | STALE, script_help_sub).categories(SCRIPTING),
+];
+
+/// A checked script invocation, run by [`run_script`] under the exclusive gate.
+#[derive(Debug)]
+pub struct ScriptCall {
+    /// The script's SHA-1.
+    sha: String,
+    /// The request (name, body or SHA, numkeys, keys, args).
+    args: Vec<Bytes>,
+    /// How many of the arguments after numkeys are keys.
+    numkeys: usize,
+    /// Writes are refused (`_RO` forms, `no-writes`).
+    read_only: bool,
+    /// `allow-oom`: `denyoom` commands run over the cap.
+    allow_oom: bool,
+}
+
+/// `EVAL script numkeys [key …] [arg …]`.
+pub fn eval(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    prepare(ctx, args.all(), false, false)
+}
+
+/// `EVALSHA sha1 numkeys [key …] [arg …]`.
+pub fn evalsha(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    prepare(ctx, args.all(), true, false)
+}
+
+/// `EVAL_RO script numkeys [key …] [arg …]`.
+pub fn eval_ro(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    prepare(ctx, args.all(), false, true)
+}
+
+/// `EVALSHA_RO sha1 numkeys [key …] [arg …]`.
+pub fn evalsha_ro(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    prepare(ctx, args.all(), true, true)
+}
+
+fn prepare(ctx: &mut Context<'_>, all: &[Bytes], by_sha: bool, ro: bool) -> CommandResult {
+    // Redis feeds MONITOR the script command itself, before its commands.
+    let state = ctx.state;
+    if state.monitors.active() && !state.loading.load(std::sync::atomic::Ordering::Relaxed) {
+        state.monitors.feed(&ctx.session.client, ctx.session.db, all, state.pubsub.limits());
+    }
+    let numkeys = super::args::int(&all[2])?;
+    if numkeys > (all.len() - 3) as i64 {
+        return Err(CommandError::err("Number of keys can't be greater than number of args"));
+    }
+    if numkeys < 0 {
+        return Err(CommandError::err("Number of keys can't be negative"));
+    }
+    let found = ctx.state.scripting.with_vm(|vm| {
+        if by_sha {
+            if all[1].len() != 40 {
+                return Err(CommandError::Other(NOSCRIPT_ERR.into()));
+            }
+            let sha = String::from_utf8_lossy(&all[1]).to_ascii_lowercase();
+            let flags = vm.scripts.get(&sha).ok_or(CommandError::Other(NOSCRIPT_ERR.into()))?.flags;
+            Ok((sha, flags))
+        } else {
+            let sha = vm.load(&all[1]).map_err(|e| CommandError::Other(e.into()))?;
+            let flags = vm.scripts[&sha].flags;
+            Ok((sha, flags))
+        }
+    });
+    let (sha, flags) = found?;
+    let compat = flags & script_flags::COMPAT != 0;
+    let no_writes = !compat && flags & script_flags::NO_WRITES != 0;
+    let allow_oom = !compat && flags & script_flags::ALLOW_OOM != 0;
+    if !compat {
+        if !no_writes && ro {
+            return Err(CommandError::err("Can not execute a script with write flag using *_ro command."));
+        }
+        let config = ctx.state.config.load();
+        if config.maxmemory > 0
+            && !allow_oom
+            && !no_writes
+            && !ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed)
+            && ctx.state.make_room(&config, ctx.now_ms).is_err()
+        {
+            return Err(CommandError::Other(
+                "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
+                    .into(),
+            ));
+        }
+    }
+    Ok(Outcome::RunScript(Box::new(ScriptCall {
+        sha,
+        args: all.to_vec(),
+        numkeys: numkeys as usize,
+        read_only: ro || no_writes,
+        allow_oom,
+    })))
+}
+
+/// What a script run tracks between its `redis.call`s.
+struct RunState {
+    /// A write ran (Redis's `SCRIPT_WRITE_DIRTY`).
+    dirty: bool,
+    /// The server was over `maxmemory` when the script started.
+    over_cap: bool,
+}
+
+/// Runs a checked script: the caller holds the transaction gate exclusively (or
+/// is the only thread, as during AOF replay). Writes the script's reply.
+pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
+    let mark = ctx.out.len();
+    let state = ctx.state;
+    let config = state.config.load();
+    let over_cap = config.maxmemory > 0
+        && !state.loading.load(std::sync::atomic::Ordering::Relaxed)
+        && state.make_room(&config, ctx.now_ms).is_err();
+    let saved_db = ctx.session.db;
+    state.scripting.begin_run(crate::clock::unix_millis());
+    state.engine.group(|| {
+        state.scripting.with_vm(|vm| {
+            let Some(script) = vm.scripts.get(&call.sha) else {
+                ctx.out.error(NOSCRIPT_ERR);
+                return;
+            };
+            let function = script.function.clone();
+            let sandbox = &vm.sandbox;
+            let _ = sandbox.lua.set_memory_limit(config.lua_vm_max_memory.max(1 << 20) as usize);
+            let flags = state.scripting.run_flags();
+            let threshold = config.busy_reply_threshold;
+            let hook_slot = sandbox.slot.clone();
+            sandbox.lua.set_hook(
+                mlua::HookTriggers::new().every_nth_instruction(crate::scripting::HOOK_EVERY),
+                move |_, _| {
+                    if flags.check_hook(threshold) {
+                        hook_slot.raw_set("killed", true)?;
+                        return Err(mlua::Error::runtime(crate::scripting::KILLED_ERR));
+                    }
+                    Ok(mlua::VmState::Continue)
+                },
+            );
+            let result = run_in_vm(ctx, sandbox, function, &call, over_cap);
+            // A garbage-collection step every 50 scripts, as Redis does, so the
+            // VM's garbage never piles up to a full cycle.
+            static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            if RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 50 == 49 {
+                let _ = sandbox.lua.gc_step_kbytes(50);
+            }
+            if let Err(error) = result {
+                ctx.out.truncate(mark);
+                let msg = crate::scripting::lua_message(&error);
+                convert::write_error(
+                    ctx.out,
+                    format!("ERR Error running script {}, {msg:.100}", call.sha).as_bytes(),
+                );
+            }
+        });
+    });
+    state.scripting.end_run();
+    ctx.session.db = saved_db;
+    ctx.session.reply.after_command(ctx.out, mark, false);
+}
+
+fn run_in_vm(
+    ctx: &mut Context<'_>,
+    sandbox: &crate::scripting::sandbox::Sandbox,
+    function: mlua::Function,
+    call: &ScriptCall,
+    over_cap: bool,
+) -> mlua::Result<()> {
+    let lua = &sandbox.lua;
+    let slot = &sandbox.slot;
+    let keys = lua.create_table()?;
+    for (i, key) in call.args[3..3 + call.numkeys].iter().enumerate() {
+        keys.raw_set(i + 1, lua.create_string(key)?)?;
+    }
+    let argv = lua.create_table()?;
+    for (i, arg) in call.args[3 + call.numkeys..].iter().enumerate() {
+        argv.raw_set(i + 1, lua.create_string(arg)?)?;
+    }
+    sandbox.globals.raw_set("KEYS", keys)?;
+    sandbox.globals.raw_set("ARGV", argv)?;
+    let run = RefCell::new(RunState { dirty: false, over_cap });
+    let cell = RefCell::new(ctx);
+    let outcome = lua.scope(|scope| {
+        let command = scope.create_function_mut(|lua, args: MultiValue| {
+            let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
+                3 => Protocol::Resp3,
+                _ => Protocol::Resp2,
+            };
+            let mut ctx = cell.borrow_mut();
+            let mut run = run.borrow_mut();
+            call_command(lua, &mut ctx, &args, resp, call, &mut run)
+        })?;
+        let acl = scope.create_function(|lua, args: MultiValue| match to_argv(&args) {
+            Err(msg) => Ok((Value::Table(convert::error_table(lua, msg.as_bytes())?), true)),
+            Ok(argv) => match resolve(&argv) {
+                Ok(_) => Ok((Value::Boolean(true), false)),
+                Err(_) => Ok((
+                    Value::Table(convert::error_table(
+                        lua,
+                        b"Invalid command passed to redis.acl_check_cmd()",
+                    )?),
+                    true,
+                )),
+            },
+        })?;
+        slot.raw_set("call", command)?;
+        slot.raw_set("acl", acl)?;
+        slot.raw_set("resp", 2)?;
+        slot.raw_set("running", true)?;
+        slot.raw_set("killed", false)?;
+        let result = sandbox.runner.call::<(bool, Value)>(function);
+        slot.raw_set("running", false)?;
+        slot.raw_set("call", Value::Nil)?;
+        slot.raw_set("acl", Value::Nil)?;
+        let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
+            3 => Protocol::Resp3,
+            _ => Protocol::Resp2,
+        };
+        let (ok, value) = result?;
+        let mut ctx = cell.borrow_mut();
+        if ok {
+            convert::lua_to_reply(ctx.out, &value, resp, 0);
+        } else {
+            write_script_error(ctx.out, &value, &call.sha);
+        }
+        Ok(())
+    });
+    sandbox.globals.raw_set("KEYS", Value::Nil)?;
+    sandbox.globals.raw_set("ARGV", Value::Nil)?;
+    outcome
+}
+
+/// Writes a failed script's error: the message, and `script: <sha>, on
+/// @user_script:<line>.` where the error was raised.
+fn write_script_error(out: &mut ReplyWriter, value: &Value, sha: &str) {
+    match value {
+        Value::Table(t) => match convert::error_parts(t) {
+            Ok(parts) => {
+                let mut line = parts.msg;
+                if let Some((source, at)) = parts.source {
+                    line.extend_from_slice(format!(" script: {sha}, on ").as_bytes());
+                    line.extend_from_slice(&source);
+                    line.push(b':');
+                    line.extend_from_slice(&at);
+                    line.push(b'.');
+                }
+                convert::write_error(out, &line);
+            }
+            Err(_) => out.error("ERR Error running script"),
+        },
+        other => {
+            let msg = match other {
+                Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+                _ => "execution failure".to_string(),
+            };
+            let msg: String = msg.chars().take(100).collect();
+            convert::write_error(out, format!("ERR Error running script {sha}, {msg}").as_bytes());
+        }
+    }
+}
+
+/// A `redis.call`'s arguments as a request: strings as they are, numbers with
+/// `%.17g`; anything else is refused.
+fn to_argv(args: &MultiValue) -> Result<Vec<Bytes>, &'static str> {
+    if args.is_empty() {
+        return Err("Please specify at least one argument for this redis lib call");
+    }
+    args.iter()
+        .map(|v| match v {
+            Value::String(s) => Ok(Bytes::copy_from_slice(&s.as_bytes())),
+            Value::Number(n) => Ok(Bytes::from(crate::scripting::format::format_g(*n, 17))),
+            Value::Integer(n) => Ok(Bytes::from(n.to_string())),
+            _ => Err("Lua redis lib command arguments must be strings or integers"),
+        })
+        .collect()
+}
+
+/// The command a script names, with its arity checked.
+fn resolve(argv: &[Bytes]) -> Result<&'static super::Command, &'static str> {
+    let table = table();
+    let mut command = table.lookup(&argv[0]).ok_or("Unknown Redis command called from script")?;
+    if !command.spec.subcommands.is_empty() && argv.len() >= 2 {
+        command = table.subcommand(command, &argv[1]).ok_or("Unknown Redis command called from script")?;
+    }
+    if !command.spec.accepts(argv.len()) {
+        return Err("Wrong number of args calling Redis command from script");
+    }
+    Ok(command)
+}
+
+/// One `redis.call`/`redis.pcall`: the reply as a Lua value, and whether it is an
+/// error (which `redis.call` raises).
+fn call_command(
+    lua: &Lua,
+    ctx: &mut Context<'_>,
+    args: &MultiValue,
+    resp: Protocol,
+    call: &ScriptCall,
+    run: &mut RunState,
+) -> mlua::Result<(Value, bool)> {
+    let fail = |line: &[u8]| -> mlua::Result<(Value, bool)> {
+        let t: Table = convert::error_table(lua, line)?;
+        Ok((Value::Table(t), true))
+    };
+    let argv = match to_argv(args) {
+        Ok(argv) => argv,
+        Err(msg) => return fail(msg.as_bytes()),
+    };
+    let command = match resolve(&argv) {
+        Ok(command) => command,
+        Err(msg) => return fail(msg.as_bytes()),
+    };
+    let spec = command.spec;
+    if spec.has(NOSCRIPT) {
+        return fail(b"This Redis command is not allowed from script");
+    }
+    if call.read_only && (spec.is_write() || spec.has(MAY_REPLICATE)) {
+        return fail(b"Write commands are not allowed from read-only scripts.");
+    }
+    if !call.allow_oom && run.over_cap && !run.dirty && spec.has(DENYOOM) {
+        return fail(b"-OOM command not allowed when used memory > 'maxmemory'.");
+    }
+    if spec.is_write() {
+        run.dirty = true;
+        ctx.state.scripting.mark_wrote();
+    }
+    let mut out = ReplyWriter::new(resp);
+    let mut inner =
+        Context { state: ctx.state, session: &mut *ctx.session, out: &mut out, now_ms: ctx.now_ms };
+    inner.session.local_stats.commands += 1;
+    inner.session.in_script = true;
+    let result = super::dispatch::run_from_script(&mut inner, command, &argv);
+    inner.session.in_script = false;
+    match result {
+        Ok(Outcome::Block(block)) => super::transaction::write_timeout(&mut inner, block.on_timeout),
+        Ok(_) => {}
+        Err(error) => {
+            out.clear();
+            out.error(&error.to_string());
+        }
+    }
+    convert::reply_to_lua(lua, out.as_bytes())
+}
+
+/// Whether a request may run while a script is busy (its command is
+/// `allow-busy`: `SCRIPT KILL`, `SHUTDOWN`, `MULTI` …).
+pub fn allowed_while_busy(args: &[Bytes]) -> bool {
+    if args.is_empty() {
+        return false;
+    }
+    let table = table();
+    let Some(mut command) = table.lookup(&args[0]) else { return false };
+    if !command.spec.subcommands.is_empty() && args.len() >= 2 {
+        match table.subcommand(command, &args[1]) {
+            Some(sub) => command = sub,
+            None => return false,
+        }
+    }
+    command.spec.has(ALLOW_BUSY)
+}
+
+/// `SCRIPT LOAD script`.
+pub fn script_load(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let body = args.next_bytes()?.clone();
+    let sha = ctx.state.scripting.with_vm(|vm| vm.load(&body)).map_err(|e| CommandError::Other(e.into()))?;
+    ctx.out.bulk(sha.as_bytes());
+    REPLIED
+}
+
+/// `SCRIPT EXISTS sha1 [sha1 …]`.
+pub fn script_exists(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let shas = args.rest();
+    let found: Vec<bool> = ctx.state.scripting.with_vm(|vm| {
+        shas.iter()
+            .map(|sha| vm.scripts.contains_key(&String::from_utf8_lossy(sha).to_ascii_lowercase()))
+            .collect()
+    });
+    ctx.out.array(found.len());
+    for f in found {
+        ctx.out.integer(f as i64);
+    }
+    REPLIED
+}
+
+/// `SCRIPT FLUSH [ASYNC|SYNC]`.
+pub fn script_flush(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
+    let rest = args.rest();
+    if rest.len() > 1
+        || (rest.len() == 1 && !super::args::is(&rest[0], "sync") && !super::args::is(&rest[0], "async"))
+    {
+        return Err(CommandError::err("SCRIPT FLUSH only support SYNC|ASYNC option"));
+    }
+    ctx.state.scripting.flush();
+    ctx.out.ok();
+    REPLIED
+}
+
+/// `SCRIPT KILL`: stops the running script at its next count hook, unless it
+/// has written.
+pub fn script_kill(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    match ctx.state.scripting.kill() {
+        crate::scripting::KillOutcome::Killed => {
+            ctx.out.ok();
+            REPLIED
+        }
+        crate::scripting::KillOutcome::NotBusy => {
+            Err(CommandError::Other("NOTBUSY No scripts in execution right now.".into()))
+        }
+        crate::scripting::KillOutcome::Unkillable => Err(CommandError::Other(
+            "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either \
+             wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+                .into(),
+        )),
+    }
+}
+
+/// `SCRIPT` without a subcommand.
+pub fn script_help(_ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    Err(CommandError::WrongArity("script".into()))
+}
+
+/// `SCRIPT HELP`.
+pub fn script_help_sub(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
+    super::help(
+        ctx,
+        &[
+            "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+            "HELP",
+            "    Print this help.",
+        ],
+    )
+}

@@ -1,0 +1,387 @@
+//! The scripting room: one Lua 5.1 VM set up as Redis 7.0.15's (see
+//! [`sandbox`]), the script cache keyed by SHA-1, and the conversions between
+//! replies and Lua values ([`convert`]). The commands (`EVAL`, `EVALSHA`,
+//! `SCRIPT …`) are in `crate::command::scripting`, which runs a script with no
+//! other client's command in between (the transaction gate, held exclusively).
+
+pub mod bit;
+pub mod cjson;
+pub mod convert;
+pub mod format;
+pub mod sandbox;
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use mlua::{Function, Lua};
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::sync::Mutex;
+
+/// The version `redis.REDIS_VERSION` reports.
+pub const REDIS_VERSION: &str = "7.0.15";
+/// `redis.REDIS_VERSION_NUM`: `0x00MMmmpp`.
+pub const REDIS_VERSION_NUM: i64 = (7 << 16) | 15;
+
+/// The most memory the Lua VM may use (1 GiB): past it an allocation fails and
+/// the script gets an error; the server goes on.
+pub const VM_MEMORY_LIMIT: usize = 1 << 30;
+
+/// The shebang flags of a script (`#!lua flags=…`).
+pub mod script_flags {
+    /// No shebang: Redis 6 compatibility mode.
+    pub const COMPAT: u8 = 1 << 0;
+    /// `no-writes`.
+    pub const NO_WRITES: u8 = 1 << 1;
+    /// `allow-oom`.
+    pub const ALLOW_OOM: u8 = 1 << 2;
+    /// `allow-stale`.
+    pub const ALLOW_STALE: u8 = 1 << 3;
+    /// `no-cluster`.
+    pub const NO_CLUSTER: u8 = 1 << 4;
+    /// `allow-cross-slot-keys`.
+    pub const ALLOW_CROSS_SLOT: u8 = 1 << 5;
+}
+
+/// A cached script: its body, its flags and its compiled function.
+pub struct Script {
+    /// The source as sent.
+    pub body: Bytes,
+    /// [`script_flags`] bits.
+    pub flags: u8,
+    /// The compiled chunk.
+    pub function: Function,
+}
+
+/// The VM and the script cache, behind one lock.
+pub struct Vm {
+    /// The sandboxed VM.
+    pub sandbox: sandbox::Sandbox,
+    /// Scripts by lower-case SHA-1.
+    pub scripts: HashMap<String, Script>,
+    /// The bytes of the cached bodies (`used_memory_scripts_eval`).
+    pub scripts_bytes: usize,
+}
+
+/// The server's scripting state: the VM, and what other clients may see of the
+/// script running now (for `-BUSY` and `SCRIPT KILL`).
+pub struct Scripting {
+    vm: Mutex<Option<Vm>>,
+    run: std::sync::Arc<RunFlags>,
+    /// `(VM bytes, cached script bytes, cached scripts)` after the last use of
+    /// the VM, for `INFO` (which a script may call while it holds the VM).
+    gauges: [AtomicU64; 3],
+}
+
+/// The running script's state, shared with the VM's count hook.
+#[derive(Default)]
+pub struct RunFlags {
+    /// When the running script started (Unix ms), 0 when none runs.
+    running_since: AtomicU64,
+    /// The running script has run past `busy-reply-threshold`.
+    busy: AtomicBool,
+    /// The running script has written (it cannot be killed).
+    wrote: AtomicBool,
+    /// `SCRIPT KILL` asked the running script to stop.
+    kill: AtomicBool,
+}
+
+impl Default for Scripting {
+    fn default() -> Self {
+        Scripting { vm: Mutex::new(None), run: Default::default(), gauges: Default::default() }
+    }
+}
+
+/// What `SCRIPT KILL` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KillOutcome {
+    /// The script will stop at its next hook.
+    Killed,
+    /// No script runs.
+    NotBusy,
+    /// The script has written.
+    Unkillable,
+}
+
+/// `-BUSY …`, as Redis words it.
+pub const BUSY_ERR: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+
+/// The error a killed script ends with.
+pub const KILLED_ERR: &str = "ERR Script killed by user with SCRIPT KILL...";
+
+/// How many Lua instructions run between two checks of the clock and the kill
+/// flag (Redis's count hook).
+pub const HOOK_EVERY: u32 = 100_000;
+
+impl RunFlags {
+    /// Marks a script as started (the caller holds the transaction gate).
+    pub fn begin(&self, now_ms: u64) {
+        self.busy.store(false, Ordering::SeqCst);
+        self.wrote.store(false, Ordering::SeqCst);
+        self.kill.store(false, Ordering::SeqCst);
+        self.running_since.store(now_ms.max(1), Ordering::SeqCst);
+    }
+
+    /// Marks the running script as ended.
+    pub fn end(&self) {
+        self.running_since.store(0, Ordering::SeqCst);
+        self.busy.store(false, Ordering::SeqCst);
+        self.kill.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether a script runs now.
+    pub fn is_running(&self) -> bool {
+        self.running_since.load(Ordering::SeqCst) != 0
+    }
+
+    /// Whether the running script is past `busy-reply-threshold` (other clients
+    /// get `-BUSY`).
+    pub fn is_busy(&self) -> bool {
+        self.is_running() && self.busy.load(Ordering::SeqCst)
+    }
+
+    /// The count hook's check: marks the script busy past `threshold_ms`, and
+    /// whether it must stop (`SCRIPT KILL`).
+    pub fn check_hook(&self, threshold_ms: u64) -> bool {
+        let since = self.running_since.load(Ordering::SeqCst);
+        if since != 0 && threshold_ms > 0 && crate::clock::unix_millis().saturating_sub(since) >= threshold_ms
+        {
+            self.busy.store(true, Ordering::SeqCst);
+        }
+        self.kill.load(Ordering::SeqCst)
+    }
+
+    /// `SCRIPT KILL`.
+    pub fn kill(&self) -> KillOutcome {
+        if !self.is_running() {
+            return KillOutcome::NotBusy;
+        }
+        if self.wrote.load(Ordering::SeqCst) {
+            return KillOutcome::Unkillable;
+        }
+        self.kill.store(true, Ordering::SeqCst);
+        KillOutcome::Killed
+    }
+}
+
+impl std::fmt::Debug for Scripting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scripting")
+    }
+}
+
+impl Scripting {
+    /// Runs `body` with the VM (created on first use).
+    pub fn with_vm<R>(&self, body: impl FnOnce(&mut Vm) -> R) -> R {
+        let mut guard = crate::sync::lock(&self.vm);
+        if guard.is_none() {
+            let sandbox = sandbox::create(VM_MEMORY_LIMIT).expect("the Lua sandbox builds");
+            *guard = Some(Vm { sandbox, scripts: HashMap::new(), scripts_bytes: 0 });
+        }
+        let vm = guard.as_mut().expect("created above");
+        let result = body(vm);
+        self.gauges[0].store(vm.sandbox.lua.used_memory() as u64, Ordering::Relaxed);
+        self.gauges[1].store(vm.scripts_bytes as u64, Ordering::Relaxed);
+        self.gauges[2].store(vm.scripts.len() as u64, Ordering::Relaxed);
+        result
+    }
+
+    /// The running script's flags (for the count hook).
+    pub fn run_flags(&self) -> std::sync::Arc<RunFlags> {
+        self.run.clone()
+    }
+
+    /// Marks a script as started (the caller holds the transaction gate).
+    pub fn begin_run(&self, now_ms: u64) {
+        self.run.begin(now_ms)
+    }
+
+    /// Marks the running script as ended.
+    pub fn end_run(&self) {
+        self.run.end()
+    }
+
+    /// Whether a script runs now.
+    pub fn is_running(&self) -> bool {
+        self.run.is_running()
+    }
+
+    /// Whether the running script is past `busy-reply-threshold`.
+    pub fn is_busy(&self) -> bool {
+        self.run.is_busy()
+    }
+
+    /// The running script wrote: from now on it cannot be killed.
+    pub fn mark_wrote(&self) {
+        self.run.wrote.store(true, Ordering::SeqCst);
+    }
+
+    /// `SCRIPT KILL`.
+    pub fn kill(&self) -> KillOutcome {
+        self.run.kill()
+    }
+
+    /// `SCRIPT FLUSH`: drops the cache and the VM (a fresh one is made on next use).
+    pub fn flush(&self) {
+        let old = crate::sync::lock(&self.vm).take();
+        drop(old);
+        for gauge in &self.gauges {
+            gauge.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// `(VM bytes, cached script bytes, cached scripts)`, for `INFO`.
+    pub fn memory(&self) -> (u64, u64, u64) {
+        let [vm, scripts, count] = &self.gauges;
+        (vm.load(Ordering::Relaxed), scripts.load(Ordering::Relaxed), count.load(Ordering::Relaxed))
+    }
+}
+
+impl Vm {
+    /// Compiles and caches `body` unless cached: its SHA-1, or the error reply
+    /// (`Error compiling script (new function): …`, a bad shebang).
+    pub fn load(&mut self, body: &Bytes) -> Result<String, String> {
+        let sha = sha1_hex(body);
+        if self.scripts.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let (flags, shebang_len) = parse_shebang(body)?;
+        let lua: &Lua = &self.sandbox.lua;
+        let function = lua
+            .load(&body[shebang_len..])
+            .set_name("@user_script")
+            .set_mode(mlua::ChunkMode::Text)
+            .into_function()
+            .map_err(|e| format!("ERR Error compiling script (new function): {}", lua_message(&e)))?;
+        self.scripts_bytes += body.len() + 40;
+        self.scripts.insert(sha.clone(), Script { body: body.clone(), flags, function });
+        Ok(sha)
+    }
+}
+
+/// The message of a Lua error, without mlua's decorations.
+pub fn lua_message(error: &mlua::Error) -> String {
+    match error {
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::RuntimeError(message) => message.clone(),
+        mlua::Error::MemoryError(message) => message.clone(),
+        mlua::Error::CallbackError { cause, .. } => lua_message(cause),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a `#!lua flags=…` first line: the flags and the shebang's length (the
+/// newline stays, so line numbers are kept).
+pub fn parse_shebang(body: &[u8]) -> Result<(u8, usize), String> {
+    if !body.starts_with(b"#!") {
+        return Ok((script_flags::COMPAT, 0));
+    }
+    let Some(end) = body.iter().position(|&b| b == b'\n') else {
+        return Err("ERR Invalid script shebang".into());
+    };
+    let line = String::from_utf8_lossy(&body[..end]);
+    let parts: Vec<&str> = line.split_whitespace().collect();
+    let Some(engine) = parts.first() else {
+        return Err("ERR Invalid engine in script shebang".into());
+    };
+    if *engine != "#!lua" {
+        return Err(format!("ERR Unexpected engine in script shebang: {engine}"));
+    }
+    let mut flags = 0;
+    for part in &parts[1..] {
+        let Some(list) = part.strip_prefix("flags=") else {
+            return Err(format!("ERR Unknown lua shebang option: {part}"));
+        };
+        for flag in list.split(',') {
+            flags |= match flag {
+                "no-writes" => script_flags::NO_WRITES,
+                "allow-oom" => script_flags::ALLOW_OOM,
+                "allow-stale" => script_flags::ALLOW_STALE,
+                "no-cluster" => script_flags::NO_CLUSTER,
+                "allow-cross-slot-keys" => script_flags::ALLOW_CROSS_SLOT,
+                "" if list.is_empty() => 0,
+                other => return Err(format!("ERR Unexpected flag in script shebang: {other}")),
+            };
+        }
+    }
+    Ok((flags, end))
+}
+
+/// The lower-case hex SHA-1 of `bytes`.
+pub fn sha1_hex(bytes: &[u8]) -> String {
+    sha1_smol::Sha1::from(bytes).digest().to_string()
+}
+
+/// Wraps a Rust function returning `(ok, value-or-message)` so that a failure
+/// raises the message as a Lua error with the caller's position, as a C
+/// library's `luaL_error` does.
+pub fn checked(lua: &Lua, raw: Function) -> mlua::Result<Function> {
+    let marker = lua.create_table()?;
+    let adapt: Function = lua
+        .load("local f, RAISE = ... return function(...) local ok, v = f(...) if not ok then return RAISE, v end return v end")
+        .set_name("=redis_api")
+        .call((raw, marker.clone()))?;
+    trampoline(lua, adapt, marker)
+}
+
+/// A C function calling `f`: when `f` returns `marker, e` it raises `e` (a
+/// string gets the caller's position first, as `luaL_error` adds it). Being C,
+/// it keeps the script's frame on the stack for the error handler even when the
+/// script tail-calls it.
+pub fn trampoline(lua: &Lua, f: Function, marker: mlua::Table) -> mlua::Result<Function> {
+    use mlua::ffi;
+    unsafe extern "C-unwind" fn call(state: *mut ffi::lua_State) -> std::os::raw::c_int {
+        let nargs = ffi::lua_gettop(state);
+        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+        ffi::lua_insert(state, 1);
+        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
+        let n = ffi::lua_gettop(state);
+        if n >= 2 && ffi::lua_rawequal(state, 1, ffi::lua_upvalueindex(2)) != 0 {
+            if ffi::lua_type(state, 2) == ffi::LUA_TSTRING {
+                ffi::luaL_where(state, 1);
+                ffi::lua_pushvalue(state, 2);
+                ffi::lua_concat(state, 2);
+            } else {
+                ffi::lua_pushvalue(state, 2);
+            }
+            ffi::lua_error(state)
+        } else {
+            n
+        }
+    }
+    // SAFETY: the closure takes its two upvalues from the stack exec_raw set up;
+    // `call` keeps nothing with a destructor across the Lua calls that may raise.
+    unsafe { lua.exec_raw::<Function>((f, marker), |state| ffi::lua_pushcclosure(state, call, 2)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shebangs_parse_as_redis() {
+        assert_eq!(parse_shebang(b"return 1"), Ok((script_flags::COMPAT, 0)));
+        assert_eq!(
+            parse_shebang(b"#!lua flags=no-writes,allow-oom\nreturn 1").map(|r| r.0),
+            Ok(script_flags::NO_WRITES | script_flags::ALLOW_OOM)
+        );
+        assert_eq!(parse_shebang(b"#!lua\nreturn 1"), Ok((0, 5)));
+        assert_eq!(
+            parse_shebang(b"#!lua flags=bad\n").unwrap_err(),
+            "ERR Unexpected flag in script shebang: bad"
+        );
+        assert_eq!(parse_shebang(b"#!lua foo=bad\n").unwrap_err(), "ERR Unknown lua shebang option: foo=bad");
+        assert_eq!(
+            parse_shebang(b"#!python\n").unwrap_err(),
+            "ERR Unexpected engine in script shebang: #!python"
+        );
+        assert_eq!(parse_shebang(b"#!lua").unwrap_err(), "ERR Invalid script shebang");
+    }
+
+    #[test]
+    fn sha1_is_lower_hex() {
+        assert_eq!(sha1_hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    }
+}
