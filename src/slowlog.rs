@@ -77,6 +77,14 @@ impl LocalCommandStats {
 }
 
 impl CommandStats {
+    /// Counts a failure of command `id` outside its call: a blocked client served
+    /// an error (its call was counted when it blocked).
+    pub fn count_failure(&self, id: usize) {
+        if let Some(counter) = self.counters.get(id) {
+            counter.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// Adds a connection's counts and clears them.
     pub fn absorb(&self, local: &mut LocalCommandStats) {
         for (id, (calls, usec, failed, rejected)) in local.entries.drain(..) {

@@ -158,3 +158,27 @@ fn blocked_reads_are_served_by_the_xadd() {
     waiter.send(b"XREAD BLOCK 50 STREAMS s $\r\n");
     assert_eq!(waiter.read_reply_text(), "*-1\r\n");
 }
+
+#[test]
+fn a_blocked_xreadgroup_answered_nogroup_counts_as_a_failed_call() {
+    let server = Server::start();
+    let mut waiter = server.raw();
+    let mut c = server.conn();
+    cmd(&mut c, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    cmd(&mut c, &["CONFIG", "RESETSTAT"]);
+    waiter.send(b"XREADGROUP GROUP g c BLOCK 0 STREAMS s >\r\n");
+    eventually("the read blocks", || {
+        let info: String = redis::cmd("INFO").arg("clients").query(&mut c).unwrap();
+        info.contains("blocked_clients:1")
+    });
+    cmd(&mut c, &["XGROUP", "DESTROY", "s", "g"]);
+    let reply = waiter.read_reply_text();
+    assert!(reply.starts_with("-NOGROUP "), "{reply}");
+    // As Redis counts an unblocked client's error: an error reply of its kind and
+    // a failed call of the blocked command (its call counted when it blocked).
+    let info: String = redis::cmd("INFO").arg("all").query(&mut c).unwrap();
+    assert!(info.contains("errorstat_NOGROUP:count=1"), "{info}");
+    assert!(info.contains("total_error_replies:1"), "{info}");
+    let stat = info.lines().find(|l| l.starts_with("cmdstat_xreadgroup:")).expect("xreadgroup stats");
+    assert!(stat.contains("calls=1,") && stat.ends_with("rejected_calls=0,failed_calls=1"), "{stat}");
+}

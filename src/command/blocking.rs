@@ -45,6 +45,9 @@ pub struct Pending {
     pub serve: ServeFn,
     /// Its arguments, as the serve function reads them back.
     pub args: Box<dyn Any + Send + Sync>,
+    /// The blocked command's id (the dispatcher sets it; families leave 0): a
+    /// serve that answers an error counts as that command's `failed_calls`.
+    pub command: usize,
 }
 
 /// A wait on keys: the keys of the client's database it waits on, and what to run.
@@ -111,8 +114,13 @@ pub fn serve_ready(state: &ServerState, now_ms: u64) {
             Ok(Attempt::Skip) => Served::Skip,
             Ok(Attempt::Exhausted) => Served::Exhausted,
             Err(error) => {
+                // Counted as the command's failure and an error reply, as Redis
+                // counts an unblocked client's error (`INFO errorstats`).
+                let line = error.to_string();
+                state.stats.errors.count(&line);
+                state.command_stats.count_failure(pending.command);
                 let mut out = ReplyWriter::new(protocol);
-                out.error(&error.to_string());
+                out.error(&line);
                 Served::Reply(out.into_bytes())
             }
         }

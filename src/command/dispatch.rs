@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::table::{table, Command};
 use super::transaction::{self, Queued, Transaction};
-use super::{flags, Args, CommandError, CommandResult, Context, Outcome, REPLIED};
+use super::{flags, Args, Block, CommandError, CommandResult, Context, Outcome, REPLIED};
 use crate::config::Config;
 
 /// `-OOM …`, as Redis words it.
@@ -226,13 +226,16 @@ fn run(ctx: &mut Context<'_>, command: &'static Command, args: &[Bytes], config:
     super::pubsub::before_run(ctx);
     crate::pubsub::tracking::set_current(ctx.session.client.id);
     let started = std::time::Instant::now();
-    let result = if ctx.session.no_touch && spec.name != "touch" {
+    let mut result = if ctx.session.no_touch && spec.name != "touch" {
         // CLIENT NO-TOUCH: this command's reads are not accesses (TOUCH still is).
         crate::engine::access::untouched(|| (spec.handler)(ctx, &mut cursor))
     } else {
         (spec.handler)(ctx, &mut cursor)
     };
     let usec = started.elapsed().as_micros() as u64;
+    if let Ok(Outcome::Block(Block { on: Some(on), .. })) = &mut result {
+        on.pending.command = command.id;
+    }
     crate::pubsub::tracking::set_current(0);
     super::pubsub::after_run(ctx, command, args, config, &result);
     ctx.session.command_stats.record(command.id, usec, result.is_err());

@@ -66,7 +66,7 @@ enum ListWait {
 
 /// Waits on `keys` for `wait`, until `deadline`.
 fn block(keys: Vec<Box<[u8]>>, wait: ListWait, deadline: Option<std::time::Instant>) -> CommandResult {
-    let pending = Pending { serve, args: Box::new(wait) };
+    let pending = Pending { serve, args: Box::new(wait), command: 0 };
     Ok(Outcome::Block(Block {
         deadline,
         on_timeout: TimeoutReply::NullArray,

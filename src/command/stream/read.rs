@@ -361,7 +361,7 @@ fn execute(ctx: &mut Context<'_>, args: &mut Args<'_>, xreadgroup: bool) -> Comm
     Ok(Outcome::Block(Block {
         deadline,
         on_timeout: TimeoutReply::NullArray,
-        on: Some(BlockOn { keys: read.keys, pending: Pending { serve, args: Box::new(wait) } }),
+        on: Some(BlockOn { keys: read.keys, pending: Pending { serve, args: Box::new(wait), command: 0 } }),
     }))
 }
 

@@ -216,7 +216,7 @@ struct ZSetWait {
 }
 
 fn block(keys: Vec<Box<[u8]>>, wait: ZSetWait, deadline: Option<std::time::Instant>) -> CommandResult {
-    let pending = Pending { serve, args: Box::new(wait) };
+    let pending = Pending { serve, args: Box::new(wait), command: 0 };
     Ok(Outcome::Block(Block {
         deadline,
         on_timeout: TimeoutReply::NullArray,
