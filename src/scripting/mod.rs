@@ -17,7 +17,7 @@ use mlua::{Function, Lua};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use crate::sync::Mutex;
+use std::sync::Mutex;
 
 /// The version `redis.REDIS_VERSION` reports.
 pub const REDIS_VERSION: &str = "7.0.15";
