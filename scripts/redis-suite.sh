@@ -19,7 +19,7 @@
 # Default units: unit/type/string unit/type/incr unit/type/hash unit/type/set
 # unit/lazyfree unit/bitops unit/bitfield unit/hyperloglog unit/type/list
 # unit/type/list-2 unit/type/list-3 unit/type/zset unit/geo unit/sort unit/type/stream
-# unit/type/stream-cgroups unit/pause unit/expire unit/keyspace unit/info-command
+# unit/type/stream-cgroups unit/expire unit/keyspace unit/info-command
 # unit/other unit/scan unit/multi unit/protocol unit/pubsub unit/tracking
 # unit/introspection unit/introspection-2. With a subset,
 # only the list's entries for those units count.
@@ -40,7 +40,7 @@ source scripts/lib.sh
 UNITS=("$@")
 [ ${#UNITS[@]} -gt 0 ] || UNITS=(unit/type/string unit/type/incr unit/type/hash unit/type/set unit/lazyfree
     unit/bitops unit/bitfield unit/hyperloglog unit/type/list unit/type/list-2 unit/type/list-3 unit/type/zset unit/geo unit/sort
-    unit/type/stream unit/type/stream-cgroups unit/pause
+    unit/type/stream unit/type/stream-cgroups
     unit/expire unit/keyspace unit/info-command unit/other unit/scan unit/multi unit/protocol
     unit/pubsub unit/tracking unit/introspection unit/introspection-2)
 LIST=tests/redis-suite/expected-failures.txt
