@@ -81,6 +81,17 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     result
 }
 
+/// Refuses `args` while a script is past `busy-reply-threshold`, as Redis's
+/// `processCommand` does for a command without `allow-busy`: `-BUSY`, which also
+/// fails an open transaction, and an `EXEC` discards it (`EXECABORT … BUSY …`).
+pub fn refuse_while_busy(ctx: &mut Context<'_>, args: &[Bytes]) {
+    let command = args.first().and_then(|name| table().lookup(name));
+    let error = reject(ctx, command, CommandError::Other(crate::scripting::BUSY_ERR.into()));
+    let line = error.to_string();
+    ctx.state.stats.errors.count(&line);
+    ctx.out.error(&line);
+}
+
 /// A rejected command's error; inside `MULTI` it also fails the transaction, and a
 /// rejected `EXEC` discards it (`EXECABORT Transaction discarded because of: …`).
 fn reject(ctx: &mut Context<'_>, command: Option<&Command>, error: CommandError) -> CommandError {

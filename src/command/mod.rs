@@ -41,7 +41,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use args::Args;
-pub use dispatch::execute;
+pub use dispatch::{execute, refuse_while_busy};
 pub use error::{CommandError, CommandResult};
 pub use spec::{BeginSearch, CommandSpec, FindKeys, Flags, KeySpec};
 pub use table::{table, Command};

@@ -44,6 +44,9 @@ enum Batch {
     /// A `CLIENT PAUSE` holds the next command (kept in `postponed`): write the
     /// replies so far, wait for the pause to end, then run it and the rest.
     Postponed,
+    /// `EVAL`/`EVALSHA` compiled a script: write the replies so far, run it off
+    /// the I/O thread ([`Connection::run_script`]), then the rest of the pipeline.
+    Script(Box<crate::command::scripting::ScriptCall>),
 }
 
 /// How a wait ended.
@@ -181,7 +184,51 @@ impl Connection {
                     // The held command, then the rest of the pipeline.
                     pending = true;
                 }
+                Batch::Script(call) => {
+                    if !self.run_script(call).await {
+                        return;
+                    }
+                    // The script's reply is queued; the rest of the pipeline next.
+                    pending = true;
+                }
                 Batch::Done | Batch::OutputFull => {}
+            }
+        }
+    }
+
+    /// Runs a compiled script on a blocking-pool thread, holding the transaction
+    /// gate exclusively (no other command runs meanwhile: a script is atomic), so
+    /// this I/O thread stays free to answer its other clients: `-BUSY` past
+    /// `busy-reply-threshold`, `SCRIPT KILL`, `SHUTDOWN NOSAVE`. The session and
+    /// reply buffer go with the script and come back with its reply; false if the
+    /// script's thread panicked (the client is closed).
+    async fn run_script(&mut self, call: Box<crate::command::scripting::ScriptCall>) -> bool {
+        let stand_in = Session::new(self.session.client.clone());
+        let mut session = std::mem::replace(&mut self.session, stand_in);
+        let protocol = self.out.protocol();
+        let mut out = std::mem::replace(&mut self.out, ReplyWriter::new(protocol));
+        let state = self.state.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            let now_ms = unix_millis();
+            {
+                let mut ctx = Context { state: &state, session: &mut session, out: &mut out, now_ms };
+                let exclusive = state.transaction_gate.write().unwrap_or_else(|p| p.into_inner());
+                crate::command::scripting::run_script(&mut ctx, *call);
+                drop(exclusive);
+            }
+            // Clients waiting on keys the script filled are served once it ended.
+            serve_ready(&state, now_ms);
+            (session, out)
+        });
+        match job.await {
+            Ok((session, out)) => {
+                self.session = session;
+                self.out = out;
+                true
+            }
+            Err(error) => {
+                log::warn!("client {}: its script's thread failed: {error}", self.session.client.id);
+                false
             }
         }
     }
@@ -404,7 +451,7 @@ impl Connection {
                                 break Batch::Close;
                             }
                         } else {
-                            ctx.out.error(crate::scripting::BUSY_ERR);
+                            crate::command::refuse_while_busy(&mut ctx, args);
                         }
                     }
                     Ok(None) => break Batch::Done,
@@ -459,14 +506,7 @@ impl Connection {
                     shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
                     None
                 }
-                Outcome::RunScript(call) => {
-                    drop(shared.take());
-                    let exclusive = gate.write().unwrap_or_else(|p| p.into_inner());
-                    crate::command::scripting::run_script(&mut ctx, *call);
-                    drop(exclusive);
-                    shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
-                    None
-                }
+                Outcome::RunScript(call) => Some(Batch::Script(call)),
                 Outcome::Block(block) => Some(Batch::Block(block)),
                 Outcome::Postponed => {
                     self.postponed = Some(args.to_vec());
