@@ -411,7 +411,8 @@ fn a_runaway_table_gets_an_error_and_the_server_survives() {
 
 #[test]
 fn a_busy_script_answers_busy_and_script_kill_stops_it() {
-    let s = Server::start_with(&["--io-threads", "4"]);
+    // One I/O thread: the script runs off it, so the other clients still get -BUSY.
+    let s = Server::start_with(&["--io-threads", "1"]);
     let mut admin = s.raw();
     admin.expect("CONFIG SET busy-reply-threshold 100", OK);
     let client = s.client();
@@ -437,6 +438,16 @@ fn a_busy_script_answers_busy_and_script_kill_stops_it() {
     assert_eq!(
         reply,
         err("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
+    );
+    // MULTI may open (allow-busy); a refused command fails it and EXEC discards it.
+    other.expect("MULTI", OK);
+    other.expect(
+        "INCR x",
+        err("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."),
+    );
+    other.expect(
+        "EXEC",
+        err("EXECABORT Transaction discarded because of: BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."),
     );
     other.expect("SCRIPT KILL", OK);
     let error = looping.join().unwrap();
