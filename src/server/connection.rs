@@ -44,6 +44,9 @@ enum Batch {
     /// A `CLIENT PAUSE` holds the next command (kept in `postponed`): write the
     /// replies so far, wait for the pause to end, then run it and the rest.
     Postponed,
+    /// A script is running (not yet busy): nothing ran; try again shortly, the
+    /// I/O thread free meanwhile.
+    AwaitScript,
     /// `EVAL`/`EVALSHA` compiled a script: write the replies so far, run it off
     /// the I/O thread ([`Connection::run_script`]), then the rest of the pipeline.
     Script(Box<crate::command::scripting::ScriptCall>),
@@ -182,6 +185,10 @@ impl Connection {
                         return;
                     }
                     // The held command, then the rest of the pipeline.
+                    pending = true;
+                }
+                Batch::AwaitScript => {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
                     pending = true;
                 }
                 Batch::Script(call) => {
@@ -426,18 +433,14 @@ impl Connection {
         let gate = &self.state.transaction_gate;
         let mut shared = None;
         if self.state.scripting.is_running() {
-            // A script holds the gate: wait for it, unless it is past
-            // busy-reply-threshold, when this batch gets `-BUSY` (bar SCRIPT KILL
+            // A script holds the gate: this batch waits for it (without holding
+            // the I/O thread: `Batch::AwaitScript`), unless it is past
+            // busy-reply-threshold, when the batch gets `-BUSY` (bar SCRIPT KILL
             // and the other allow-busy commands).
-            loop {
-                if let Ok(guard) = gate.try_read() {
-                    shared = Some(guard);
-                    break;
-                }
-                if self.state.scripting.is_busy() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(1));
+            match gate.try_read() {
+                Ok(guard) => shared = Some(guard),
+                Err(_) if self.state.scripting.is_busy() => {}
+                Err(_) => return Batch::AwaitScript,
             }
         } else {
             shared = Some(gate.read().unwrap_or_else(|p| p.into_inner()));
