@@ -372,16 +372,34 @@ pub(super) fn after_run(
         }
     }
     let tracking = ctx.session.client.tracking.load(Ordering::Relaxed);
-    if tracking & crate::pubsub::tracking::flag::ON != 0 && spec.has(READONLY) {
-        remember_reads(ctx, spec, args, tracking, config);
+    // A script's own reads are not remembered: the script remembers its declared
+    // keys instead (`remember_script_reads`), as Redis does; nor is an `EVAL_RO`.
+    if tracking & crate::pubsub::tracking::flag::ON != 0
+        && spec.has(READONLY)
+        && !ctx.session.in_script
+        && !spec.name.starts_with("eval")
+    {
+        let keys = spec.key_positions(args);
+        let keys = keys.iter().flatten().filter_map(|&at| args.get(at)).map(|key| &key[..]);
+        remember_reads(ctx, keys, tracking, config);
+    }
+}
+
+/// A read-only command ran inside a script: a default-mode tracking client
+/// remembers the script's declared keys (Redis's `trackingRememberKeys` on the
+/// script's caller), whatever the command read.
+pub(super) fn remember_script_reads(ctx: &mut Context<'_>, declared: &[Bytes]) {
+    let tracking = ctx.session.client.tracking.load(Ordering::Relaxed);
+    if tracking & crate::pubsub::tracking::flag::ON != 0 && !declared.is_empty() {
+        let config = ctx.state.config.load();
+        remember_reads(ctx, declared.iter().map(|key| &key[..]), tracking, &config);
     }
 }
 
 /// Remembers the keys of a read-only command for a default-mode tracking client.
-fn remember_reads(
+fn remember_reads<'k>(
     ctx: &mut Context<'_>,
-    spec: &CommandSpec,
-    args: &[Bytes],
+    keys: impl Iterator<Item = &'k [u8]>,
     tracking: u8,
     config: &crate::config::Config,
 ) {
@@ -393,8 +411,6 @@ fn remember_reads(
     {
         return;
     }
-    let Some(positions) = spec.key_positions(args) else { return };
-    let keys = positions.iter().filter_map(|&at| args.get(at)).map(|key| &key[..]);
     ctx.state.tracking.remember(&ctx.session.client, keys, config.compat.tracking_table_max_keys);
 }
 

@@ -421,6 +421,10 @@ fn call_command(
     inner.session.in_script = true;
     let result = super::dispatch::run_from_script(&mut inner, command, &argv);
     inner.session.in_script = false;
+    if spec.has(READONLY) {
+        let declared = call.args.get(3..3 + call.numkeys).unwrap_or_default();
+        super::pubsub::remember_script_reads(&mut inner, declared);
+    }
     match result {
         Ok(Outcome::Block(block)) => super::transaction::write_timeout(&mut inner, block.on_timeout),
         Ok(_) => {}
