@@ -104,6 +104,10 @@ pub fn coalesce_wakes<R>(batch: impl FnOnce() -> R) -> R {
     impl Drop for Flush {
         fn drop(&mut self) {
             COALESCING.with(|on| on.set(false));
+            // Most batches push nothing: one borrow, no list moved.
+            if OWED.with(|owed| owed.borrow().is_empty()) {
+                return;
+            }
             let mut owed = OWED.with(|owed| std::mem::take(&mut *owed.borrow_mut()));
             for client in owed.drain(..) {
                 client.push.wake();
