@@ -103,15 +103,11 @@ impl Table {
         self.order.insert(position, |p| item_cmp(members.at(p as usize), score, &member) == Ordering::Less);
     }
 
-    /// Removes the element at `rank`, fixing up the element the dense array moves.
+    /// Removes the element at `rank`: the dense array moves its last element
+    /// into the hole and the order renames that element's position through its
+    /// back-index (no member is compared).
     fn remove_rank(&mut self, rank: usize) -> Blob {
-        let position = self.order.remove(rank) as usize;
-        let last = self.members.len() - 1;
-        if position != last {
-            let moved = self.members.at(last);
-            let moved_rank = self.rank_of(score_of(moved), &moved[8..]);
-            self.order.set(moved_rank, position as u32);
-        }
+        let position = self.order.remove_moving(rank) as usize;
         self.members.remove_at(position)
     }
 }
@@ -374,6 +370,15 @@ impl ZSet {
                 table.insert(item);
             }
             self.repr = Repr::Table(table);
+        }
+    }
+
+    /// Checks the large form's order index (the property tests).
+    #[cfg(test)]
+    fn check(&self) {
+        if let Repr::Table(table) = &self.repr {
+            table.order.check();
+            assert_eq!(table.order.len(), table.members.len());
         }
     }
 

@@ -6,7 +6,13 @@
 //!
 //! The order holds no scores or members of its own: every comparison reads the
 //! element through the `key` function the caller passes (the dense array's
-//! element at a position), so a member costs 4 bytes here.
+//! element at a position), so a member costs 4 bytes here, and 4 more in the
+//! back-index: each position's chunk, by a chunk id that survives splits and
+//! removals (ids map to the chunks' current indexes). The dense array's
+//! swap-remove renames its last position; [`Order::remove_moving`] finds that
+//! position's slot through the back-index and a scan of one chunk, reading no
+//! members, where a search of the order would compare O(log n) of them (cache
+//! misses over a large set: what made ZPOPMIN slower than Redis's).
 
 /// Most positions in one chunk; a full chunk splits in two. Small under test, so
 /// the property tests (`zset/tests.rs`) cross chunk boundaries, splits and
@@ -20,6 +26,14 @@ pub struct Order {
     /// Fenwick tree over `chunks[i].len()`, 1-based.
     tree: Vec<usize>,
     len: usize,
+    /// Position → the id of the chunk holding it (positions are `0..len`).
+    home: Vec<u32>,
+    /// Chunk index → its id.
+    ids: Vec<u32>,
+    /// Chunk id → its index (stale for free ids).
+    index_of: Vec<u32>,
+    /// Ids of removed chunks, for reuse.
+    free: Vec<u32>,
 }
 
 impl Order {
@@ -33,7 +47,11 @@ impl Order {
         self.len == 0
     }
 
+    /// Recomputes the tree and the chunk ids' indexes after chunks moved.
     fn rebuild(&mut self) {
+        for (at, &id) in self.ids.iter().enumerate() {
+            self.index_of[id as usize] = at as u32;
+        }
         let n = self.chunks.len();
         self.tree = vec![0; n + 1];
         for i in 0..n {
@@ -56,6 +74,13 @@ impl Order {
             }
             at += at & at.wrapping_neg();
         }
+    }
+
+    fn new_id(&mut self) -> u32 {
+        self.free.pop().unwrap_or_else(|| {
+            self.index_of.push(0);
+            (self.index_of.len() - 1) as u32
+        })
     }
 
     /// Elements in the chunks before `chunk`.
@@ -102,9 +127,14 @@ impl Order {
     }
 
     /// Inserts `position` where `below` (true for the positions before it) says.
+    /// Positions are `0..len`: the new one is the next, `len`.
     pub fn insert(&mut self, position: u32, mut below: impl FnMut(u32) -> bool) {
+        assert_eq!(position as usize, self.len, "positions are dense");
         if self.chunks.is_empty() {
+            let id = self.new_id();
             self.chunks.push(vec![position]);
+            self.ids.push(id);
+            self.home.push(id);
             self.len = 1;
             self.rebuild();
             return;
@@ -113,35 +143,63 @@ impl Order {
         let chunk = self.chunks.partition_point(|c| below(*c.last().expect("no empty chunk"))).min(last);
         let offset = self.chunks[chunk].partition_point(|&p| below(p));
         self.chunks[chunk].insert(offset, position);
+        self.home.push(self.ids[chunk]);
         self.len += 1;
         if self.chunks[chunk].len() > CHUNK {
             let tail = self.chunks[chunk].split_off(CHUNK / 2);
+            let id = self.new_id();
+            for &p in &tail {
+                self.home[p as usize] = id;
+            }
             self.chunks.insert(chunk + 1, tail);
+            self.ids.insert(chunk + 1, id);
             self.rebuild();
         } else {
             self.adjust(chunk, true);
         }
     }
 
-    /// Removes the position at `rank`, returning it; panics past the end.
-    pub fn remove(&mut self, rank: usize) -> u32 {
+    /// Removes the position at `rank`, returning it, and renames the last
+    /// position (`len - 1` after the removal) to it, as the dense array's
+    /// swap-remove moves its last element into the hole. Panics past the end.
+    pub fn remove_moving(&mut self, rank: usize) -> u32 {
         assert!(rank < self.len, "rank {rank} past {}", self.len);
         let (chunk, offset) = self.locate(rank);
         let position = self.chunks[chunk].remove(offset);
         self.len -= 1;
         if self.chunks[chunk].is_empty() {
             self.chunks.remove(chunk);
+            let id = self.ids.remove(chunk);
+            self.free.push(id);
             self.rebuild();
         } else {
             self.adjust(chunk, false);
         }
+        let last = self.len as u32;
+        if position != last {
+            let id = self.home[last as usize];
+            let holder = &mut self.chunks[self.index_of[id as usize] as usize];
+            let slot = holder.iter().position(|&p| p == last).expect("the back-index names the chunk");
+            holder[slot] = position;
+            self.home[position as usize] = id;
+        }
+        self.home.pop();
         position
     }
 
-    /// Replaces the position at `rank` (an element moved in the dense array).
-    pub fn set(&mut self, rank: usize, position: u32) {
-        let (chunk, offset) = self.locate(rank);
-        self.chunks[chunk][offset] = position;
+    /// Checks the back-index against the chunks (the property tests).
+    #[cfg(test)]
+    pub fn check(&self) {
+        assert_eq!(self.home.len(), self.len);
+        assert_eq!(self.chunks.len(), self.ids.len());
+        assert_eq!(self.chunks.iter().map(Vec::len).sum::<usize>(), self.len);
+        for (at, chunk) in self.chunks.iter().enumerate() {
+            assert!(!chunk.is_empty() && chunk.len() <= CHUNK);
+            assert_eq!(self.index_of[self.ids[at] as usize] as usize, at);
+            for &p in chunk {
+                assert_eq!(self.home[p as usize], self.ids[at], "position {p} in chunk {at}");
+            }
+        }
     }
 
     /// The positions from `rank` on, ascending.
@@ -175,5 +233,9 @@ impl Order {
         chunks
             + super::super::allocation_size(self.chunks.capacity() * std::mem::size_of::<Vec<u32>>())
             + super::super::allocation_size(self.tree.capacity() * std::mem::size_of::<usize>())
+            + [self.home.capacity(), self.ids.capacity(), self.index_of.capacity(), self.free.capacity()]
+                .iter()
+                .map(|&c| super::super::allocation_size(c * 4))
+                .sum::<usize>()
     }
 }

@@ -80,6 +80,7 @@ proptest! {
                 }
             }
             prop_assert_eq!(zset.len(), model.scores.len());
+            zset.check();
         }
         let sorted = model.sorted();
         prop_assert_eq!(elements(&zset), sorted.clone());
@@ -201,4 +202,33 @@ proptest! {
         let value = n as f64;
         prop_assert_eq!(format_score(value), format_score_digits(value));
     }
+}
+
+/// Pops from both ends and the middle of a set spanning many chunks: the
+/// back-index renames the moved position each time (checked after every pop),
+/// and what is left stays in (score, member) order.
+#[test]
+fn pops_keep_the_back_index_consistent() {
+    let mut zset = ZSet::new();
+    let mut model = Model::default();
+    for m in 0..500u16 {
+        let score = f64::from(m % 17);
+        zset.insert(&name(m), score, SMALL);
+        model.scores.insert(name(m), score);
+    }
+    let mut turn = 0usize;
+    while !zset.is_empty() {
+        let sorted = model.sorted();
+        let rank = match turn % 3 {
+            0 => 0,
+            1 => sorted.len() - 1,
+            _ => sorted.len() / 2,
+        };
+        let (member, score) = zset.remove_rank(rank);
+        assert_eq!((member.to_vec(), score), sorted[rank].clone());
+        model.scores.remove(&sorted[rank].0);
+        zset.check();
+        turn += 1;
+    }
+    assert_eq!(turn, 500);
 }
