@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{bulk, encode, info_fields, manifest_dir, missing_tool, RawConn, Server};
+use common::{bulk, encode, info_fields, manifest_dir, python_with_redis, RawConn, Server};
 
 /// An `INFO` field of `conn`'s server.
 fn info_field(conn: &mut RawConn, field: &str) -> String {
@@ -437,17 +437,6 @@ fn a_thousand_workers_on_a_hundred_queues_get_every_element_exactly_once() {
 }
 
 /// The Python with redis-py, or `None` after reporting it missing.
-fn python_with_redis() -> Option<String> {
-    let python = std::env::var("FERRUM_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let ok = Command::new(&python).args(["-c", "import redis"]).output().is_ok_and(|o| o.status.success());
-    if ok {
-        Some(python)
-    } else {
-        missing_tool(&format!("redis-py for {python} (FERRUM_PYTHON=.venv/bin/python)"));
-        None
-    }
-}
-
 #[test]
 fn redis_py_blocking_calls_over_resp2_and_resp3() {
     let Some(python) = python_with_redis() else { return };

@@ -250,6 +250,58 @@ fn libraries_behave_as_redis() {
     script(&mut c, "EVAL", "return cjson.decode('[1,2,3]')[2]", "0", int(2));
     script(&mut c, "EVAL", "return bit.band(7,3)", "0", int(3));
     script(&mut c, "EVAL", "return bit.tohex(255)", "0", bulk("000000ff"));
+    // cmsgpack and struct: the bytes of Redis's bundled libraries, round trips,
+    // their errors decorated like any other, and deep input refused.
+    let hex = "local function hx(e) local h = '' for i = 1, #e do h = h .. string.format('%02x', string.byte(e, i)) end return h end ";
+    let pack = format!("{hex}return hx(cmsgpack.pack(0.1, -1099511627776, {{1, 'a'}}, {{x = true}}))");
+    script(&mut c, "EVAL", &pack, "0", bulk("cb3fb999999999999ad3ffffff00000000009201a16181a178c3"));
+    script(
+        &mut c,
+        "EVAL",
+        "return {cmsgpack.unpack_limit(cmsgpack.pack(1, 'two', 3), 2)}",
+        "0",
+        "*3\r\n:5\r\n:1\r\n$3\r\ntwo\r\n",
+    );
+    let body = "return cmsgpack.unpack('\\146\\1')";
+    script(&mut c, "EVAL", body, "0", decorated("ERR user_script:1: Missing bytes in input.", body, 1));
+    let struct_pack =
+        format!("{hex}return hx(struct.pack('>I2 <i4 !4 b i4 c0 s', 258, -2, 1, 2, 'ab', 'cd'))");
+    script(&mut c, "EVAL", &struct_pack, "0", bulk("0102feffffff0100020000006162636400"));
+    script(
+        &mut c,
+        "EVAL",
+        "return {struct.unpack('>bHs', struct.pack('>bHs', -3, 65535, 'hi'))}",
+        "0",
+        "*4\r\n:-3\r\n:65535\r\n$2\r\nhi\r\n:7\r\n",
+    );
+    script(&mut c, "EVAL", "return struct.size('>!4 b i4 d')", "0", int(16));
+    let body = "return struct.unpack('i4', 'ab')";
+    script(
+        &mut c,
+        "EVAL",
+        body,
+        "0",
+        decorated("ERR user_script:1: bad argument #2 to 'unpack' (data string too short)", body, 1),
+    );
+    let body = "return struct.pack('q', 1)";
+    script(
+        &mut c,
+        "EVAL",
+        body,
+        "0",
+        decorated("ERR user_script:1: bad argument #1 to 'pack' (invalid format option 'q')", body, 1),
+    );
+    script(
+        &mut c,
+        "EVAL",
+        "cmsgpack.pack = 1",
+        "0",
+        decorated("ERR user_script:1: Attempt to modify a readonly table", "cmsgpack.pack = 1", 1),
+    );
+    let deep = "return cmsgpack.unpack(string.rep('\\145', 100000) .. '\\1')";
+    let error =
+        redis::cmd("EVAL").arg(deep).arg(0).query::<redis::Value>(&mut s.conn()).unwrap_err().to_string();
+    assert!(error.contains("stack overflow"), "{error}");
     let deep = format!("return cjson.decode('{}')", "[".repeat(5000));
     let mut c2 = s.conn();
     let error = redis::cmd("EVAL").arg(&deep).arg(0).query::<redis::Value>(&mut c2).unwrap_err().to_string();

@@ -2,13 +2,13 @@
 //! consumer groups did (pending entries included) and so does a rewrite; a
 //! consumer group survives kill -9 under `appendfsync always` and XAUTOCLAIM
 //! recovers its entries; XREAD/XREADGROUP BLOCK are served by the XADD that makes
-//! them ready.
+//! them ready; redis-py's stream API parses every reply it asks for.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{array, bulk, Server};
+use common::{array, bulk, manifest_dir, python_with_redis, Server};
 
 fn cmd(c: &mut redis::Connection, args: &[&str]) -> redis::Value {
     let mut command = redis::cmd(args[0]);
@@ -181,4 +181,22 @@ fn a_blocked_xreadgroup_answered_nogroup_counts_as_a_failed_call() {
     assert!(info.contains("total_error_replies:1"), "{info}");
     let stat = info.lines().find(|l| l.starts_with("cmdstat_xreadgroup:")).expect("xreadgroup stats");
     assert!(stat.contains("calls=1,") && stat.ends_with("rejected_calls=0,failed_calls=1"), "{stat}");
+}
+
+#[test]
+fn redis_py_stream_api_over_resp2_and_resp3() {
+    let Some(python) = python_with_redis() else { return };
+    for protocol in ["2", "3"] {
+        let s = Server::start();
+        let script = manifest_dir().join("tests/py/streams.py");
+        let out = std::process::Command::new(&python)
+            .arg(&script)
+            .args(["--port", &s.port().to_string(), "--protocol", protocol])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "streams.py --protocol {protocol}:\n{stdout}\n{stderr}");
+        assert!(stdout.contains("streams ok"), "{stdout}");
+    }
 }

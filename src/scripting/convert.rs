@@ -248,12 +248,15 @@ pub fn lua_to_reply(out: &mut ReplyWriter, value: &Value, script_protocol: Proto
     }
 }
 
-/// C's `(long long)` of a Lua number, saturating where C is undefined.
-fn truncate(n: f64) -> i64 {
-    if n.is_nan() {
-        i64::MIN
-    } else {
+/// C's `(long long)` of a Lua number as x86-64 computes it: truncated toward
+/// zero, and `i64::MIN` (the "integer indefinite" value) where C is undefined:
+/// NaN and anything outside the range, positive or negative.
+pub fn truncate(n: f64) -> i64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    if (-TWO_63..TWO_63).contains(&n) {
         n as i64
+    } else {
+        i64::MIN
     }
 }
 

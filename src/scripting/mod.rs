@@ -6,9 +6,12 @@
 
 pub mod bit;
 pub mod cjson;
+pub mod cmsgpack;
 pub mod convert;
 pub mod format;
+pub mod luaarg;
 pub mod sandbox;
+pub mod structlib;
 
 use std::collections::HashMap;
 
@@ -326,8 +329,28 @@ pub fn checked(lua: &Lua, raw: Function) -> mlua::Result<Function> {
     trampoline(lua, adapt, marker)
 }
 
+/// Like [`checked`], for a function returning `(ok, values…)`: on success all
+/// the values are returned (`cmsgpack.unpack`, `struct.unpack`); when `ok` is
+/// `false` the message is raised with the caller's position, when it is `nil`
+/// without it.
+pub fn checked_multi(lua: &Lua, raw: Function) -> mlua::Result<Function> {
+    let marker = lua.create_table()?;
+    let adapt: Function = lua
+        .load(
+            "local f, RAISE = ... \
+             local function finish(ok, ...) \
+               if ok == nil then return RAISE, (...), true elseif not ok then return RAISE, (...) end \
+               return ... end \
+             return function(...) return finish(f(...)) end",
+        )
+        .set_name("=redis_api")
+        .call((raw, marker.clone()))?;
+    trampoline(lua, adapt, marker)
+}
+
 /// A C function calling `f`: when `f` returns `marker, e` it raises `e` (a
-/// string gets the caller's position first, as `luaL_error` adds it). Being C,
+/// string gets the caller's position first, as `luaL_error` adds it, unless
+/// `f` returned `marker, e, true`). Being C,
 /// it keeps the script's frame on the stack for the error handler even when the
 /// script tail-calls it.
 pub fn trampoline(lua: &Lua, f: Function, marker: mlua::Table) -> mlua::Result<Function> {
@@ -339,7 +362,9 @@ pub fn trampoline(lua: &Lua, f: Function, marker: mlua::Table) -> mlua::Result<F
         ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
         let n = ffi::lua_gettop(state);
         if n >= 2 && ffi::lua_rawequal(state, 1, ffi::lua_upvalueindex(2)) != 0 {
-            if ffi::lua_type(state, 2) == ffi::LUA_TSTRING {
+            // A third value `true` asks for the message without a position.
+            let bare = n >= 3 && ffi::lua_toboolean(state, 3) != 0;
+            if ffi::lua_type(state, 2) == ffi::LUA_TSTRING && !bare {
                 ffi::luaL_where(state, 1);
                 ffi::lua_pushvalue(state, 2);
                 ffi::lua_concat(state, 2);

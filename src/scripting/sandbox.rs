@@ -1,5 +1,5 @@
 //! The Lua VM as Redis 7.0.15 sets it up: only `string`, `table`, `math`,
-//! `cjson`, `bit` and the `redis` object besides the allowed base functions; the
+//! `cjson`, `bit`, `cmsgpack`, `struct` and the `redis` object besides the allowed base functions; the
 //! globals and every library table read-only (`Attempt to modify a readonly
 //! table`), an unknown global an error (`Script attempted to access nonexistent
 //! global variable 'y'`); no `loadstring` of bytecode; the error handler that
@@ -163,7 +163,7 @@ end
 -- Everything allowed moves to a hidden table; the globals and the libraries
 -- become read-only views of it.
 local allowed = {
-  'string', 'cjson', 'bit', 'math', 'table', 'redis',
+  'string', 'cjson', 'bit', 'cmsgpack', 'struct', 'math', 'table', 'redis',
   'xpcall', 'tostring', 'getfenv', 'setmetatable', 'next', 'assert', 'tonumber', 'rawequal',
   'collectgarbage', 'getmetatable', 'rawset', 'pcall', 'coroutine', 'type', 'select', 'unpack',
   'gcinfo', 'pairs', 'rawget', 'loadstring', 'ipairs', '_VERSION', 'setfenv', 'load', 'error',
@@ -179,7 +179,7 @@ local function view(real)
 end
 local hidden = {}
 for _, name in ipairs(allowed) do hidden[name] = rawget(G, name) end
-for _, lib in ipairs({'string', 'cjson', 'bit', 'math', 'table', 'redis', 'coroutine'}) do
+for _, lib in ipairs({'string', 'cjson', 'bit', 'cmsgpack', 'struct', 'math', 'table', 'redis', 'coroutine'}) do
   hidden[lib] = view(hidden[lib])
 end
 getmetatable('').__index = hidden.string
@@ -257,6 +257,8 @@ pub fn create(memory_limit: usize) -> mlua::Result<Sandbox> {
     let globals = lua.globals();
     globals.set("cjson", super::cjson::create(&lua)?)?;
     globals.set("bit", super::bit::create(&lua)?)?;
+    globals.set("cmsgpack", super::cmsgpack::create(&lua)?)?;
+    globals.set("struct", super::structlib::create(&lua)?)?;
     let slot = lua.create_table()?;
     let err_table =
         lua.create_function(|lua, line: mlua::String| super::convert::error_table(lua, &line.as_bytes()))?;

@@ -557,6 +557,22 @@ pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some()
 }
 
+/// The Python that runs redis-py's tests (`FERRUM_PYTHON`, else `python3`), or
+/// `None` after [`missing_tool`] when it cannot import `redis`.
+pub fn python_with_redis() -> Option<String> {
+    let python = std::env::var("FERRUM_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import redis"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        Some(python)
+    } else {
+        missing_tool(&format!("redis-py for {python} (FERRUM_PYTHON=.venv/bin/python)"));
+        None
+    }
+}
+
 /// Reports a missing tool: a failure in CI, a loud skip line elsewhere. Returns so the
 /// caller can `return` right after.
 pub fn missing_tool(what: &str) {
