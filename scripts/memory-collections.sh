@@ -80,6 +80,7 @@ with open(path, "wb") as f:
     elif scenario == "zset-16b-1m":
         for start in range(0, 1000000, 1000):
             f.write(cmd("ZADD", "zset16", *(x for i in range(start, start + 1000) for x in (i, "member:%09d" % i))))
+        count = 1000000
     elif scenario == "stream-1m":
         for i in range(1000000):
             f.write(cmd("XADD", "stream1m", "%d-1" % (i + 1), "a", i, "b", "x"))
