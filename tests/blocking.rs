@@ -8,12 +8,11 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{bulk, encode, info_fields, manifest_dir, python_with_redis, RawConn, Server};
+use common::{bulk, encode, info_fields, RawConn, Server};
 
 /// An `INFO` field of `conn`'s server.
 fn info_field(conn: &mut RawConn, field: &str) -> String {
@@ -436,23 +435,9 @@ fn a_thousand_workers_on_a_hundred_queues_get_every_element_exactly_once() {
     wait_for(&mut admin, "blocked_clients", "0");
 }
 
-/// The Python with redis-py, or `None` after reporting it missing.
 #[test]
 fn redis_py_blocking_calls_over_resp2_and_resp3() {
-    let Some(python) = python_with_redis() else { return };
-    for protocol in ["2", "3"] {
-        let s = Server::start();
-        let script = manifest_dir().join("tests/py/blocking.py");
-        let out = Command::new(&python)
-            .arg(&script)
-            .args(["--port", &s.port().to_string(), "--protocol", protocol])
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "blocking.py --protocol {protocol}:\n{stdout}\n{stderr}");
-        assert!(stdout.contains("blocking ok"), "{stdout}");
-    }
+    common::run_redis_py("blocking.py", "blocking ok");
 }
 
 #[test]

@@ -565,36 +565,9 @@ fn monitor_shows_the_script_then_its_commands_from_lua() {
     assert!(second.ends_with(" [0 lua] \"set\" \"k\" \"v\"\r\n"), "{second}");
 }
 
-fn python_with_redis() -> Option<String> {
-    let python = std::env::var("FERRUM_PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let ok = std::process::Command::new(&python)
-        .args(["-c", "import redis"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        Some(python)
-    } else {
-        common::missing_tool(&format!("redis-py for {python} (FERRUM_PYTHON=.venv/bin/python)"));
-        None
-    }
-}
-
 #[test]
 fn redis_py_lock_and_register_script() {
-    let Some(python) = python_with_redis() else { return };
-    for protocol in ["2", "3"] {
-        let s = Server::start();
-        let script = common::manifest_dir().join("tests/py/scripting.py");
-        let out = std::process::Command::new(&python)
-            .arg(&script)
-            .args(["--port", &s.port().to_string(), "--protocol", protocol])
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "scripting.py --protocol {protocol}:\n{stdout}\n{stderr}");
-        assert!(stdout.contains("scripting ok"), "{stdout}");
-    }
+    common::run_redis_py("scripting.py", "scripting ok");
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{array, bulk, manifest_dir, python_with_redis, Server};
+use common::{array, bulk, Server};
 
 fn cmd(c: &mut redis::Connection, args: &[&str]) -> redis::Value {
     let mut command = redis::cmd(args[0]);
@@ -185,18 +185,5 @@ fn a_blocked_xreadgroup_answered_nogroup_counts_as_a_failed_call() {
 
 #[test]
 fn redis_py_stream_api_over_resp2_and_resp3() {
-    let Some(python) = python_with_redis() else { return };
-    for protocol in ["2", "3"] {
-        let s = Server::start();
-        let script = manifest_dir().join("tests/py/streams.py");
-        let out = std::process::Command::new(&python)
-            .arg(&script)
-            .args(["--port", &s.port().to_string(), "--protocol", protocol])
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "streams.py --protocol {protocol}:\n{stdout}\n{stderr}");
-        assert!(stdout.contains("streams ok"), "{stdout}");
-    }
+    common::run_redis_py("streams.py", "streams ok");
 }

@@ -573,6 +573,25 @@ pub fn python_with_redis() -> Option<String> {
     }
 }
 
+/// Runs `tests/py/<script>` (a redis-py program taking `--port` and
+/// `--protocol`) against a fresh server in RESP2 and then RESP3, and asserts it
+/// exits 0 having printed `marker`. Reports redis-py missing instead when it is.
+pub fn run_redis_py(script: &str, marker: &str) {
+    let Some(python) = python_with_redis() else { return };
+    for protocol in ["2", "3"] {
+        let s = Server::start();
+        let out = std::process::Command::new(&python)
+            .arg(manifest_dir().join("tests/py").join(script))
+            .args(["--port", &s.port().to_string(), "--protocol", protocol])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{script} --protocol {protocol}:\n{stdout}\n{stderr}");
+        assert!(stdout.contains(marker), "{script} --protocol {protocol}: no {marker:?} in\n{stdout}");
+    }
+}
+
 /// Reports a missing tool: a failure in CI, a loud skip line elsewhere. Returns so the
 /// caller can `return` right after.
 pub fn missing_tool(what: &str) {
