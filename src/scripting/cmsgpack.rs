@@ -240,96 +240,39 @@ fn other(e: mlua::Error) -> Stop {
     Stop::Other(e.into())
 }
 
+/// One value. Its first byte is consumed before its body is read: a value cut
+/// short fails the whole unpack, so where the cursor stops then does not matter.
 fn decode(lua: &Lua, c: &mut Cursor<'_>, depth: usize) -> Result<Value, Stop> {
-    let first = *c.bytes.get(c.pos).ok_or(Stop::Eof)?;
+    let first = c.take(1)?[0];
     let number = |n: f64| Ok(Value::Number(n));
+    let string = |bytes: &[u8]| Ok(Value::String(lua.create_string(bytes).map_err(other)?));
     match first {
-        0xcc => {
-            c.take(1)?;
-            number(c.be(1)? as f64)
-        }
-        0xd0 => {
-            c.take(1)?;
-            number(c.be(1)? as u8 as i8 as f64)
-        }
-        0xcd => {
-            c.take(1)?;
-            number(c.be(2)? as f64)
-        }
-        0xd1 => {
-            c.take(1)?;
-            number(c.be(2)? as u16 as i16 as f64)
-        }
-        0xce => {
-            c.take(1)?;
-            number(c.be(4)? as f64)
-        }
-        0xd2 => {
-            c.take(1)?;
-            number(c.be(4)? as u32 as i32 as f64)
-        }
+        0xcc => number(c.be(1)? as f64),
+        0xd0 => number(c.be(1)? as u8 as i8 as f64),
+        0xcd => number(c.be(2)? as f64),
+        0xd1 => number(c.be(2)? as u16 as i16 as f64),
+        0xce => number(c.be(4)? as f64),
+        0xd2 => number(c.be(4)? as u32 as i32 as f64),
         // A uint64 becomes a Lua integer first: past i64::MAX it wraps negative.
-        0xcf | 0xd3 => {
-            c.take(1)?;
-            number(c.be(8)? as i64 as f64)
-        }
-        0xc0 => {
-            c.take(1)?;
-            Ok(Value::Nil)
-        }
-        0xc2 | 0xc3 => {
-            c.take(1)?;
-            Ok(Value::Boolean(first == 0xc3))
-        }
-        0xca => {
-            c.take(1)?;
-            number(f32::from_bits(c.be(4)? as u32) as f64)
-        }
-        0xcb => {
-            c.take(1)?;
-            number(f64::from_bits(c.be(8)?))
-        }
+        0xcf | 0xd3 => number(c.be(8)? as i64 as f64),
+        0xc0 => Ok(Value::Nil),
+        0xc2 | 0xc3 => Ok(Value::Boolean(first == 0xc3)),
+        0xca => number(f32::from_bits(c.be(4)? as u32) as f64),
+        0xcb => number(f64::from_bits(c.be(8)?)),
+        // str 8, 16, 32: a length of 1, 2 or 4 bytes.
         0xd9..=0xdb => {
-            let width = match first {
-                0xd9 => 1,
-                0xda => 2,
-                _ => 4,
-            };
-            if c.left() < 1 + width {
-                return Err(Stop::Eof);
-            }
-            c.take(1)?;
-            let len = c.be(width)? as usize;
-            let bytes = c.take(len)?;
-            Ok(Value::String(lua.create_string(bytes).map_err(other)?))
+            let len = c.be(1 << (first - 0xd9))? as usize;
+            string(c.take(len)?)
         }
+        // array 16, array 32, map 16, map 32.
         0xdc..=0xdf => {
-            let width = if first & 1 == 0 { 2 } else { 4 };
-            if c.left() < 1 + width {
-                return Err(Stop::Eof);
-            }
-            c.take(1)?;
-            let len = c.be(width)? as usize;
+            let len = c.be(if first & 1 == 0 { 2 } else { 4 })? as usize;
             collection(lua, c, len, first >= 0xde, depth)
         }
-        b if b & 0x80 == 0 => {
-            c.take(1)?;
-            number(b as f64)
-        }
-        b if b & 0xe0 == 0xe0 => {
-            c.take(1)?;
-            number(b as i8 as f64)
-        }
-        b if b & 0xe0 == 0xa0 => {
-            let len = (b & 0x1f) as usize;
-            if c.left() < 1 + len {
-                return Err(Stop::Eof);
-            }
-            c.take(1)?;
-            Ok(Value::String(lua.create_string(c.take(len)?).map_err(other)?))
-        }
+        b if b & 0x80 == 0 => number(b as f64),
+        b if b & 0xe0 == 0xe0 => number(b as i8 as f64),
+        b if b & 0xe0 == 0xa0 => string(c.take((b & 0x1f) as usize)?),
         b if b & 0xf0 == 0x90 || b & 0xf0 == 0x80 => {
-            c.take(1)?;
             collection(lua, c, (b & 0x0f) as usize, b & 0xf0 == 0x80, depth)
         }
         _ => Err(Stop::BadFormat),
@@ -404,18 +347,14 @@ fn unpack_full(lua: &Lua, args: &Args<'_>, limit: i64, offset: i64) -> Result<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scripting::luaarg::testing::{self, error_of};
 
     fn lua() -> Lua {
-        let lua = Lua::new();
-        lua.globals().set("cmsgpack", create(&lua).unwrap()).unwrap();
-        lua
+        testing::lua_with("cmsgpack", create)
     }
 
     fn hex(lua: &Lua, expr: &str) -> String {
-        let code = format!(
-            "local e = cmsgpack.pack({expr}) local h = '' for i = 1, #e do h = h .. string.format('%02x', string.byte(e, i)) end return h"
-        );
-        lua.load(code).eval::<String>().unwrap()
+        testing::hex(lua, &format!("cmsgpack.pack({expr})"))
     }
 
     #[test]
@@ -467,10 +406,6 @@ mod tests {
             .eval()
             .unwrap();
         assert!(ok);
-    }
-
-    fn error_of(lua: &Lua, code: &str) -> String {
-        lua.load(code).exec().unwrap_err().to_string()
     }
 
     #[test]

@@ -132,3 +132,30 @@ pub fn finish(lua: &Lua, result: Result<Vec<Value>, Failure>) -> mlua::Result<Mu
     }
     Ok(out)
 }
+
+/// What the unit tests of the Rust-written libraries share: a plain VM with one
+/// library installed, the hex of packed bytes, the text of a raised error.
+#[cfg(test)]
+pub mod testing {
+    use mlua::{Lua, Table};
+
+    /// A VM with the library `create` builds installed as the global `name`.
+    pub fn lua_with(name: &str, create: fn(&Lua) -> mlua::Result<Table>) -> Lua {
+        let lua = Lua::new();
+        lua.globals().set(name, create(&lua).unwrap()).unwrap();
+        lua
+    }
+
+    /// The lower-case hex of the string the Lua expression `packed` returns.
+    pub fn hex(lua: &Lua, packed: &str) -> String {
+        let code = format!(
+            "local e = {packed} local h = '' for i = 1, #e do h = h .. string.format('%02x', string.byte(e, i)) end return h"
+        );
+        lua.load(code).eval::<String>().unwrap()
+    }
+
+    /// The message of the error the chunk `code` raises.
+    pub fn error_of(lua: &Lua, code: &str) -> String {
+        lua.load(code).exec().unwrap_err().to_string()
+    }
+}

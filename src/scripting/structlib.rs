@@ -331,18 +331,14 @@ fn size(lua: &Lua, args: &Args<'_>) -> Result<Vec<Value>, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scripting::luaarg::testing::{self, error_of};
 
     fn lua() -> Lua {
-        let lua = Lua::new();
-        lua.globals().set("struct", create(&lua).unwrap()).unwrap();
-        lua
+        testing::lua_with("struct", create)
     }
 
     fn hex(lua: &Lua, args: &str) -> String {
-        let code = format!(
-            "local e = struct.pack({args}) local h = '' for i = 1, #e do h = h .. string.format('%02x', string.byte(e, i)) end return h"
-        );
-        lua.load(code).eval::<String>().unwrap()
+        testing::hex(lua, &format!("struct.pack({args})"))
     }
 
     #[test]
@@ -384,10 +380,6 @@ mod tests {
             .eval()
             .unwrap();
         assert!(ok);
-    }
-
-    fn error_of(lua: &Lua, code: &str) -> String {
-        lua.load(code).exec().unwrap_err().to_string()
     }
 
     #[test]

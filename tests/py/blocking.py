@@ -10,22 +10,10 @@ main thread pushes; each call must return what Redis returns. Prints
 
 import argparse
 import threading
-import time
 
 import redis
 
-
-def check(condition, what):
-    if not condition:
-        raise AssertionError(what)
-
-
-def wait_blocked(r, n):
-    for _ in range(2000):
-        if int(r.info("clients")["blocked_clients"]) == n:
-            return
-        time.sleep(0.005)
-    raise AssertionError(f"blocked_clients never reached {n}")
+from helpers import check, wait_blocked
 
 
 def main():

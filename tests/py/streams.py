@@ -12,22 +12,10 @@ xinfo_groups / xinfo_consumers as redis-py parses them. Prints
 
 import argparse
 import threading
-import time
 
 import redis
 
-
-def check(condition, what):
-    if not condition:
-        raise AssertionError(what)
-
-
-def wait_blocked(r, n):
-    for _ in range(2000):
-        if int(r.info("clients")["blocked_clients"]) == n:
-            return
-        time.sleep(0.005)
-    raise AssertionError(f"blocked_clients never reached {n}")
+from helpers import check, wait_blocked
 
 
 def main():
