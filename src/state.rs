@@ -249,11 +249,23 @@ impl ServerState {
                 std::fs::File::create(path).map_err(|e| fail(&e))?;
                 let aof = Aof::open(path, next.appendfsync).map_err(|e| fail(&e))?;
                 self.install_aof(aof.clone());
-                crate::aof::rewrite::start(&aof, &self.engine, crate::clock::unix_millis())
-                    .map_err(|e| fail(&e))?;
+                self.rewrite_aof(&aof, crate::clock::unix_millis()).map_err(|e| fail(&e))?;
             }
         }
         Ok(())
+    }
+
+    /// Starts a rewrite of `aof`: the function libraries first, then the keys.
+    pub fn rewrite_aof(&self, aof: &Aof, now_ms: u64) -> Result<(), crate::aof::rewrite::RewriteError> {
+        crate::aof::rewrite::start(aof, &self.engine, now_ms, || {
+            let load = bytes::Bytes::from_static(b"FUNCTION");
+            let sub = bytes::Bytes::from_static(b"LOAD");
+            self.scripting
+                .function_codes()
+                .into_iter()
+                .map(|code| vec![load.clone(), sub.clone(), code])
+                .collect()
+        })
     }
 
     /// Registers how the listener moves to a new address (`CONFIG SET port|bind`).

@@ -50,16 +50,27 @@ pub fn temp_path(aof: &Path) -> PathBuf {
     aof.with_file_name(name)
 }
 
-/// Starts a rewrite in the background.
-pub fn start(aof: &Aof, engine: &KvEngine, now_ms: u64) -> Result<(), RewriteError> {
+/// Starts a rewrite in the background. `first` gives the records that go before
+/// the keys (the `FUNCTION LOAD` of each library); it is called at the cut, with
+/// every shard locked, so it must not lock a shard.
+pub fn start(
+    aof: &Aof,
+    engine: &KvEngine,
+    now_ms: u64,
+    first: impl FnOnce() -> Vec<Vec<bytes::Bytes>>,
+) -> Result<(), RewriteError> {
     if aof.status.rewrite_in_progress.swap(true, Ordering::AcqRel) {
         return Err(RewriteError::InProgress);
     }
-    let snapshot = engine.snapshot(now_ms, || aof.send(Message::RewriteBegin));
+    let mut preamble = Vec::new();
+    let snapshot = engine.snapshot(now_ms, || {
+        preamble = first();
+        aof.send(Message::RewriteBegin)
+    });
     let temp = temp_path(aof.path());
     let sender = aof.sender.clone();
     let spawned = std::thread::Builder::new().name("aof-rewrite".into()).spawn(move || {
-        let result = write_snapshot(&temp, &snapshot);
+        let result = write_snapshot(&temp, &preamble, &snapshot);
         let _ = sender.send(Message::RewriteDone { temp, result });
     });
     if let Err(e) = spawned {
@@ -74,11 +85,21 @@ pub fn start(aof: &Aof, engine: &KvEngine, now_ms: u64) -> Result<(), RewriteErr
     Ok(())
 }
 
-/// Writes `snapshot` as replayable records and fsyncs the file.
-fn write_snapshot(temp: &Path, snapshot: &[SnapshotEntry]) -> std::io::Result<()> {
+/// Writes `preamble`, then `snapshot` as replayable records, and fsyncs the file.
+fn write_snapshot(
+    temp: &Path,
+    preamble: &[Vec<bytes::Bytes>],
+    snapshot: &[SnapshotEntry],
+) -> std::io::Result<()> {
     let file = File::create(temp)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut record = Vec::with_capacity(256);
+    for command in preamble {
+        record.clear();
+        let args: Vec<&[u8]> = command.iter().map(|a| &a[..]).collect();
+        encode_command(&mut record, &args);
+        out.write_all(&record)?;
+    }
     let mut current_db = None;
     let mut number = itoa::Buffer::new();
     for (db, entry) in snapshot {

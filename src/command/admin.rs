@@ -127,8 +127,7 @@ pub fn bgrewriteaof(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResul
     let Some(aof) = ctx.state.aof() else {
         return Err(CommandError::err("Append only file is not enabled (start with --aof-path)"));
     };
-    crate::aof::rewrite::start(&aof, &ctx.state.engine, ctx.now_ms)
-        .map_err(|e| CommandError::err(e.to_string()))?;
+    ctx.state.rewrite_aof(&aof, ctx.now_ms).map_err(|e| CommandError::err(e.to_string()))?;
     ctx.out.simple("Background append only file rewriting started");
     REPLIED
 }

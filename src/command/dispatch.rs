@@ -86,7 +86,7 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
 /// fails an open transaction, and an `EXEC` discards it (`EXECABORT … BUSY …`).
 pub fn refuse_while_busy(ctx: &mut Context<'_>, args: &[Bytes]) {
     let command = args.first().and_then(|name| table().lookup(name));
-    let error = reject(ctx, command, CommandError::Other(crate::scripting::BUSY_ERR.into()));
+    let error = reject(ctx, command, CommandError::Other(ctx.state.scripting.busy_error().into()));
     let line = error.to_string();
     ctx.state.stats.errors.count(&line);
     ctx.out.error(&line);

@@ -15,6 +15,7 @@ pub mod client;
 mod dispatch;
 pub mod error;
 pub mod expire;
+pub mod function;
 pub mod geo;
 pub mod hash;
 pub mod info;

@@ -16,6 +16,7 @@ use mlua::{Lua, MultiValue, Table, Value};
 use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{flags::*, table, Args, CommandError, CommandResult, Context, Outcome, REPLIED};
 use crate::protocol::{Protocol, ReplyWriter};
+use crate::scripting::sandbox::Sandbox;
 use crate::scripting::{convert, script_flags};
 
 /// `-NOSCRIPT …`, as Redis words it.
@@ -94,12 +95,22 @@ static SCRIPT_SPECS: &[CommandSpec] = &[
     CommandSpec::new("help", 2, LOADING | STALE, script_help_sub).categories(SCRIPTING),
 ];
 
+/// What a checked invocation runs: a cached script or a library's function.
+#[derive(Debug)]
+pub enum Target {
+    /// An `EVAL`/`EVALSHA` script, by SHA-1.
+    Eval(String),
+    /// An `FCALL` function: its callback (held, so a `FUNCTION DELETE` between
+    /// the check and the run does not lose it) and its name.
+    Function(mlua::Function, String),
+}
+
 /// A checked script invocation, run by [`run_script`] under the exclusive gate.
 #[derive(Debug)]
 pub struct ScriptCall {
-    /// The script's SHA-1.
-    sha: String,
-    /// The request (name, body or SHA, numkeys, keys, args).
+    /// What runs.
+    target: Target,
+    /// The request (name, body, SHA or function, numkeys, keys, args).
     args: Vec<Bytes>,
     /// How many of the arguments after numkeys are keys.
     numkeys: usize,
@@ -107,6 +118,21 @@ pub struct ScriptCall {
     read_only: bool,
     /// `allow-oom`: `denyoom` commands run over the cap.
     allow_oom: bool,
+}
+
+impl ScriptCall {
+    /// The name error replies give the script: its SHA-1 or the function's name.
+    fn name(&self) -> &str {
+        match &self.target {
+            Target::Eval(sha) => sha,
+            Target::Function(_, name) => name,
+        }
+    }
+
+    /// The keys the request declares.
+    fn keys(&self) -> &[Bytes] {
+        self.args.get(3..3 + self.numkeys).unwrap_or_default()
+    }
 }
 
 /// `EVAL script numkeys [key …] [arg …]`.
@@ -129,19 +155,28 @@ pub fn evalsha_ro(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     prepare(ctx, args.all(), true, true)
 }
 
-fn prepare(ctx: &mut Context<'_>, all: &[Bytes], by_sha: bool, ro: bool) -> CommandResult {
-    // Redis feeds MONITOR the script command itself, before its commands.
+/// Redis feeds MONITOR a script's command itself, before the commands it runs.
+pub(super) fn feed_monitors(ctx: &Context<'_>, all: &[Bytes]) {
     let state = ctx.state;
     if state.monitors.active() && !state.loading.load(std::sync::atomic::Ordering::Relaxed) {
         state.monitors.feed(&ctx.session.client, ctx.session.db, all, state.pubsub.limits());
     }
-    let numkeys = super::args::int(&all[2])?;
+}
+
+/// Checks numkeys against the request's length.
+pub(super) fn check_numkeys(all: &[Bytes], numkeys: i64) -> Result<usize, CommandError> {
     if numkeys > (all.len() - 3) as i64 {
         return Err(CommandError::err("Number of keys can't be greater than number of args"));
     }
     if numkeys < 0 {
         return Err(CommandError::err("Number of keys can't be negative"));
     }
+    Ok(numkeys as usize)
+}
+
+fn prepare(ctx: &mut Context<'_>, all: &[Bytes], by_sha: bool, ro: bool) -> CommandResult {
+    feed_monitors(ctx, all);
+    let numkeys = check_numkeys(all, super::args::int(&all[2])?)?;
     let found = ctx.state.scripting.with_vm(|vm| {
         if by_sha {
             if all[1].len() != 40 {
@@ -157,6 +192,19 @@ fn prepare(ctx: &mut Context<'_>, all: &[Bytes], by_sha: bool, ro: bool) -> Comm
         }
     });
     let (sha, flags) = found?;
+    checked_call(ctx, Target::Eval(sha), all, numkeys, flags, ro)
+}
+
+/// The checks Redis's `scriptPrepareForRun` makes of a script's flags (none for
+/// a script without a shebang), then the call to run.
+pub(super) fn checked_call(
+    ctx: &mut Context<'_>,
+    target: Target,
+    all: &[Bytes],
+    numkeys: usize,
+    flags: u8,
+    ro: bool,
+) -> CommandResult {
     let compat = flags & script_flags::COMPAT != 0;
     let no_writes = !compat && flags & script_flags::NO_WRITES != 0;
     let allow_oom = !compat && flags & script_flags::ALLOW_OOM != 0;
@@ -178,9 +226,9 @@ fn prepare(ctx: &mut Context<'_>, all: &[Bytes], by_sha: bool, ro: bool) -> Comm
         }
     }
     Ok(Outcome::RunScript(Box::new(ScriptCall {
-        sha,
+        target,
         args: all.to_vec(),
-        numkeys: numkeys as usize,
+        numkeys,
         read_only: ro || no_writes,
         allow_oom,
     })))
@@ -194,8 +242,8 @@ struct RunState {
     over_cap: bool,
 }
 
-/// Runs a checked script: the caller holds the transaction gate exclusively (or
-/// is the only thread, as during AOF replay). Writes the script's reply.
+/// Runs a checked script or function: the caller holds the transaction gate
+/// exclusively (or is the only thread, as during AOF replay). Writes the reply.
 pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
     let mark = ctx.out.len();
     let state = ctx.state;
@@ -204,45 +252,55 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
         && !state.loading.load(std::sync::atomic::Ordering::Relaxed)
         && state.make_room(&config, ctx.now_ms).is_err();
     let saved_db = ctx.session.db;
-    state.scripting.begin_run(crate::clock::unix_millis());
-    state.engine.group(|| {
-        state.scripting.with_vm(|vm| {
-            let Some(script) = vm.scripts.get(&call.sha) else {
+    let function = match &call.target {
+        Target::Function(_, name) => Some((name.clone(), call.args.clone())),
+        Target::Eval(_) => None,
+    };
+    state.scripting.begin_run(crate::clock::unix_millis(), function);
+    let run = |ctx: &mut Context<'_>, sandbox: &Sandbox, function: mlua::Function| {
+        let _ = sandbox.lua.set_memory_limit(config.lua_vm_max_memory.max(1 << 20) as usize);
+        let flags = state.scripting.run_flags();
+        let threshold = config.busy_reply_threshold;
+        let hook_slot = sandbox.slot.clone();
+        sandbox.lua.set_hook(
+            mlua::HookTriggers::new().every_nth_instruction(crate::scripting::HOOK_EVERY),
+            move |_, _| {
+                if flags.check_hook(threshold) {
+                    hook_slot.raw_set("killed", true)?;
+                    return Err(mlua::Error::runtime(crate::scripting::KILLED_ERR));
+                }
+                Ok(mlua::VmState::Continue)
+            },
+        );
+        let result = run_in_vm(ctx, sandbox, function, &call, over_cap);
+        sandbox.lua.remove_hook();
+        // A garbage-collection step every 50 runs, as Redis does, so the VM's
+        // garbage never piles up to a full cycle.
+        static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        if RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 50 == 49 {
+            let _ = sandbox.lua.gc_step_kbytes(50);
+        }
+        if let Err(error) = result {
+            ctx.out.truncate(mark);
+            let msg = crate::scripting::lua_message(&error);
+            convert::write_error(
+                ctx.out,
+                format!("ERR Error running script {}, {msg:.100}", call.name()).as_bytes(),
+            );
+        }
+    };
+    state.engine.group(|| match &call.target {
+        Target::Eval(sha) => state.scripting.with_vm(|vm| {
+            let Some(script) = vm.scripts.get(sha) else {
                 ctx.out.error(NOSCRIPT_ERR);
                 return;
             };
             let function = script.function.clone();
-            let sandbox = &vm.sandbox;
-            let _ = sandbox.lua.set_memory_limit(config.lua_vm_max_memory.max(1 << 20) as usize);
-            let flags = state.scripting.run_flags();
-            let threshold = config.busy_reply_threshold;
-            let hook_slot = sandbox.slot.clone();
-            sandbox.lua.set_hook(
-                mlua::HookTriggers::new().every_nth_instruction(crate::scripting::HOOK_EVERY),
-                move |_, _| {
-                    if flags.check_hook(threshold) {
-                        hook_slot.raw_set("killed", true)?;
-                        return Err(mlua::Error::runtime(crate::scripting::KILLED_ERR));
-                    }
-                    Ok(mlua::VmState::Continue)
-                },
-            );
-            let result = run_in_vm(ctx, sandbox, function, &call, over_cap);
-            // A garbage-collection step every 50 scripts, as Redis does, so the
-            // VM's garbage never piles up to a full cycle.
-            static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-            if RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 50 == 49 {
-                let _ = sandbox.lua.gc_step_kbytes(50);
-            }
-            if let Err(error) = result {
-                ctx.out.truncate(mark);
-                let msg = crate::scripting::lua_message(&error);
-                convert::write_error(
-                    ctx.out,
-                    format!("ERR Error running script {}, {msg:.100}", call.sha).as_bytes(),
-                );
-            }
-        });
+            run(ctx, &vm.sandbox, function)
+        }),
+        Target::Function(callback, _) => {
+            state.scripting.with_functions(|libraries| run(ctx, &libraries.sandbox, callback.clone()))
+        }
     });
     state.scripting.end_run();
     ctx.session.db = saved_db;
@@ -251,7 +309,7 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
 
 fn run_in_vm(
     ctx: &mut Context<'_>,
-    sandbox: &crate::scripting::sandbox::Sandbox,
+    sandbox: &Sandbox,
     function: mlua::Function,
     call: &ScriptCall,
     over_cap: bool,
@@ -259,15 +317,19 @@ fn run_in_vm(
     let lua = &sandbox.lua;
     let slot = &sandbox.slot;
     let keys = lua.create_table()?;
-    for (i, key) in call.args[3..3 + call.numkeys].iter().enumerate() {
+    for (i, key) in call.keys().iter().enumerate() {
         keys.raw_set(i + 1, lua.create_string(key)?)?;
     }
     let argv = lua.create_table()?;
     for (i, arg) in call.args[3 + call.numkeys..].iter().enumerate() {
         argv.raw_set(i + 1, lua.create_string(arg)?)?;
     }
-    sandbox.globals.raw_set("KEYS", keys)?;
-    sandbox.globals.raw_set("ARGV", argv)?;
+    // An EVAL script sees KEYS and ARGV as globals, a function as its arguments.
+    let eval = matches!(call.target, Target::Eval(_));
+    if eval {
+        sandbox.globals.raw_set("KEYS", keys.clone())?;
+        sandbox.globals.raw_set("ARGV", argv.clone())?;
+    }
     let run = RefCell::new(RunState { dirty: false, over_cap });
     let cell = RefCell::new(ctx);
     let outcome = lua.scope(|scope| {
@@ -298,7 +360,11 @@ fn run_in_vm(
         slot.raw_set("resp", 2)?;
         slot.raw_set("running", true)?;
         slot.raw_set("killed", false)?;
-        let result = sandbox.runner.call::<(bool, Value)>(function);
+        let result = if eval {
+            sandbox.runner.call::<(bool, Value)>(function)
+        } else {
+            sandbox.function_runner.call::<(bool, Value)>((function, keys, argv))
+        };
         slot.raw_set("running", false)?;
         slot.raw_set("call", Value::Nil)?;
         slot.raw_set("acl", Value::Nil)?;
@@ -311,12 +377,14 @@ fn run_in_vm(
         if ok {
             convert::lua_to_reply(ctx.out, &value, resp, 0);
         } else {
-            write_script_error(ctx.out, &value, &call.sha);
+            write_script_error(ctx.out, &value, call.name());
         }
         Ok(())
     });
-    sandbox.globals.raw_set("KEYS", Value::Nil)?;
-    sandbox.globals.raw_set("ARGV", Value::Nil)?;
+    if eval {
+        sandbox.globals.raw_set("KEYS", Value::Nil)?;
+        sandbox.globals.raw_set("ARGV", Value::Nil)?;
+    }
     outcome
 }
 
@@ -422,8 +490,7 @@ fn call_command(
     let result = super::dispatch::run_from_script(&mut inner, command, &argv);
     inner.session.in_script = false;
     if spec.has(READONLY) {
-        let declared = call.args.get(3..3 + call.numkeys).unwrap_or_default();
-        super::pubsub::remember_script_reads(&mut inner, declared);
+        super::pubsub::remember_script_reads(&mut inner, call.keys());
     }
     match result {
         Ok(Outcome::Block(block)) => super::transaction::write_timeout(&mut inner, block.on_timeout),
@@ -492,7 +559,12 @@ pub fn script_flush(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult
 /// `SCRIPT KILL`: stops the running script at its next count hook, unless it
 /// has written.
 pub fn script_kill(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult {
-    match ctx.state.scripting.kill() {
+    kill_reply(ctx, false)
+}
+
+/// `SCRIPT KILL` (`function` false) and `FUNCTION KILL`.
+pub(super) fn kill_reply(ctx: &mut Context<'_>, function: bool) -> CommandResult {
+    match ctx.state.scripting.kill(function) {
         crate::scripting::KillOutcome::Killed => {
             ctx.out.ok();
             REPLIED
@@ -505,6 +577,7 @@ pub fn script_kill(ctx: &mut Context<'_>, _args: &mut Args<'_>) -> CommandResult
              wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
                 .into(),
         )),
+        crate::scripting::KillOutcome::WrongKind(busy) => Err(CommandError::Other(busy.into())),
     }
 }
 

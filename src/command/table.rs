@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 
 use super::spec::CommandSpec;
 use super::{
-    admin, expire, geo, hash, info, keys, list, object, pubsub, scripting, server, set, sort, stream, string,
-    transaction, zset,
+    admin, expire, function, geo, hash, info, keys, list, object, pubsub, scripting, server, set, sort,
+    stream, string, transaction, zset,
 };
 
 /// Every family's specs, in the order `COMMAND` lists them.
@@ -31,6 +31,7 @@ pub static FAMILIES: &[&[CommandSpec]] = &[
     transaction::SPECS,
     pubsub::SPECS,
     scripting::SPECS,
+    function::SPECS,
 ];
 
 /// A command or subcommand of the table.

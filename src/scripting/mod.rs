@@ -9,6 +9,7 @@ pub mod cjson;
 pub mod cmsgpack;
 pub mod convert;
 pub mod format;
+pub mod functions;
 pub mod luaarg;
 pub mod sandbox;
 pub mod structlib;
@@ -45,6 +46,15 @@ pub mod script_flags {
     pub const NO_CLUSTER: u8 = 1 << 4;
     /// `allow-cross-slot-keys`.
     pub const ALLOW_CROSS_SLOT: u8 = 1 << 5;
+
+    /// Each flag's name, in Redis's order (`FUNCTION LIST` prints them so).
+    pub const NAMES: [(&str, u8); 5] = [
+        ("no-writes", NO_WRITES),
+        ("allow-oom", ALLOW_OOM),
+        ("allow-stale", ALLOW_STALE),
+        ("no-cluster", NO_CLUSTER),
+        ("allow-cross-slot-keys", ALLOW_CROSS_SLOT),
+    ];
 }
 
 /// A cached script: its body, its flags and its compiled function.
@@ -67,14 +77,49 @@ pub struct Vm {
     pub scripts_bytes: usize,
 }
 
-/// The server's scripting state: the VM, and what other clients may see of the
-/// script running now (for `-BUSY` and `SCRIPT KILL`).
+/// The server's scripting state: the `EVAL` VM with its script cache, the
+/// functions VM with its libraries, and what other clients may see of the
+/// script running now (for `-BUSY`, `SCRIPT KILL`, `FUNCTION KILL|STATS`).
+///
+/// Lock order: a VM, then [`FunctionSummary`]'s lock, which is a leaf (nothing
+/// is locked while it is held), so the AOF rewrite can read the library codes
+/// with every shard locked.
 pub struct Scripting {
     vm: Mutex<Option<Vm>>,
+    functions: Mutex<Option<functions::Libraries>>,
+    summary: Mutex<FunctionSummary>,
     run: std::sync::Arc<RunFlags>,
     /// `(VM bytes, cached script bytes, cached scripts)` after the last use of
     /// the VM, for `INFO` (which a script may call while it holds the VM).
     gauges: [AtomicU64; 3],
+}
+
+/// What may be read of the libraries while a function runs: their codes (the
+/// AOF rewrite writes them first), the counts `FUNCTION STATS` and `INFO` give,
+/// and the functions VM's memory.
+#[derive(Default, Clone)]
+pub struct FunctionSummary {
+    /// Each library's code, as loaded.
+    pub codes: Vec<Bytes>,
+    /// Loaded libraries.
+    pub libraries: usize,
+    /// Registered functions.
+    pub functions: usize,
+    /// The functions VM's bytes.
+    pub vm_bytes: u64,
+    /// The bytes of the libraries' codes and names (`used_memory_functions`).
+    pub code_bytes: u64,
+}
+
+/// What `FUNCTION STATS` shows of a running function.
+#[derive(Clone, Debug)]
+pub struct RunningFunction {
+    /// The function's name.
+    pub name: String,
+    /// The `FCALL` that runs it.
+    pub command: Vec<Bytes>,
+    /// When it started (Unix ms).
+    pub since_ms: u64,
 }
 
 /// The running script's state, shared with the VM's count hook.
@@ -88,11 +133,21 @@ pub struct RunFlags {
     wrote: AtomicBool,
     /// `SCRIPT KILL` asked the running script to stop.
     kill: AtomicBool,
+    /// The running script is a function (`FCALL`), not an `EVAL`.
+    function: AtomicBool,
+    /// The running function, for `FUNCTION STATS`.
+    current: Mutex<Option<RunningFunction>>,
 }
 
 impl Default for Scripting {
     fn default() -> Self {
-        Scripting { vm: Mutex::new(None), run: Default::default(), gauges: Default::default() }
+        Scripting {
+            vm: Mutex::new(None),
+            functions: Mutex::new(None),
+            summary: Default::default(),
+            run: Default::default(),
+            gauges: Default::default(),
+        }
     }
 }
 
@@ -105,11 +160,18 @@ pub enum KillOutcome {
     NotBusy,
     /// The script has written.
     Unkillable,
+    /// `SCRIPT KILL` for a function or `FUNCTION KILL` for an `EVAL`: the
+    /// `-BUSY` naming the right command.
+    WrongKind(&'static str),
 }
 
-/// `-BUSY …`, as Redis words it.
+/// `-BUSY …` while an `EVAL` runs, as Redis words it.
 pub const BUSY_ERR: &str =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+
+/// `-BUSY …` while a function runs.
+pub const BUSY_FUNCTION_ERR: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
 /// The error a killed script ends with.
 pub const KILLED_ERR: &str = "ERR Script killed by user with SCRIPT KILL...";
@@ -132,6 +194,14 @@ impl RunFlags {
         self.running_since.store(0, Ordering::SeqCst);
         self.busy.store(false, Ordering::SeqCst);
         self.kill.store(false, Ordering::SeqCst);
+        if self.function.swap(false, Ordering::SeqCst) {
+            *crate::sync::lock(&self.current) = None;
+        }
+    }
+
+    /// Whether the running script is a function.
+    pub fn is_function(&self) -> bool {
+        self.function.load(Ordering::SeqCst)
     }
 
     /// Whether a script runs now.
@@ -156,13 +226,19 @@ impl RunFlags {
         self.kill.load(Ordering::SeqCst)
     }
 
-    /// `SCRIPT KILL`.
-    pub fn kill(&self) -> KillOutcome {
+    /// `SCRIPT KILL` (`function` false) or `FUNCTION KILL`, checked in Redis's
+    /// order.
+    pub fn kill(&self, function: bool) -> KillOutcome {
         if !self.is_running() {
             return KillOutcome::NotBusy;
         }
         if self.wrote.load(Ordering::SeqCst) {
             return KillOutcome::Unkillable;
+        }
+        match (function, self.is_function()) {
+            (false, true) => return KillOutcome::WrongKind(BUSY_FUNCTION_ERR),
+            (true, false) => return KillOutcome::WrongKind(BUSY_ERR),
+            _ => {}
         }
         self.kill.store(true, Ordering::SeqCst);
         KillOutcome::Killed
@@ -196,9 +272,76 @@ impl Scripting {
         self.run.clone()
     }
 
-    /// Marks a script as started (the caller holds the transaction gate).
-    pub fn begin_run(&self, now_ms: u64) {
+    /// Marks a script as started (the caller holds the transaction gate); a
+    /// function is named for `FUNCTION STATS`.
+    pub fn begin_run(&self, now_ms: u64, function: Option<(String, Vec<Bytes>)>) {
+        if let Some((name, command)) = function {
+            *crate::sync::lock(&self.run.current) = Some(RunningFunction { name, command, since_ms: now_ms });
+            self.run.function.store(true, Ordering::SeqCst);
+        }
         self.run.begin(now_ms)
+    }
+
+    /// The function running now, if one is.
+    pub fn running_function(&self) -> Option<RunningFunction> {
+        if !self.run.is_function() {
+            return None;
+        }
+        crate::sync::lock(&self.run.current).clone()
+    }
+
+    /// The `-BUSY` error for the script running now.
+    pub fn busy_error(&self) -> &'static str {
+        if self.run.is_function() {
+            BUSY_FUNCTION_ERR
+        } else {
+            BUSY_ERR
+        }
+    }
+
+    /// Runs `body` with the functions VM and its libraries (created on first
+    /// use).
+    pub fn with_functions<R>(&self, body: impl FnOnce(&mut functions::Libraries) -> R) -> R {
+        let mut guard = crate::sync::lock(&self.functions);
+        let libraries = guard.get_or_insert_with(|| {
+            functions::Libraries::new(VM_MEMORY_LIMIT).expect("the Lua sandbox builds")
+        });
+        let result = body(libraries);
+        let vm_bytes = libraries.sandbox.lua.used_memory() as u64;
+        crate::sync::lock(&self.summary).vm_bytes = vm_bytes;
+        result
+    }
+
+    /// Records the libraries as they are now and, with the record still locked,
+    /// runs `emit` (which logs the change): a rewrite reading
+    /// [`Scripting::function_codes`] sees the libraries either before the change
+    /// with its record after the cut, or after it with the record before. Call it
+    /// inside [`Scripting::with_functions`] after a change.
+    pub fn publish_functions(&self, catalog: &functions::Catalog, emit: impl FnOnce()) {
+        let mut summary = crate::sync::lock(&self.summary);
+        summary.codes = catalog.libraries().map(|l| l.code.clone()).collect();
+        summary.libraries = catalog.library_count();
+        summary.functions = catalog.function_count();
+        summary.code_bytes =
+            catalog.libraries().map(|l| (l.code.len() + l.name.len() + l.functions.len() * 64) as u64).sum();
+        emit();
+    }
+
+    /// The libraries' codes, for the AOF rewrite (which writes them first).
+    pub fn function_codes(&self) -> Vec<Bytes> {
+        crate::sync::lock(&self.summary).codes.clone()
+    }
+
+    /// The libraries' counts and memory, for `FUNCTION STATS` and `INFO`.
+    pub fn function_summary(&self) -> FunctionSummary {
+        let s = crate::sync::lock(&self.summary);
+        FunctionSummary {
+            codes: Vec::new(),
+            libraries: s.libraries,
+            functions: s.functions,
+            vm_bytes: s.vm_bytes,
+            code_bytes: s.code_bytes,
+        }
     }
 
     /// Marks the running script as ended.
@@ -221,9 +364,9 @@ impl Scripting {
         self.run.wrote.store(true, Ordering::SeqCst);
     }
 
-    /// `SCRIPT KILL`.
-    pub fn kill(&self) -> KillOutcome {
-        self.run.kill()
+    /// `SCRIPT KILL` (`function` false) or `FUNCTION KILL`.
+    pub fn kill(&self, function: bool) -> KillOutcome {
+        self.run.kill(function)
     }
 
     /// `SCRIPT FLUSH`: drops the cache and the VM (a fresh one is made on next use).
@@ -298,15 +441,13 @@ pub fn parse_shebang(body: &[u8]) -> Result<(u8, usize), String> {
             return Err(format!("ERR Unknown lua shebang option: {part}"));
         };
         for flag in list.split(',') {
-            flags |= match flag {
-                "no-writes" => script_flags::NO_WRITES,
-                "allow-oom" => script_flags::ALLOW_OOM,
-                "allow-stale" => script_flags::ALLOW_STALE,
-                "no-cluster" => script_flags::NO_CLUSTER,
-                "allow-cross-slot-keys" => script_flags::ALLOW_CROSS_SLOT,
-                "" if list.is_empty() => 0,
-                other => return Err(format!("ERR Unexpected flag in script shebang: {other}")),
-            };
+            if flag.is_empty() && list.is_empty() {
+                continue;
+            }
+            match script_flags::NAMES.iter().find(|(name, _)| *name == flag) {
+                Some((_, bit)) => flags |= bit,
+                None => return Err(format!("ERR Unexpected flag in script shebang: {flag}")),
+            }
         }
     }
     Ok((flags, end))

@@ -15,7 +15,7 @@ use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
 /// protection. Called with the primitives; returns the runner, the hidden
 /// globals and the slot.
 const PRELUDE: &str = r#"
-local slot, err_table, sha1, log, version, version_num, random, randomseed, wrap = ...
+local slot, err_table, sha1, log, version, version_num, random, randomseed, wrap, flag_bits = ...
 local RAISE = {}
 local dbg = debug
 local G = _G
@@ -196,9 +196,10 @@ end
 local names = {}
 for k in next, G do names[#names + 1] = k end
 for _, k in ipairs(names) do rawset(G, k, nil) end
+local env = hidden
 local globals_meta = {
   __index = function(_, k)
-    local v = hidden[k]
+    local v = env[k]
     if v == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
     return v
   end,
@@ -208,8 +209,92 @@ local globals_meta = {
 globals_meta.__metatable = view(globals_meta)
 setmetatable(G, globals_meta)
 
+-- Functions (FUNCTION LOAD): while a library's code runs, the globals show only
+-- a `redis` with register_function, log, the LOG_* levels and the version (any
+-- other name is a nonexistent global); register_function fills slot.registered.
+local lower, find, bor = string.lower, string.find, bit.bor
+local function is_text(v) return type(v) == 'string' or type(v) == 'number' end
+local function register_function(...)
+  local reg = slot.registered
+  if not reg then return RAISE, err_table('redis.register_function can only be called on FUNCTION LOAD command') end
+  local n = select('#', ...)
+  if n < 1 or n > 2 then return RAISE, err_table('wrong number of arguments to redis.register_function') end
+  local name, callback, description, flags
+  if n == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      return RAISE, err_table('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    for k, v in next, t do
+      if not is_text(k) then return RAISE, err_table('named argument key given to redis.register_function is not a string') end
+      local key = lower(tostring(k))
+      if key == 'function_name' then
+        if not is_text(v) then return RAISE, err_table('function_name argument given to redis.register_function must be a string') end
+        name = tostring(v)
+      elseif key == 'description' then
+        if not is_text(v) then return RAISE, err_table('description argument given to redis.register_function must be a string') end
+        description = tostring(v)
+      elseif key == 'callback' then
+        if type(v) ~= 'function' then return RAISE, err_table('callback argument given to redis.register_function must be a function') end
+        callback = v
+      elseif key == 'flags' then
+        if type(v) ~= 'table' then
+          return RAISE, err_table('flags argument to redis.register_function must be a table representing function flags')
+        end
+        flags = 0
+        local j = 1
+        while true do
+          local f = v[j]
+          if f == nil then break end
+          local b = is_text(f) and flag_bits[lower(tostring(f))]
+          if not b then return RAISE, err_table('unknown flag given') end
+          flags = bor(flags, b)
+          j = j + 1
+        end
+      else
+        return RAISE, err_table('unknown argument given to redis.register_function')
+      end
+    end
+    if not name then return RAISE, err_table('redis.register_function must get a function name argument') end
+    if not callback then return RAISE, err_table('redis.register_function must get a callback argument') end
+  else
+    local a, b = ...
+    if not is_text(a) then return RAISE, err_table('first argument to redis.register_function must be a string') end
+    if type(b) ~= 'function' then return RAISE, err_table('second argument to redis.register_function must be a function') end
+    name, callback = tostring(a), b
+  end
+  if not find(name, '^[A-Za-z0-9_]+$') then
+    return RAISE, err_table('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  if reg.names[name] then return RAISE, err_table('Function already exists in the library') end
+  reg.names[name] = true
+  reg[#reg + 1] = {name, callback, description or false, flags or 0}
+end
+local function strict(real)
+  local v = {}
+  setmetatable(v, {
+    __index = function(_, k)
+      local x = real[k]
+      if x == nil then error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2) end
+      return x
+    end,
+    __newindex = readonly, __metatable = false,
+  })
+  protected[v] = true
+  return v
+end
+local library_redis = {
+  register_function = api(register_function), log = redis.log,
+  LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+  REDIS_VERSION = version, REDIS_VERSION_NUM = version_num,
+}
+local library_env = {redis = strict(library_redis)}
+local function set_loading(on) if on then env = library_env else env = hidden end end
+
 local function run(f) return xpcall(f, handler) end
-return run, hidden
+local function run_function(f, keys, args) return xpcall(function() return f(keys, args) end, handler) end
+local function run_load(f) return real_pcall(f) end
+return run, hidden, run_function, run_load, set_loading
 "#;
 
 /// A VM set up as Redis's: the runner (`xpcall` with the error handler), the
@@ -222,8 +307,17 @@ pub struct Sandbox {
     pub runner: Function,
     /// The real globals behind the read-only view.
     pub globals: Table,
-    /// Per-run state: `running`, `call`, `acl`, `resp`.
+    /// Per-run state: `running`, `call`, `acl`, `resp`; `registered` while a
+    /// library loads.
     pub slot: Table,
+    /// Calls a library's function with its `(keys, args)` under the error
+    /// handler, answering as [`Sandbox::runner`] does.
+    pub function_runner: Function,
+    /// Runs a library's code (`FUNCTION LOAD`) with no handler: `true`, or `false`
+    /// and the raw error value.
+    pub load_runner: Function,
+    /// Switches the globals to the library-loading view (`true`) and back.
+    pub set_loading: Function,
 }
 
 /// Redis's `redisLrand48` state, which `math.random` draws from (seeded as
@@ -316,7 +410,17 @@ pub fn create(memory_limit: usize) -> mlua::Result<Sandbox> {
     let wrap =
         lua.create_function(|lua, (f, marker): (Function, Table)| super::trampoline(lua, f, marker))?;
     let prelude = lua.load(PRELUDE).set_name("=redis_api");
-    let (runner, hidden): (Function, Table) = prelude.call((
+    let flag_bits = lua.create_table()?;
+    for (name, bit) in super::script_flags::NAMES {
+        flag_bits.raw_set(name, bit)?;
+    }
+    let (runner, hidden, function_runner, load_runner, set_loading): (
+        Function,
+        Table,
+        Function,
+        Function,
+        Function,
+    ) = prelude.call((
         slot.clone(),
         err_table,
         sha1,
@@ -326,7 +430,8 @@ pub fn create(memory_limit: usize) -> mlua::Result<Sandbox> {
         random,
         randomseed,
         wrap,
+        flag_bits,
     ))?;
     lua.set_memory_limit(memory_limit)?;
-    Ok(Sandbox { lua, runner, globals: hidden, slot })
+    Ok(Sandbox { lua, runner, globals: hidden, slot, function_runner, load_runner, set_loading })
 }

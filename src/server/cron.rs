@@ -108,7 +108,7 @@ fn automatic_rewrite(state: &ServerState, now: Duration, paused_until: &mut Opti
             Some(_) => *paused_until = None,
         }
     }
-    let _ = rewrite::start(&aof, &state.engine, unix_millis());
+    let _ = state.rewrite_aof(&aof, unix_millis());
 }
 
 /// How long a failing AOF waits before a rewrite tries to recover it.

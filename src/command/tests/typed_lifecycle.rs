@@ -268,7 +268,7 @@ fn the_aof_rewrite_writes_a_collection_as_its_commands_then_its_ttl() {
     let refs: Vec<&[u8]> = items.iter().map(|i| i.as_slice()).collect();
     client.put_probe(0, b"big", &refs, None);
     client.setup(&["SET t v PXAT 1700000200000"]);
-    crate::aof::rewrite::start(&aof, &client.state.engine, NOW).expect("the rewrite starts");
+    client.state.rewrite_aof(&aof, NOW).expect("the rewrite starts");
     // After the cut: reaches the new file through the tail, not the snapshot.
     push(&client, 0, b"p", b"c");
     while aof.status().rewrite_in_progress.load(Ordering::Acquire) {
