@@ -21,7 +21,7 @@
 # unit/type/list-2 unit/type/list-3 unit/type/zset unit/geo unit/sort unit/type/stream
 # unit/type/stream-cgroups unit/expire unit/keyspace unit/info-command
 # unit/other unit/scan unit/multi unit/protocol unit/pubsub unit/tracking
-# unit/introspection unit/introspection-2. With a subset,
+# unit/introspection unit/introspection-2 unit/pause unit/scripting unit/functions. With a subset,
 # only the list's entries for those units count.
 # Environment: FERRUM_BIN to use a given server binary instead of building one;
 # SUITE_PROFILE for the cargo profile to build with (default release; CI uses bench,
@@ -42,7 +42,7 @@ UNITS=("$@")
     unit/bitops unit/bitfield unit/hyperloglog unit/type/list unit/type/list-2 unit/type/list-3 unit/type/zset unit/geo unit/sort
     unit/type/stream unit/type/stream-cgroups
     unit/expire unit/keyspace unit/info-command unit/other unit/scan unit/multi unit/protocol
-    unit/pubsub unit/tracking unit/introspection unit/introspection-2)
+    unit/pubsub unit/tracking unit/introspection unit/introspection-2 unit/pause unit/scripting unit/functions)
 LIST=tests/redis-suite/expected-failures.txt
 RUNNER=${REDIS_SUITE_RUNNER:-../shared/redis-suite}
 

@@ -74,6 +74,12 @@ impl LocalCommandStats {
     pub fn record_rejected(&mut self, id: usize) {
         self.counts(id).3 += 1;
     }
+
+    /// Counts a failure of command `id` found after its call was counted (a
+    /// script that ended in an error).
+    pub fn record_failure(&mut self, id: usize) {
+        self.counts(id).2 += 1;
+    }
 }
 
 impl CommandStats {

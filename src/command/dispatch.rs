@@ -8,11 +8,21 @@ use bytes::Bytes;
 
 use super::table::{table, Command};
 use super::transaction::{self, Queued, Transaction};
-use super::{flags, Args, Block, CommandError, CommandResult, Context, Outcome, REPLIED};
+use super::{flags, Args, Block, CommandError, CommandResult, Context, Flags, Outcome, REPLIED};
 use crate::config::Config;
 
 /// `-OOM …`, as Redis words it.
 const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// Refused writes under `min-replicas-to-write`.
+pub(super) const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+
+/// Redis's `checkGoodReplicasStatus`: with `min-replicas-to-write` (and a
+/// `min-replicas-max-lag`) set, writes need that many replicas; FerrumKV has
+/// none, so it then refuses every write, as a Redis master without replicas does.
+pub(super) fn good_replicas(config: &Config) -> bool {
+    config.compat.min_replicas_to_write == 0 || config.compat.min_replicas_max_lag == 0
+}
 
 /// Runs one request and writes its reply (or error) into `ctx.out`; inside `MULTI`,
 /// checks and queues it. Returns what the connection does next.
@@ -55,7 +65,7 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
         return REPLIED;
     }
     let config = ctx.state.config.load();
-    let (command, queueing) = match check(ctx, args, &config) {
+    let (command, queueing, command_flags) = match check(ctx, args, &config) {
         Ok(Some(checked)) => checked,
         Ok(None) => {
             // Held by CLIENT PAUSE: it runs (and is counted) when the pause ends.
@@ -71,7 +81,7 @@ fn dispatch(ctx: &mut Context<'_>, args: &[Bytes]) -> CommandResult {
     };
     if let Some(transaction) = ctx.session.multi.as_mut().filter(|_| queueing) {
         transaction.queued.push(Queued { command, args: args.to_vec() });
-        transaction.flags |= command.spec.flags;
+        transaction.flags |= command_flags;
         transaction.arg_bytes += args.iter().map(|a| a.len()).sum::<usize>();
         ctx.out.simple("QUEUED");
         return REPLIED;
@@ -105,19 +115,23 @@ fn reject(ctx: &mut Context<'_>, command: Option<&Command>, error: CommandError)
     error
 }
 
-/// Finds the command and checks it may run now: the command, and whether it is to
-/// be queued (inside `MULTI`), or `None` when a `CLIENT PAUSE` holds it; on
-/// failure, the command (if it was found) and the error.
+/// Finds the command and checks it may run now: the command, whether it is to be
+/// queued (inside `MULTI`) and its flags for this request, or `None` when a
+/// `CLIENT PAUSE` holds it; on failure, the command (if it was found) and the
+/// error.
 #[allow(clippy::type_complexity)]
 fn check(
     ctx: &mut Context<'_>,
     args: &[Bytes],
     config: &Config,
-) -> Result<Option<(&'static Command, bool)>, (Option<&'static Command>, CommandError)> {
+) -> Result<Option<(&'static Command, bool, Flags)>, (Option<&'static Command>, CommandError)> {
     let found = resolve(args);
     ctx.session.last_command = found.as_ref().ok().copied().or_else(|| lookup_only(args));
     let command = found.map_err(|e| (None, e))?;
     let spec = command.spec;
+    // A script's shebang or a function's flags decide whether it writes
+    // (Redis's `getCommandFlags`).
+    let command_flags = super::scripting::request_flags(ctx.state, spec, args);
     let fail = |error| Err((Some(command), error));
     if !ctx.session.authenticated && !spec.has(flags::NO_AUTH) {
         return fail(CommandError::NoAuth);
@@ -129,11 +143,11 @@ fn check(
     let queueing = multi.is_some() && !transaction::runs_inside_multi(spec);
     let is_exec = spec.name == "exec";
     let queued_flags = multi.map_or(0, |m: &Transaction| m.flags);
-    let writes = spec.is_write() || (is_exec && queued_flags & flags::WRITE != 0);
+    let writes = command_flags & flags::WRITE != 0 || (is_exec && queued_flags & flags::WRITE != 0);
     if config.maxmemory > 0 && !ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed) {
         // Inside MULTI everything but EXEC, DISCARD, QUIT and RESET could grow the
         // queue without bound, so it is refused too, as in Redis.
-        let refuse_over_cap = spec.has(flags::DENYOOM)
+        let refuse_over_cap = command_flags & flags::DENYOOM != 0
             || (is_exec && queued_flags & flags::DENYOOM != 0)
             || (queueing && !matches!(spec.name, "discard" | "quit" | "reset"));
         // Every command evicts first (a write like DEL that is not refused, and a
@@ -166,17 +180,20 @@ fn check(
             ));
         }
     }
+    if writes && !good_replicas(config) && !ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed) {
+        return fail(CommandError::Other(NOREPLICAS.into()));
+    }
     // Redis's processCommand: a paused server holds a client's command (every
     // command under ALL; under WRITE one that writes or may replicate, or an EXEC
     // whose queue does) until the pause ends. Not while loading the AOF.
     let may_replicate = flags::WRITE | flags::MAY_REPLICATE;
-    let replicates = spec.flags & may_replicate != 0 || (is_exec && queued_flags & may_replicate != 0);
+    let replicates = command_flags & may_replicate != 0 || (is_exec && queued_flags & may_replicate != 0);
     if ctx.state.pause.holds(replicates, ctx.now_ms as i64)
         && !ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed)
     {
         return Ok(None);
     }
-    Ok(Some((command, queueing)))
+    Ok(Some((command, queueing, command_flags)))
 }
 
 /// The command a request names when it failed to resolve (wrong arity, unknown

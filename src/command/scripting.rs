@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
+use super::spec::{BeginSearch, CommandSpec, FindKeys, Flags, KeySpec};
 use super::{flags::*, table, Args, CommandError, CommandResult, Context, Outcome, REPLIED};
 use crate::protocol::{Protocol, ReplyWriter};
 use crate::scripting::sandbox::Sandbox;
@@ -118,6 +118,9 @@ pub struct ScriptCall {
     read_only: bool,
     /// `allow-oom`: `denyoom` commands run over the cap.
     allow_oom: bool,
+    /// The command's id (`EVAL`, `FCALL` …): a script ending in an error counts
+    /// as its failure.
+    command: Option<usize>,
 }
 
 impl ScriptCall {
@@ -153,6 +156,43 @@ pub fn eval_ro(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// `EVALSHA_RO sha1 numkeys [key …] [arg …]`.
 pub fn evalsha_ro(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     prepare(ctx, args.all(), true, true)
+}
+
+/// A script command's flags for this request, as Redis's `evalGetCommandFlags`
+/// and `fcallGetCommandFlags` give them: a script with a shebang, or a function,
+/// declares whether it writes, so its command is a write (held by `CLIENT PAUSE
+/// WRITE`, refused over `maxmemory` without `allow-oom`) only when it may write.
+/// Any other command's flags are its spec's.
+pub(super) fn request_flags(state: &crate::state::ServerState, spec: &CommandSpec, args: &[Bytes]) -> Flags {
+    let script = match (spec.name, args.get(1)) {
+        ("eval" | "eval_ro", Some(body)) if body.starts_with(b"#!") => {
+            crate::scripting::parse_shebang(body).ok().map(|(flags, _)| flags)
+        }
+        ("evalsha" | "evalsha_ro", Some(sha)) if sha.len() == 40 => {
+            let sha = String::from_utf8_lossy(sha).to_ascii_lowercase();
+            state.scripting.with_vm(|vm| vm.scripts.get(&sha).map(|s| s.flags))
+        }
+        ("fcall" | "fcall_ro", Some(name)) => {
+            state.scripting.with_functions(|libraries| libraries.catalog.flags_of(name))
+        }
+        _ => None,
+    };
+    match script {
+        Some(script) if script & script_flags::COMPAT == 0 => {
+            let mut flags = spec.flags & !(STALE | DENYOOM | WRITE | MAY_REPLICATE);
+            if script & (script_flags::ALLOW_OOM | script_flags::NO_WRITES) == 0 {
+                flags |= DENYOOM;
+            }
+            if script & script_flags::NO_WRITES == 0 {
+                flags |= WRITE;
+            }
+            if script & script_flags::ALLOW_STALE != 0 {
+                flags |= STALE;
+            }
+            flags
+        }
+        _ => spec.flags,
+    }
 }
 
 /// Redis feeds MONITOR a script's command itself, before the commands it runs.
@@ -231,6 +271,7 @@ pub(super) fn checked_call(
         numkeys,
         read_only: ro || no_writes,
         allow_oom,
+        command: ctx.session.last_command.map(|c| c.id),
     })))
 }
 
@@ -274,6 +315,14 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
         );
         let result = run_in_vm(ctx, sandbox, function, &call, over_cap);
         sandbox.lua.remove_hook();
+        // A script ending in an error fails its command; the error is counted
+        // unless a redis.call already counted it (Redis's
+        // `ignore_error_stats_update`).
+        let failed = match &result {
+            Ok(None) => None,
+            Ok(Some(counted)) => Some(*counted),
+            Err(_) => Some(false),
+        };
         // A garbage-collection step every 50 runs, as Redis does, so the VM's
         // garbage never piles up to a full cycle.
         static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
@@ -287,6 +336,16 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
                 ctx.out,
                 format!("ERR Error running script {}, {msg:.100}", call.name()).as_bytes(),
             );
+        }
+        if let Some(counted) = failed {
+            if let Some(id) = call.command {
+                ctx.session.command_stats.record_failure(id);
+            }
+            if !counted {
+                let line = String::from_utf8_lossy(&ctx.out.as_bytes()[mark..]);
+                let line = line.trim_start_matches('-').trim_end();
+                state.stats.errors.count(line);
+            }
         }
     };
     state.engine.group(|| match &call.target {
@@ -307,13 +366,15 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
     ctx.session.reply.after_command(ctx.out, mark, false);
 }
 
+/// Runs the script and writes its reply: `Some(counted)` when the reply is an
+/// error, `counted` when a `redis.call` already counted it.
 fn run_in_vm(
     ctx: &mut Context<'_>,
     sandbox: &Sandbox,
     function: mlua::Function,
     call: &ScriptCall,
     over_cap: bool,
-) -> mlua::Result<()> {
+) -> mlua::Result<Option<bool>> {
     let lua = &sandbox.lua;
     let slot = &sandbox.slot;
     let keys = lua.create_table()?;
@@ -342,6 +403,17 @@ fn run_in_vm(
             let mut run = run.borrow_mut();
             call_command(lua, &mut ctx, &args, resp, call, &mut run)
         })?;
+        let command_packed = scope.create_function_mut(|lua, (n, packed): (usize, Table)| {
+            let args: MultiValue =
+                (1..=n).map(|i| packed.raw_get::<Value>(i)).collect::<mlua::Result<_>>()?;
+            let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
+                3 => Protocol::Resp3,
+                _ => Protocol::Resp2,
+            };
+            let mut ctx = cell.borrow_mut();
+            let mut run = run.borrow_mut();
+            call_command(lua, &mut ctx, &args, resp, call, &mut run)
+        })?;
         let acl = scope.create_function(|lua, args: MultiValue| match to_argv(&args) {
             Err(msg) => Ok((Value::Table(convert::error_table(lua, msg.as_bytes())?), true)),
             Ok(argv) => match resolve(&argv) {
@@ -356,6 +428,7 @@ fn run_in_vm(
             },
         })?;
         slot.raw_set("call", command)?;
+        slot.raw_set("call_packed", command_packed)?;
         slot.raw_set("acl", acl)?;
         slot.raw_set("resp", 2)?;
         slot.raw_set("running", true)?;
@@ -367,6 +440,7 @@ fn run_in_vm(
         };
         slot.raw_set("running", false)?;
         slot.raw_set("call", Value::Nil)?;
+        slot.raw_set("call_packed", Value::Nil)?;
         slot.raw_set("acl", Value::Nil)?;
         let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
             3 => Protocol::Resp3,
@@ -374,12 +448,19 @@ fn run_in_vm(
         };
         let (ok, value) = result?;
         let mut ctx = cell.borrow_mut();
+        let error = match &value {
+            Value::Table(t) if !ok || t.raw_get::<Value>("err")?.is_string() => {
+                Some(t.raw_get::<bool>(convert::COUNTED).unwrap_or(false))
+            }
+            _ if !ok => Some(false),
+            _ => None,
+        };
         if ok {
             convert::lua_to_reply(ctx.out, &value, resp, 0);
         } else {
             write_script_error(ctx.out, &value, call.name());
         }
-        Ok(())
+        Ok(error)
     });
     if eval {
         sandbox.globals.raw_set("KEYS", Value::Nil)?;
@@ -456,27 +537,44 @@ fn call_command(
     call: &ScriptCall,
     run: &mut RunState,
 ) -> mlua::Result<(Value, bool)> {
-    let fail = |line: &[u8]| -> mlua::Result<(Value, bool)> {
-        let t: Table = convert::error_table(lua, line)?;
-        Ok((Value::Table(t), true))
-    };
+    // An argument error is the script's own (counted if it ends the script).
     let argv = match to_argv(args) {
         Ok(argv) => argv,
-        Err(msg) => return fail(msg.as_bytes()),
+        Err(msg) => return Ok((Value::Table(convert::error_table(lua, msg.as_bytes())?), true)),
+    };
+    // A refusal is counted now, as the command's rejection, and marked counted
+    // (Redis's `scriptCall` error path).
+    let refuse = |ctx: &mut Context<'_>, command: Option<&super::Command>, line: &[u8]| {
+        let t: Table = convert::error_table(lua, line)?;
+        if let Ok(text) = t.raw_get::<String>("err") {
+            ctx.state.stats.errors.count(&text);
+        }
+        if let Some(command) = command {
+            ctx.session.command_stats.record_rejected(command.id);
+        }
+        t.raw_set(convert::COUNTED, true)?;
+        Ok((Value::Table(t), true))
     };
     let command = match resolve(&argv) {
         Ok(command) => command,
-        Err(msg) => return fail(msg.as_bytes()),
+        Err(msg) => return refuse(ctx, None, msg.as_bytes()),
     };
     let spec = command.spec;
     if spec.has(NOSCRIPT) {
-        return fail(b"This Redis command is not allowed from script");
+        return refuse(ctx, Some(command), b"This Redis command is not allowed from script");
     }
     if call.read_only && (spec.is_write() || spec.has(MAY_REPLICATE)) {
-        return fail(b"Write commands are not allowed from read-only scripts.");
+        return refuse(ctx, Some(command), b"Write commands are not allowed from read-only scripts.");
+    }
+    if spec.is_write()
+        && !run.dirty
+        && !super::dispatch::good_replicas(&ctx.state.config.load())
+        && !ctx.state.loading.load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return refuse(ctx, Some(command), format!("-{}", super::dispatch::NOREPLICAS).as_bytes());
     }
     if !call.allow_oom && run.over_cap && !run.dirty && spec.has(DENYOOM) {
-        return fail(b"-OOM command not allowed when used memory > 'maxmemory'.");
+        return refuse(ctx, Some(command), b"-OOM command not allowed when used memory > 'maxmemory'.");
     }
     if spec.is_write() {
         run.dirty = true;
@@ -497,9 +595,12 @@ fn call_command(
         Ok(_) => {}
         Err(error) => {
             out.clear();
-            out.error(&error.to_string());
+            let line = error.to_string();
+            ctx.state.stats.errors.count(&line);
+            out.error(&line);
         }
     }
+    // An error reply becomes a table marked counted.
     convert::reply_to_lua(lua, out.as_bytes())
 }
 

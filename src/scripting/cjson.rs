@@ -1,6 +1,12 @@
 //! The `cjson` library as Redis bundles it (lua-cjson 2.1): `encode` prints
 //! numbers with `%.14g`, encodes an empty table as `{}` and escapes `/`;
 //! `decode` maps `null` to `cjson.null`. Both refuse nesting deeper than 1000.
+//! The settings lua-cjson has and Redis's suite uses are kept per VM:
+//! `encode_max_depth`, `decode_max_depth`, `encode_invalid_numbers` and
+//! `encode_keep_buffer` (accepted; it only tunes lua-cjson's buffer reuse).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use mlua::{LightUserData, Lua, Table, Value};
 
@@ -11,24 +17,124 @@ use super::format::format_g;
 /// in every build.
 pub const MAX_DEPTH: usize = 128;
 
+/// The VM's lua-cjson settings.
+struct Settings {
+    encode_max_depth: AtomicUsize,
+    decode_max_depth: AtomicUsize,
+    /// 0 refuses NaN and infinities, 1 writes `NaN`/`Infinity`, 2 writes `null`.
+    encode_invalid_numbers: AtomicUsize,
+    encode_keep_buffer: AtomicUsize,
+}
+
+/// lua-cjson's `json_integer_option`/`json_enum_option` over one setting: no
+/// argument reads it, one sets it; the value as lua-cjson returns it.
+fn option(lua: &Lua, args: &mlua::MultiValue, setting: &AtomicUsize, kind: Opt) -> Result<Value, String> {
+    if args.len() > 1 {
+        return Err("bad argument #2 to '?' (found too many arguments)".into());
+    }
+    let value = args.front().cloned().unwrap_or(Value::Nil);
+    match kind {
+        Opt::Depth => {
+            if !value.is_nil() {
+                let n = match value {
+                    Value::Integer(n) => n as f64,
+                    Value::Number(n) => n,
+                    Value::String(ref s) => {
+                        s.to_str().ok().and_then(|s| s.trim().parse().ok()).unwrap_or(f64::NAN)
+                    }
+                    _ => f64::NAN,
+                };
+                if !(1.0..=i32::MAX as f64).contains(&n.trunc()) {
+                    return Err("bad argument #1 to '?' (expected integer between 1 and 2147483647)".into());
+                }
+                setting.store(n as usize, Ordering::Relaxed);
+            }
+            Ok(Value::Integer(setting.load(Ordering::Relaxed) as _))
+        }
+        Opt::Enum(names) => {
+            match &value {
+                Value::Nil => {}
+                Value::Boolean(b) => setting.store(*b as usize, Ordering::Relaxed),
+                Value::String(s) => match names.iter().position(|n| s.as_bytes()[..] == *n.as_bytes()) {
+                    Some(i) => setting.store(i, Ordering::Relaxed),
+                    None => {
+                        return Err(format!(
+                            "bad argument #1 to '?' (invalid option '{}')",
+                            s.to_string_lossy()
+                        ))
+                    }
+                },
+                other => {
+                    return Err(format!(
+                        "bad argument #1 to '?' (string expected, got {})",
+                        other.type_name()
+                    ))
+                }
+            }
+            Ok(match setting.load(Ordering::Relaxed) {
+                n @ (0 | 1) => Value::Boolean(n == 1),
+                n => Value::String(lua.create_string(names[n]).map_err(|e| e.to_string())?),
+            })
+        }
+    }
+}
+
+/// Which setting of [`Settings`] a configuration function reads and sets.
+type Field = fn(&Settings) -> &AtomicUsize;
+
+#[derive(Clone, Copy)]
+enum Opt {
+    Depth,
+    Enum(&'static [&'static str]),
+}
+
 /// Builds the `cjson` table.
 pub fn create(lua: &Lua) -> mlua::Result<Table> {
     let cjson = lua.create_table()?;
-    let encode_fn = lua.create_function(|lua, value: Value| {
+    let settings = Arc::new(Settings {
+        encode_max_depth: AtomicUsize::new(1000),
+        decode_max_depth: AtomicUsize::new(1000),
+        encode_invalid_numbers: AtomicUsize::new(0),
+        encode_keep_buffer: AtomicUsize::new(1),
+    });
+    let options: [(&str, Field, Opt); 4] = [
+        ("encode_max_depth", |s| &s.encode_max_depth, Opt::Depth),
+        ("decode_max_depth", |s| &s.decode_max_depth, Opt::Depth),
+        ("encode_invalid_numbers", |s| &s.encode_invalid_numbers, Opt::Enum(&["off", "on", "null"])),
+        ("encode_keep_buffer", |s| &s.encode_keep_buffer, Opt::Enum(&["off", "on"])),
+    ];
+    for (name, field, kind) in options {
+        let settings = settings.clone();
+        let f = lua.create_function(move |lua, args: mlua::MultiValue| {
+            Ok(match option(lua, &args, field(&settings), kind) {
+                Ok(v) => (true, v),
+                Err(e) => (false, Value::String(lua.create_string(e)?)),
+            })
+        })?;
+        cjson.set(name, super::checked(lua, f)?)?;
+    }
+    let encoding = settings.clone();
+    let encode_fn = lua.create_function(move |lua, value: Value| {
         let mut out = Vec::new();
-        Ok(match encode(&value, &mut out, 1) {
+        let limits = Limits {
+            max_depth: encoding.encode_max_depth.load(Ordering::Relaxed).min(MAX_DEPTH),
+            invalid_numbers: encoding.encode_invalid_numbers.load(Ordering::Relaxed),
+        };
+        Ok(match encode(&value, &mut out, 1, &limits) {
             Ok(()) => (true, Value::String(lua.create_string(&out)?)),
             Err(e) => (false, Value::String(lua.create_string(e)?)),
         })
     })?;
     cjson.set("encode", super::checked(lua, encode_fn)?)?;
-    let decode_fn = lua.create_function(|lua, text: Value| {
+    let decoding = settings;
+    let decode_fn = lua.create_function(move |lua, text: Value| {
         let Value::String(text) = text else {
             let msg = format!("bad argument #1 to 'decode' (string expected, got {})", text.type_name());
             return Ok((false, Value::String(lua.create_string(msg)?)));
         };
         let bytes = text.as_bytes();
-        let mut parser = Decoder { bytes: &bytes, pos: 0 };
+        let max_depth = decoding.decode_max_depth.load(Ordering::Relaxed).min(MAX_DEPTH);
+        let mut parser = Decoder { bytes: &bytes, pos: 0, max_depth };
         parser.skip_ws();
         let result = parser.value(lua, 1).and_then(|value| {
             parser.skip_ws();
@@ -48,21 +154,29 @@ pub fn create(lua: &Lua) -> mlua::Result<Table> {
     Ok(cjson)
 }
 
-fn encode(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> {
+/// What one `encode` call may do.
+struct Limits {
+    max_depth: usize,
+    invalid_numbers: usize,
+}
+
+fn encode(value: &Value, out: &mut Vec<u8>, depth: usize, limits: &Limits) -> Result<(), String> {
     match value {
         Value::Nil => out.extend_from_slice(b"null"),
         Value::LightUserData(p) if p.0.is_null() => out.extend_from_slice(b"null"),
         Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Integer(n) => out.extend_from_slice(n.to_string().as_bytes()),
-        Value::Number(n) => {
-            if !n.is_finite() {
-                return Err("Cannot serialise number: must not be NaN or Inf".into());
-            }
-            out.extend_from_slice(format_g(*n, 14).as_bytes());
-        }
+        Value::Number(n) => match (n.is_finite(), limits.invalid_numbers) {
+            (true, _) => out.extend_from_slice(format_g(*n, 14).as_bytes()),
+            (false, 0) => return Err("Cannot serialise number: must not be NaN or Inf".into()),
+            (false, 1) if n.is_nan() => out.extend_from_slice(b"NaN"),
+            (false, 1) if *n < 0.0 => out.extend_from_slice(b"-Infinity"),
+            (false, 1) => out.extend_from_slice(b"Infinity"),
+            (false, _) => out.extend_from_slice(b"null"),
+        },
         Value::String(s) => encode_string(&s.as_bytes(), out),
         Value::Table(t) => {
-            if depth > MAX_DEPTH {
+            if depth > limits.max_depth {
                 return Err(format!("Cannot serialise, excessive nesting ({depth})"));
             }
             match array_length(t)? {
@@ -72,7 +186,7 @@ fn encode(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> 
                         if i > 1 {
                             out.push(b',');
                         }
-                        encode(&t.raw_get::<Value>(i).map_err(|e| e.to_string())?, out, depth + 1)?;
+                        encode(&t.raw_get::<Value>(i).map_err(|e| e.to_string())?, out, depth + 1, limits)?;
                     }
                     out.push(b']');
                 }
@@ -96,7 +210,7 @@ fn encode(value: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String> 
                             }
                         }
                         out.push(b':');
-                        encode(&v, out, depth + 1)?;
+                        encode(&v, out, depth + 1, limits)?;
                     }
                     out.push(b'}');
                 }
@@ -165,6 +279,8 @@ impl From<mlua::Error> for Failure {
 struct Decoder<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// `decode_max_depth`.
+    max_depth: usize,
 }
 
 impl Decoder<'_> {
@@ -193,7 +309,7 @@ impl Decoder<'_> {
 
     fn value(&mut self, lua: &Lua, depth: usize) -> Result<Value, Failure> {
         match self.bytes.get(self.pos) {
-            Some(b'{') | Some(b'[') if depth > MAX_DEPTH => Err(Failure::Msg(format!(
+            Some(b'{') | Some(b'[') if depth > self.max_depth => Err(Failure::Msg(format!(
                 "Found too many nested data structures ({depth}) at character {}",
                 self.pos + 1
             ))),

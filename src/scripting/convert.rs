@@ -11,6 +11,11 @@ use crate::protocol::{Protocol, ReplyWriter};
 /// writes) are cut off with an error.
 const MAX_DEPTH: usize = 128;
 
+/// The field marking an error table whose error is already counted in the
+/// error statistics (it came from a command a script called), so the script's
+/// reply does not count it again.
+pub const COUNTED: &str = "ignore_error_stats_update";
+
 /// The error table `luaPushErrorBuff` builds from an error line: `-CODE msg`
 /// becomes `{err = "CODE msg"}`, a line without a leading `-` gets the `ERR` code.
 pub fn error_table(lua: &Lua, line: &[u8]) -> mlua::Result<Table> {
@@ -96,7 +101,7 @@ impl ReplyParser<'_> {
                 let mut line = vec![b'-'];
                 line.extend_from_slice(self.line()?);
                 let t = error_table(lua, &line)?;
-                t.raw_set("ignore_error_stats_update", true)?;
+                t.raw_set(COUNTED, true)?;
                 Value::Table(t)
             }
             b':' => Value::Number(self.number()? as f64),

@@ -109,6 +109,13 @@ impl Catalog {
         Some(Callable { callback: f.callback.clone(), flags: f.flags, name: f.name.clone() })
     }
 
+    /// The flags of the function named `name` (any case).
+    pub fn flags_of(&self, name: &[u8]) -> Option<u8> {
+        let key = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let library = self.libraries.get(self.functions.get(&key)?)?;
+        library.functions.iter().find(|f| f.name.eq_ignore_ascii_case(&key)).map(|f| f.flags)
+    }
+
     /// Removes the library `name`.
     pub fn delete(&mut self, name: &str) -> Option<Library> {
         let library = self.libraries.remove(name)?;

@@ -60,7 +60,7 @@ struct StreamWait {
     group: Option<GroupRead>,
 }
 
-fn parse(args: &Args<'_>, xreadgroup: bool) -> Result<Read, CommandError> {
+fn parse(args: &Args<'_>, xreadgroup: bool, in_script: bool) -> Result<Read, CommandError> {
     let all = args.all();
     let (mut block, mut count, mut streams_at, mut group, mut noack) = (None, 0usize, 0, None, false);
     let mut i = 1;
@@ -68,6 +68,13 @@ fn parse(args: &Args<'_>, xreadgroup: bool) -> Result<Read, CommandError> {
         let more = all.len() - i - 1;
         let opt = &all[i][..];
         if is(opt, "BLOCK") && more > 0 {
+            if in_script {
+                // As Redis: BLOCK has no sense in a script (the name as typed).
+                return Err(CommandError::err(format!(
+                    "{} command is not allowed with BLOCK option from scripts",
+                    String::from_utf8_lossy(&all[0])
+                )));
+            }
             i += 1;
             let ms =
                 int(&all[i]).map_err(|_| CommandError::err("timeout is not an integer or out of range"))?;
@@ -326,7 +333,7 @@ fn reply_parts(ctx: &mut Context<'_>, parts: &[Vec<u8>]) {
 }
 
 fn execute(ctx: &mut Context<'_>, args: &mut Args<'_>, xreadgroup: bool) -> CommandResult {
-    let read = parse(args, xreadgroup)?;
+    let read = parse(args, xreadgroup, ctx.session.in_script)?;
     // Every key must hold a stream (and, for a group read, the group) before
     // anything is served.
     let mut ids = Vec::with_capacity(read.ids.len());
