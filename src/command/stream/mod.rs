@@ -244,7 +244,7 @@ fn stream_of(entry: Option<&Entry>) -> Result<Option<&Stream>, CommandError> {
 
 /// Writes an id as a bulk string.
 fn reply_id(out: &mut ReplyWriter, id: StreamId) {
-    out.bulk(id.to_string().as_bytes());
+    out.bulk(id.text().as_bytes());
 }
 
 /// Writes one entry: `[id, [field, value, …]]`.

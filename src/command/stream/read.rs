@@ -161,7 +161,7 @@ fn read_plain(
     let protocol = ctx.out.protocol();
     let (found, part) = ctx.state.engine.db(ctx.session.db).read(key, ctx.now_ms, |entry| {
         let Some(stream) = stream_of(entry)? else { return Ok::<_, CommandError>((false, None)) };
-        let newer = stream.last_entry().is_some_and(|last| last.id > after);
+        let newer = stream.last_live_id().is_some_and(|last| last > after);
         let Some(start) = after.next().filter(|_| newer) else { return Ok((true, None)) };
         let limit = if count == 0 { usize::MAX } else { count };
         let entries: Vec<_> = stream.range(start, StreamId::MAX, false).take(limit).collect();
@@ -195,7 +195,7 @@ fn read_group(
             .and_then(|s| s.group(&read.group))
             .ok_or_else(|| no_group(key, &read.group, " in XREADGROUP with GROUP option"))?;
         let stream = stream.expect("has the group");
-        let newer = |s: &Stream| s.last_entry().is_some_and(|last| last.id > group.last_id);
+        let newer = |s: &Stream| s.last_live_id().is_some_and(|last| last > group.last_id);
         if id == IdArg::New && !newer(stream) {
             return Ok(None);
         }
