@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::time::{Duration, Instant};
 
-use super::claim::{claim_effect, group_id_effect, record_all};
+use super::claim::{claim_effect, group_id_effect, record_all, Effect};
 use super::{
     events, no_group, reply_entry, reply_id, stream_of, strict_id, CommandError, CommandResult, Context,
     REPLIED,
@@ -258,21 +258,14 @@ fn read_group(
             let group = stream.group_mut(&read.group).expect("present");
             touch(group, &read.consumer, now, &mut created);
             if created && read.noack {
-                effects.push(vec![
-                    b"XGROUP".to_vec(),
-                    b"CREATECONSUMER".to_vec(),
-                    key.to_vec(),
-                    read.group.to_vec(),
-                    read.consumer.to_vec(),
-                ]);
+                effects.push(Effect::of(&[b"XGROUP", b"CREATECONSUMER", key, &read.group, &read.consumer]));
             }
             for &id in &ids {
                 if read.noack {
                     continue;
                 }
                 group.assign(id, &read.consumer, now, 1);
-                let pending = group.pel[&id].clone();
-                effects.push(claim_effect(key, &read.group, group, id, &pending));
+                effects.push(claim_effect(key, &read.group, group, id, &group.pel[&id]));
             }
             if read.noack && !ids.is_empty() {
                 effects.push(group_id_effect(key, &read.group, group));
