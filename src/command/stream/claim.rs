@@ -49,7 +49,13 @@ impl Effect {
 
 /// The command that recreates pending entry `id` as `pending` says, with the
 /// group's last id (Redis's `streamPropagateXCLAIM`): idempotent on replay.
-pub(super) fn claim_effect(key: &[u8], group_name: &[u8], group: &Group, id: StreamId, pending: &Pending) -> Effect {
+pub(super) fn claim_effect(
+    key: &[u8],
+    group_name: &[u8],
+    group: &Group,
+    id: StreamId,
+    pending: &Pending,
+) -> Effect {
     let (mut time, mut count) = (itoa::Buffer::new(), itoa::Buffer::new());
     Effect::of(&[
         b"XCLAIM",

@@ -381,7 +381,9 @@ mod tests {
         assert_eq!(parse_u64(b"0"), Some(0));
         assert_eq!(parse_u64(b"000123"), Some(123));
         assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
-        for bad in [&b""[..], b"18446744073709551616", b"99999999999999999999", b"-1", b"+1", b"1a", b" 1", b"1.0"] {
+        for bad in
+            [&b""[..], b"18446744073709551616", b"99999999999999999999", b"-1", b"+1", b"1a", b" 1", b"1.0"]
+        {
             assert_eq!(parse_u64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

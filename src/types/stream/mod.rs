@@ -244,7 +244,9 @@ impl Stream {
         let from = self.nodes.range(..=start).next_back().map_or(start, |(k, _)| *k);
         let nodes = self.nodes.range(from..=end).map(|(_, n)| n);
         if rev {
-            Box::new(nodes.rev().flat_map(move |n| n.entries(start, end).collect::<Vec<_>>().into_iter().rev()))
+            Box::new(
+                nodes.rev().flat_map(move |n| n.entries(start, end).collect::<Vec<_>>().into_iter().rev()),
+            )
         } else {
             Box::new(nodes.flat_map(move |n| n.entries(start, end)))
         }
