@@ -237,7 +237,7 @@ row_label() { # CLIENTS PIPELINE THREADS TEST
     [ "$t" = GEOSEARCH ] && t="GEOSEARCH (100 km COUNT 10 ASC in 1M points)"
     [ "$t" = LPOP ] && t="LPOP (pre-filled list)"
     [ "$t" = RPOP ] && t="RPOP (pre-filled list)"
-    [ "$t" = XREADGROUP ] && t="XREADGROUP (COUNT 1, new entries)"
+    [ "$t" = XREADGROUP ] && t="XREADGROUP (COUNT 1 >)"
     [ "$t" = XACK ] && t="XACK (random pending id)"
     if [ "$3" -gt 1 ]; then echo "$t -c $1 -P $2 --threads $3$LABEL_SUFFIX"; else echo "$t -c $1 -P $2$LABEL_SUFFIX"; fi
 }
