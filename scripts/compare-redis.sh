@@ -20,8 +20,12 @@
 # and zrangebyscore (100 members from a random score), the geo row geosearch (`GEOSEARCH
 # mygeo FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC` over 1M points spread evenly
 # in longitude and latitude, seeded), the stream rows xadd (`xadd s
-# MAXLEN ~ 10000 * f v`) and xrange (100 entries from the middle of a pre-filled
-# 100k-entry stream `mystream`), their data loaded before every
+# MAXLEN ~ 10000 * f v`), xrange (100 entries from the middle of a pre-filled
+# 100k-entry stream `mystream`), xreadgroup (`XREADGROUP GROUP g c COUNT 1 STREAMS
+# mystream >`: one new entry per request from a `mystream` pre-filled with as many
+# entries as the run has requests, group g at 0-0) and xack (`XACK mystream g
+# __rand_int__-1` with -r REQUESTS: the same stream, every entry already delivered
+# to consumer c, so most requests acknowledge a pending entry), their data loaded before every
 # run, each at `-c 50 -P 1`, `-c 50 -P 16`, `-c 500 -P 1` and `-c 50 -P 1 --threads 2`,
 # always with `-r 1000000 -n REQUESTS --csv`. Then SET and
 # GET at `-c 50 -P 1` with the append-only file on, under `appendfsync always` and
@@ -149,6 +153,20 @@ elif test in ("xadd", "xrange"):
         for i in range(start, start + 1000):
             w.write(cmd("XADD", "mystream", "%d-1" % (i + 1), "f", "v"))
         w.write(cmd("EXEC"))
+elif test in ("xreadgroup", "xack"):
+    # REQUESTS entries of mystream, ids i-1 (i from 1), group g from 0-0; for
+    # xack all delivered to consumer c, 1000 at a time.
+    n = int(sys.argv[2])
+    w.write(cmd("DEL", "mystream"))
+    for start in range(0, n, 1000):
+        w.write(cmd("MULTI"))
+        for i in range(start, min(n, start + 1000)):
+            w.write(cmd("XADD", "mystream", "%d-1" % (i + 1), "f", "v"))
+        w.write(cmd("EXEC"))
+    w.write(cmd("XGROUP", "CREATE", "mystream", "g", "0"))
+    if test == "xack":
+        for start in range(0, n, 1000):
+            w.write(cmd("XREADGROUP", "GROUP", "g", "c", "COUNT", "1000", "STREAMS", "mystream", ">"))
 elif test == "hgetall":
     w.write(cmd("DEL", "bench:hash100"))
     w.write(cmd("HSET", "bench:hash100", *(x for i in range(100) for x in ("field:%d" % i, "value:%d" % i))))
@@ -169,7 +187,7 @@ PY
 # prefill TEST PORT REQUESTS: loads the row's data, if it has any.
 prefill() {
     case $1 in
-        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank | geosearch | xadd | xrange)
+        spop | hgetall | sinter | lpop | rpop | lrange_* | zpopmin | zrange | zrangebyscore | zscore | zrank | geosearch | xadd | xrange | xreadgroup | xack)
             prefill_resp "$1" "$3" | timeout 300 redis-cli -p "$2" --pipe >"$TMP/prefill.log" 2>&1 \
                 || note "prefill of $1 on port $2 failed: $(tr '\n' ' ' <"$TMP/prefill.log" | head -c 300)" ;;
     esac
@@ -182,7 +200,10 @@ for _ in $(seq 10); do MGET_ARGS+=("key:__rand_int__"); done
 bench_args() {
     local args=(-c "$1" -P "$2")
     [ "$3" -gt 1 ] && args+=(--threads "$3")
-    args+=(-r "$KEYSPACE" -n "$5" --csv)
+    # XACK's ids are the pre-filled entries' (1-1 to N-1).
+    local keyspace=$KEYSPACE
+    [ "$4" = xack ] && keyspace=$5
+    args+=(-r "$keyspace" -n "$5" --csv)
     case $4 in
         mget) args+=("${MGET_ARGS[@]}") ;;
         hgetall) args+=(hgetall bench:hash100) ;;
@@ -194,6 +215,8 @@ bench_args() {
         geosearch) args+=(geosearch mygeo FROMLONLAT 15 37 BYRADIUS 100 km COUNT 10 ASC) ;;
         xadd) args+=(xadd s MAXLEN '~' 10000 '*' f v) ;;
         xrange) args+=(xrange mystream 50000 + COUNT 100) ;;
+        xreadgroup) args+=(xreadgroup GROUP g c COUNT 1 STREAMS mystream '>') ;;
+        xack) args+=(xack mystream g __rand_int__-1) ;;
         *) args+=(-t "$4") ;;
     esac
     printf '%s\n' "${args[@]}"
@@ -214,6 +237,8 @@ row_label() { # CLIENTS PIPELINE THREADS TEST
     [ "$t" = GEOSEARCH ] && t="GEOSEARCH (100 km COUNT 10 ASC in 1M points)"
     [ "$t" = LPOP ] && t="LPOP (pre-filled list)"
     [ "$t" = RPOP ] && t="RPOP (pre-filled list)"
+    [ "$t" = XREADGROUP ] && t="XREADGROUP (COUNT 1 >)"
+    [ "$t" = XACK ] && t="XACK (random pending id)"
     if [ "$3" -gt 1 ]; then echo "$t -c $1 -P $2 --threads $3$LABEL_SUFFIX"; else echo "$t -c $1 -P $2$LABEL_SUFFIX"; fi
 }
 

@@ -1,12 +1,10 @@
 //! `XADD`, `XTRIM` and `XSETID`: what grows, shrinks or resets a stream, with
 //! Redis's trimming arguments (`MAXLEN|MINID [=|~] n [LIMIT c]`).
 
-use std::borrow::Cow;
-
 use super::{events, limits, parse_id_form, strict_id, CommandError, CommandResult, Context, REPLIED};
 use crate::command::args::{int, is};
 use crate::command::Args;
-use crate::types::stream::{Stream, StreamId, Trim, NODE_MAX_SIZE};
+use crate::types::stream::{IdText, Stream, StreamId, Trim, NODE_MAX_SIZE};
 
 /// The trimming and id arguments of `XADD`/`XTRIM` (Redis's `streamAddTrimArgs`).
 #[derive(Debug, Default)]
@@ -27,7 +25,9 @@ struct AddArgs {
 
 /// Parses the options from argument 2 on (Redis's
 /// `streamParseAddOrTrimArgsOrReply`); for `XADD` up to and including the id.
-fn parse_add_trim(ctx: &Context<'_>, all: &[bytes::Bytes], xadd: bool) -> Result<AddArgs, CommandError> {
+/// `node_max_entries` (`stream-node-max-entries`) sets a `~` trim's default
+/// `LIMIT`.
+fn parse_add_trim(all: &[bytes::Bytes], xadd: bool, node_max_entries: u64) -> Result<AddArgs, CommandError> {
     let mut parsed = AddArgs::default();
     let mut limit_given = false;
     let mut i = 2;
@@ -92,8 +92,7 @@ fn parse_add_trim(ctx: &Context<'_>, all: &[bytes::Bytes], xadd: bool) -> Result
             return Err(CommandError::err("syntax error, LIMIT cannot be used without the special ~ option"));
         }
     } else if parsed.approx {
-        let per_node = ctx.state.config.load().stream_node_max_entries;
-        parsed.limit = per_node.saturating_mul(100);
+        parsed.limit = node_max_entries.saturating_mul(100);
         if parsed.limit == 0 {
             parsed.limit = 10_000;
         }
@@ -104,22 +103,58 @@ fn parse_add_trim(ctx: &Context<'_>, all: &[bytes::Bytes], xadd: bool) -> Result
     Ok(parsed)
 }
 
-/// Trims `stream` as `parsed` says; how many entries went. When the trim was
-/// approximate the logged command gets the exact result in place of `~ n`.
-fn trim<'a>(stream: &mut Stream, parsed: &AddArgs, effect: &mut [Cow<'a, [u8]>]) -> u64 {
-    let Some((how, at)) = parsed.trim else { return 0 };
-    let removed = stream.trim(how, parsed.approx, parsed.limit);
-    if parsed.approx {
-        effect[at - 1] = Cow::Borrowed(b"=");
-        effect[at] = Cow::Owned(match how {
-            Trim::MaxLen(_) => stream.len().to_string().into_bytes(),
-            // An emptied stream's edge is the greatest id, as Redis's
-            // `streamGetEdgeID` answers it.
-            Trim::MinId(_) if stream.is_empty() => StreamId::MAX.to_string().into_bytes(),
-            Trim::MinId(_) => stream.first_id().to_string().into_bytes(),
-        });
+/// The exact trim a `~` trim is logged as: `MAXLEN = <length>` or `MINID =
+/// <first id>`, written on the stack.
+enum ExactTrim {
+    /// The length left.
+    Len(itoa::Buffer, u64),
+    /// The first id left.
+    Id(IdText),
+}
+
+impl ExactTrim {
+    fn as_bytes(&mut self) -> &[u8] {
+        match self {
+            ExactTrim::Len(buf, n) => buf.format(*n).as_bytes(),
+            ExactTrim::Id(text) => text.as_bytes(),
+        }
     }
-    removed
+}
+
+/// Trims `stream` as `parsed` says: how many entries went, and for an
+/// approximate trim the exact result to log in place of `~ n`.
+fn trim(stream: &mut Stream, parsed: &AddArgs) -> (u64, Option<ExactTrim>) {
+    let Some((how, _)) = parsed.trim else { return (0, None) };
+    let removed = stream.trim(how, parsed.approx, parsed.limit);
+    if !parsed.approx {
+        return (removed, None);
+    }
+    let exact = match how {
+        Trim::MaxLen(_) => ExactTrim::Len(itoa::Buffer::new(), stream.len()),
+        // An emptied stream's edge is the greatest id, as Redis's
+        // `streamGetEdgeID` answers it.
+        Trim::MinId(_) if stream.is_empty() => ExactTrim::Id(StreamId::MAX.text()),
+        Trim::MinId(_) => ExactTrim::Id(stream.first_id().text()),
+    };
+    (removed, Some(exact))
+}
+
+/// The arguments as logged: `all` with the generated id (if any) at `id_at` and
+/// an approximate trim made exact (`=` and its result) before `trim_at`.
+fn effect<'a>(
+    all: &'a [bytes::Bytes],
+    id: Option<(usize, &'a [u8])>,
+    exact: Option<(usize, &'a [u8])>,
+) -> Vec<&'a [u8]> {
+    let mut effect: Vec<&[u8]> = all.iter().map(|a| &a[..]).collect();
+    if let Some((at, text)) = id {
+        effect[at] = text;
+    }
+    if let Some((at, text)) = exact {
+        effect[at - 1] = b"=";
+        effect[at] = text;
+    }
+    effect
 }
 
 /// ```text
@@ -129,7 +164,8 @@ fn trim<'a>(stream: &mut Stream, parsed: &AddArgs, effect: &mut [Cow<'a, [u8]>])
 /// the id it got and an exact trim.
 pub fn xadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let all = args.all();
-    let parsed = parse_add_trim(ctx, all, true)?;
+    let limits = limits(ctx);
+    let parsed = parse_add_trim(all, true, limits.max_entries)?;
     let fields = all.get(parsed.id_at + 1..).unwrap_or_default();
     if fields.len() < 2 || fields.len() % 2 != 0 {
         return Err(CommandError::WrongArity("xadd".into()));
@@ -141,7 +177,6 @@ pub fn xadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     }
     let size: usize = fields.iter().map(|f| f.len()).sum();
     let pairs: Vec<(&[u8], &[u8])> = fields.chunks_exact(2).map(|p| (&p[0][..], &p[1][..])).collect();
-    let limits = limits(ctx);
     let key = &all[1][..];
     let now_ms = ctx.now_ms;
     let id = ctx.db().write(key, now_ms, |slot| {
@@ -174,20 +209,22 @@ pub fn xadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
         }
         let stream = slot.get_or_create::<Stream>()?;
         stream.append(id, &pairs, limits);
-        let mut effect: Vec<Cow<'_, [u8]>> = all.iter().map(|a| Cow::Borrowed(&a[..])).collect();
-        let id_text = id.to_string();
-        if parsed.id.is_none_or(|given| !given.seq_given) {
-            effect[parsed.id_at] = Cow::Owned(id_text.clone().into_bytes());
-        }
-        let removed = trim(stream, &parsed, &mut effect);
-        let effect: Vec<&[u8]> = effect.iter().map(|a| &a[..]).collect();
-        slot.record(events::XADD, &effect);
+        let id_text = id.text();
+        let generated = parsed.id.is_none_or(|given| !given.seq_given);
+        let (removed, mut exact) = trim(stream, &parsed);
+        let exact_at = parsed.trim.map_or(0, |(_, at)| at);
+        let logged = effect(
+            all,
+            generated.then_some((parsed.id_at, id_text.as_bytes())),
+            exact.as_mut().map(|e| (exact_at, e.as_bytes())),
+        );
+        slot.record(events::XADD, &logged);
         if removed > 0 {
             slot.notify(events::XTRIM);
         }
         Ok(Some(id_text))
     })?;
-    ctx.out.bulk_or_null(id.as_deref().map(str::as_bytes));
+    ctx.out.bulk_or_null(id.as_ref().map(IdText::as_bytes));
     REPLIED
 }
 
@@ -197,18 +234,18 @@ pub fn xadd(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// How many entries went; logged with the exact result of a `~` trim.
 pub fn xtrim(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let all = args.all();
-    let parsed = parse_add_trim(ctx, all, false)?;
+    let parsed = parse_add_trim(all, false, limits(ctx).max_entries)?;
     let key = &all[1][..];
     let removed = ctx.db().write(key, ctx.now_ms, |slot| {
         if slot.get_as::<Stream>()?.is_none_or(|s| s.is_empty()) {
             return Ok::<_, CommandError>(0);
         }
         let stream = slot.get_mut_as::<Stream>()?.expect("present");
-        let mut effect: Vec<Cow<'_, [u8]>> = all.iter().map(|a| Cow::Borrowed(&a[..])).collect();
-        let removed = trim(stream, &parsed, &mut effect);
+        let (removed, mut exact) = trim(stream, &parsed);
         if removed > 0 {
-            let effect: Vec<&[u8]> = effect.iter().map(|a| &a[..]).collect();
-            slot.record(events::XTRIM, &effect);
+            let exact_at = parsed.trim.map_or(0, |(_, at)| at);
+            let logged = effect(all, None, exact.as_mut().map(|e| (exact_at, e.as_bytes())));
+            slot.record(events::XTRIM, &logged);
         }
         Ok(removed)
     })?;
@@ -249,7 +286,7 @@ pub fn xsetid(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
             return Err(CommandError::err("no such key"));
         };
         if !stream.is_empty() {
-            let top = stream.last_entry().map_or(StreamId::MIN, |e| e.id);
+            let top = stream.last_live_id().unwrap_or(StreamId::MIN);
             if id < top {
                 return Err(CommandError::err(
                     "The ID specified in XSETID is smaller than the target stream top item",

@@ -11,6 +11,42 @@ use crate::command::Args;
 use crate::protocol::ReplyWriter;
 use crate::types::stream::{Group, Pending, Stream, StreamId};
 
+/// A command to log, made of owned pieces: its arguments packed into one buffer
+/// (two allocations per command, not one per argument).
+#[derive(Debug, Default)]
+pub(super) struct Effect {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Effect {
+    /// A command of `args`.
+    pub(super) fn of(args: &[&[u8]]) -> Effect {
+        let mut effect = Effect {
+            bytes: Vec::with_capacity(args.iter().map(|a| a.len()).sum()),
+            ends: Vec::with_capacity(args.len()),
+        };
+        for arg in args {
+            effect.bytes.extend_from_slice(arg);
+            effect.ends.push(effect.bytes.len());
+        }
+        effect
+    }
+
+    /// The arguments.
+    fn args(&self) -> Vec<&[u8]> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&end| {
+                let arg = &self.bytes[start..end];
+                start = end;
+                arg
+            })
+            .collect()
+    }
+}
+
 /// The command that recreates pending entry `id` as `pending` says, with the
 /// group's last id (Redis's `streamPropagateXCLAIM`): idempotent on replay.
 pub(super) fn claim_effect(
@@ -19,44 +55,45 @@ pub(super) fn claim_effect(
     group: &Group,
     id: StreamId,
     pending: &Pending,
-) -> Vec<Vec<u8>> {
-    vec![
-        b"XCLAIM".to_vec(),
-        key.to_vec(),
-        group_name.to_vec(),
-        pending.consumer.to_vec(),
-        b"0".to_vec(),
-        id.to_string().into_bytes(),
-        b"TIME".to_vec(),
-        pending.delivery_time.to_string().into_bytes(),
-        b"RETRYCOUNT".to_vec(),
-        pending.delivery_count.to_string().into_bytes(),
-        b"FORCE".to_vec(),
-        b"JUSTID".to_vec(),
-        b"LASTID".to_vec(),
-        group.last_id.to_string().into_bytes(),
-    ]
+) -> Effect {
+    let (mut time, mut count) = (itoa::Buffer::new(), itoa::Buffer::new());
+    Effect::of(&[
+        b"XCLAIM",
+        key,
+        group_name,
+        &pending.consumer,
+        b"0",
+        id.text().as_bytes(),
+        b"TIME",
+        time.format(pending.delivery_time).as_bytes(),
+        b"RETRYCOUNT",
+        count.format(pending.delivery_count).as_bytes(),
+        b"FORCE",
+        b"JUSTID",
+        b"LASTID",
+        group.last_id.text().as_bytes(),
+    ])
 }
 
 /// `XGROUP SETID key group last-id ENTRIESREAD n` (Redis's
 /// `streamPropagateGroupID`).
-pub(super) fn group_id_effect(key: &[u8], group_name: &[u8], group: &Group) -> Vec<Vec<u8>> {
-    vec![
-        b"XGROUP".to_vec(),
-        b"SETID".to_vec(),
-        key.to_vec(),
-        group_name.to_vec(),
-        group.last_id.to_string().into_bytes(),
-        b"ENTRIESREAD".to_vec(),
-        group.entries_read.map_or(-1, |n| n as i64).to_string().into_bytes(),
-    ]
+pub(super) fn group_id_effect(key: &[u8], group_name: &[u8], group: &Group) -> Effect {
+    let mut read = itoa::Buffer::new();
+    Effect::of(&[
+        b"XGROUP",
+        b"SETID",
+        key,
+        group_name,
+        group.last_id.text().as_bytes(),
+        b"ENTRIESREAD",
+        read.format(group.entries_read.map_or(-1, |n| n as i64)).as_bytes(),
+    ])
 }
 
 /// Records owned commands as the stream's silent pending-list changes.
-pub(super) fn record_all(slot: &crate::engine::Slot<'_>, effects: &[Vec<Vec<u8>>]) {
+pub(super) fn record_all(slot: &crate::engine::Slot<'_>, effects: &[Effect]) {
     for effect in effects {
-        let effect: Vec<&[u8]> = effect.iter().map(|a| &a[..]).collect();
-        slot.record(events::PENDING, &effect);
+        slot.record(events::PENDING, &effect.args());
     }
 }
 

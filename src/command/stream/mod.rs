@@ -147,10 +147,16 @@ fn invalid_id() -> CommandError {
 
 /// Redis's `string2ull`: decimal digits only, within `u64`.
 fn parse_u64(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
+    if text.is_empty() {
         return None;
     }
-    std::str::from_utf8(text).ok()?.parse().ok()
+    text.iter().try_fold(0u64, |n, &b| {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// How an id argument was written (Redis's `streamGenericParseIDOrReply`).
@@ -244,7 +250,7 @@ fn stream_of(entry: Option<&Entry>) -> Result<Option<&Stream>, CommandError> {
 
 /// Writes an id as a bulk string.
 fn reply_id(out: &mut ReplyWriter, id: StreamId) {
-    out.bulk(id.to_string().as_bytes());
+    out.bulk(id.text().as_bytes());
 }
 
 /// Writes one entry: `[id, [field, value, …]]`.
@@ -364,4 +370,21 @@ pub fn xdel(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     })?;
     ctx.out.integer(deleted);
     REPLIED
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_u64;
+
+    #[test]
+    fn parse_u64_takes_digits_within_u64_only() {
+        assert_eq!(parse_u64(b"0"), Some(0));
+        assert_eq!(parse_u64(b"000123"), Some(123));
+        assert_eq!(parse_u64(b"18446744073709551615"), Some(u64::MAX));
+        for bad in
+            [&b""[..], b"18446744073709551616", b"99999999999999999999", b"-1", b"+1", b"1a", b" 1", b"1.0"]
+        {
+            assert_eq!(parse_u64(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
 }

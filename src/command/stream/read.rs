@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::time::{Duration, Instant};
 
-use super::claim::{claim_effect, group_id_effect, record_all};
+use super::claim::{claim_effect, group_id_effect, record_all, Effect};
 use super::{
     events, no_group, reply_entry, reply_id, stream_of, strict_id, CommandError, CommandResult, Context,
     REPLIED,
@@ -168,7 +168,7 @@ fn read_plain(
     let protocol = ctx.out.protocol();
     let (found, part) = ctx.state.engine.db(ctx.session.db).read(key, ctx.now_ms, |entry| {
         let Some(stream) = stream_of(entry)? else { return Ok::<_, CommandError>((false, None)) };
-        let newer = stream.last_entry().is_some_and(|last| last.id > after);
+        let newer = stream.last_live_id().is_some_and(|last| last > after);
         let Some(start) = after.next().filter(|_| newer) else { return Ok((true, None)) };
         let limit = if count == 0 { usize::MAX } else { count };
         let entries: Vec<_> = stream.range(start, StreamId::MAX, false).take(limit).collect();
@@ -202,7 +202,7 @@ fn read_group(
             .and_then(|s| s.group(&read.group))
             .ok_or_else(|| no_group(key, &read.group, " in XREADGROUP with GROUP option"))?;
         let stream = stream.expect("has the group");
-        let newer = |s: &Stream| s.last_entry().is_some_and(|last| last.id > group.last_id);
+        let newer = |s: &Stream| s.last_live_id().is_some_and(|last| last > group.last_id);
         if id == IdArg::New && !newer(stream) {
             return Ok(None);
         }
@@ -265,21 +265,14 @@ fn read_group(
             let group = stream.group_mut(&read.group).expect("present");
             touch(group, &read.consumer, now, &mut created);
             if created && read.noack {
-                effects.push(vec![
-                    b"XGROUP".to_vec(),
-                    b"CREATECONSUMER".to_vec(),
-                    key.to_vec(),
-                    read.group.to_vec(),
-                    read.consumer.to_vec(),
-                ]);
+                effects.push(Effect::of(&[b"XGROUP", b"CREATECONSUMER", key, &read.group, &read.consumer]));
             }
             for &id in &ids {
                 if read.noack {
                     continue;
                 }
                 group.assign(id, &read.consumer, now, 1);
-                let pending = group.pel[&id].clone();
-                effects.push(claim_effect(key, &read.group, group, id, &pending));
+                effects.push(claim_effect(key, &read.group, group, id, &group.pel[&id]));
             }
             if read.noack && !ids.is_empty() {
                 effects.push(group_id_effect(key, &read.group, group));

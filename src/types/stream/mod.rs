@@ -23,7 +23,7 @@ use std::fmt;
 use std::sync::Arc;
 
 pub use group::{Consumer, Group, Pending};
-pub use node::{EntryView, Node};
+pub use node::{Entries, EntryView, Node};
 
 use crate::engine::{Collection, Kind, Typed};
 
@@ -72,6 +72,38 @@ impl StreamId {
     /// Whether this is `0-0`.
     pub fn is_zero(self) -> bool {
         self == StreamId::MIN
+    }
+}
+
+/// A [`StreamId`] written as `<ms>-<seq>` into a buffer on the stack
+/// ([`StreamId::text`]): what replies and logged effects carry, without an
+/// allocation.
+#[derive(Clone, Copy)]
+pub struct IdText {
+    buf: [u8; 41],
+    len: u8,
+}
+
+impl IdText {
+    /// The text.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
+}
+
+impl StreamId {
+    /// The id as text, `<ms>-<seq>` (what `Display` writes).
+    pub fn text(self) -> IdText {
+        let mut text = IdText { buf: [0; 41], len: 0 };
+        let (mut ms, mut seq) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let ms = ms.format(self.ms).as_bytes();
+        text.buf[..ms.len()].copy_from_slice(ms);
+        let ms = ms.len();
+        text.buf[ms] = b'-';
+        let seq = seq.format(self.seq).as_bytes();
+        text.buf[ms + 1..ms + 1 + seq.len()].copy_from_slice(seq);
+        text.len = (ms + 1 + seq.len()) as u8;
+        text
     }
 }
 
@@ -212,7 +244,9 @@ impl Stream {
         let from = self.nodes.range(..=start).next_back().map_or(start, |(k, _)| *k);
         let nodes = self.nodes.range(from..=end).map(|(_, n)| n);
         if rev {
-            Box::new(nodes.rev().flat_map(move |n| n.entries(start, end).into_iter().rev()))
+            Box::new(
+                nodes.rev().flat_map(move |n| n.entries(start, end).collect::<Vec<_>>().into_iter().rev()),
+            )
         } else {
             Box::new(nodes.flat_map(move |n| n.entries(start, end)))
         }
@@ -226,6 +260,12 @@ impl Stream {
     /// The last live entry.
     pub fn last_entry(&self) -> Option<EntryView<'_>> {
         self.range(StreamId::MIN, StreamId::MAX, true).next()
+    }
+
+    /// The id of the last live entry (Redis's `streamLastValidID`), without
+    /// decoding it: the tail node's last entry when that is live.
+    pub fn last_live_id(&self) -> Option<StreamId> {
+        self.nodes.values().rev().find_map(Node::last_live)
     }
 
     /// Deletes entry `id` (`XDEL`); whether it was there.
@@ -250,7 +290,7 @@ impl Stream {
     }
 
     fn refresh_first_id(&mut self) {
-        let first = self.range(StreamId::MIN, StreamId::MAX, false).next().map_or(StreamId::MIN, |e| e.id);
+        let first = self.nodes.values().find_map(Node::first_live).unwrap_or(StreamId::MIN);
         self.first_id = first;
     }
 

@@ -90,6 +90,8 @@ pub struct Node {
     live: u32,
     /// Entries deleted (still in `buf`).
     deleted: u32,
+    /// Where the last entry's flags byte is in `buf`.
+    last_at: u32,
 }
 
 impl Node {
@@ -110,6 +112,7 @@ impl Node {
             entries_at,
             live: 0,
             deleted: 0,
+            last_at: entries_at,
         };
         node.push(id, pairs);
         node
@@ -165,6 +168,7 @@ impl Node {
     pub fn push(&mut self, id: StreamId, pairs: &[(&[u8], &[u8])]) {
         debug_assert!(self.live + self.deleted == 0 || id > self.last);
         let same = self.same_fields(pairs);
+        self.last_at = self.buf.len() as u32;
         self.buf.push(if same { SAME_FIELDS } else { 0 });
         let ms_delta = id.ms - self.master.ms;
         put_varint(&mut self.buf, ms_delta);
@@ -182,60 +186,106 @@ impl Node {
         self.live += 1;
     }
 
-    /// The master field names.
-    fn master_fields(&self) -> Vec<&[u8]> {
-        let mut at = 0;
-        let count = get_varint(&self.buf, &mut at) as usize;
-        (0..count).map(|_| get_bytes(&self.buf, &mut at)).collect()
+    /// Reads the flags byte and the id of the entry at `*at`, leaving `*at` at
+    /// its body.
+    fn header(&self, at: &mut usize) -> (u8, StreamId) {
+        let flags = self.buf[*at];
+        *at += 1;
+        let ms_delta = get_varint(&self.buf, at);
+        let seq = get_varint(&self.buf, at);
+        let id = if ms_delta == 0 {
+            StreamId { ms: self.master.ms, seq: self.master.seq + seq }
+        } else {
+            StreamId { ms: self.master.ms + ms_delta, seq }
+        };
+        (flags, id)
     }
 
-    /// Every entry with its flags and the offset of its flags byte, in id order.
-    fn scan(&self) -> Vec<(usize, u8, EntryView<'_>)> {
-        let master_fields = self.master_fields();
-        let mut out = Vec::with_capacity(self.stored() as usize);
+    /// Steps `*at` over the body (fields and values) of an entry with `flags`.
+    fn skip_body(&self, flags: u8, at: &mut usize) {
+        let strings = if flags & SAME_FIELDS != 0 {
+            u64::from(self.master_fields)
+        } else {
+            2 * get_varint(&self.buf, at)
+        };
+        for _ in 0..strings {
+            let len = get_varint(&self.buf, at) as usize;
+            *at += len;
+        }
+    }
+
+    /// Reads the pairs of the body at `*at` of an entry with `flags`, advancing.
+    fn body(&self, flags: u8, at: &mut usize) -> Vec<(&[u8], &[u8])> {
+        if flags & SAME_FIELDS != 0 {
+            let mut field_at = 0;
+            get_varint(&self.buf, &mut field_at);
+            (0..self.master_fields)
+                .map(|_| (get_bytes(&self.buf, &mut field_at), get_bytes(&self.buf, at)))
+                .collect()
+        } else {
+            let count = get_varint(&self.buf, at) as usize;
+            (0..count)
+                .map(|_| {
+                    let field = get_bytes(&self.buf, at);
+                    (field, get_bytes(&self.buf, at))
+                })
+                .collect()
+        }
+    }
+
+    /// The offsets of the flags bytes of the live entries with ids in
+    /// `start..=end`, with their ids, in id order; walks only the headers.
+    fn live_offsets(&self, start: StreamId, end: StreamId) -> impl Iterator<Item = (usize, StreamId)> + '_ {
         let mut at = self.entries_at as usize;
-        while at < self.buf.len() {
-            let flags_at = at;
-            let flags = self.buf[at];
-            at += 1;
-            let ms_delta = get_varint(&self.buf, &mut at);
-            let seq = get_varint(&self.buf, &mut at);
-            let id = if ms_delta == 0 {
-                StreamId { ms: self.master.ms, seq: self.master.seq + seq }
-            } else {
-                StreamId { ms: self.master.ms + ms_delta, seq }
-            };
-            let pairs = if flags & SAME_FIELDS != 0 {
-                master_fields.iter().map(|field| (*field, get_bytes(&self.buf, &mut at))).collect()
-            } else {
-                let count = get_varint(&self.buf, &mut at) as usize;
-                (0..count)
-                    .map(|_| {
-                        let field = get_bytes(&self.buf, &mut at);
-                        (field, get_bytes(&self.buf, &mut at))
-                    })
-                    .collect()
-            };
-            out.push((flags_at, flags, EntryView { id, pairs }));
-        }
-        out
+        std::iter::from_fn(move || {
+            while at < self.buf.len() {
+                let flags_at = at;
+                let (flags, id) = self.header(&mut at);
+                if id > end {
+                    at = self.buf.len();
+                    return None;
+                }
+                self.skip_body(flags, &mut at);
+                if flags & DELETED == 0 && id >= start {
+                    return Some((flags_at, id));
+                }
+            }
+            None
+        })
     }
 
-    /// The live entries with ids in `start..=end`, in id order.
-    pub fn entries(&self, start: StreamId, end: StreamId) -> Vec<EntryView<'_>> {
-        if self.live == 0 || self.last < start || self.master > end {
-            return Vec::new();
+    /// The live entries with ids in `start..=end`, in id order, decoded one at a
+    /// time as the iterator is advanced (entries before `start` and deleted ones
+    /// are stepped over without being decoded).
+    pub fn entries(&self, start: StreamId, end: StreamId) -> Entries<'_> {
+        let at = if self.live == 0 || self.last < start || self.master > end {
+            self.buf.len()
+        } else {
+            self.entries_at as usize
+        };
+        Entries { node: self, at, start, end }
+    }
+
+    /// The id of the first live entry, if any.
+    pub fn first_live(&self) -> Option<StreamId> {
+        self.live_offsets(StreamId::MIN, StreamId::MAX).next().map(|(_, id)| id)
+    }
+
+    /// The id of the last live entry, if any: the last entry's when it is live
+    /// (no walk), else found by walking the headers.
+    pub fn last_live(&self) -> Option<StreamId> {
+        if self.live == 0 {
+            return None;
         }
-        self.scan()
-            .into_iter()
-            .filter(|(_, flags, entry)| flags & DELETED == 0 && entry.id >= start && entry.id <= end)
-            .map(|(_, _, entry)| entry)
-            .collect()
+        if self.buf[self.last_at as usize] & DELETED == 0 {
+            return Some(self.last);
+        }
+        self.live_offsets(StreamId::MIN, StreamId::MAX).last().map(|(_, id)| id)
     }
 
     /// The ids of the live entries, in order.
     pub fn ids(&self) -> Vec<StreamId> {
-        self.entries(StreamId::MIN, StreamId::MAX).into_iter().map(|e| e.id).collect()
+        self.live_offsets(StreamId::MIN, StreamId::MAX).map(|(_, id)| id).collect()
     }
 
     /// Marks entry `id` deleted; whether it was live here.
@@ -243,13 +293,9 @@ impl Node {
         if id < self.master || id > self.last {
             return false;
         }
-        let found = self
-            .scan()
-            .into_iter()
-            .find(|(_, flags, entry)| entry.id == id && flags & DELETED == 0)
-            .map(|(at, _, _)| at);
+        let found = self.live_offsets(id, id).next();
         match found {
-            Some(at) => {
+            Some((at, _)) => {
                 self.buf[at] |= DELETED;
                 self.live -= 1;
                 self.deleted += 1;
@@ -263,12 +309,10 @@ impl Node {
     /// at most `most` of them; how many it deleted.
     pub fn delete_front(&mut self, most: u64, mut keep_going: impl FnMut(StreamId) -> bool) -> u64 {
         let marks: Vec<usize> = self
-            .scan()
-            .into_iter()
-            .filter(|(_, flags, _)| flags & DELETED == 0)
+            .live_offsets(StreamId::MIN, StreamId::MAX)
             .take(most as usize)
-            .take_while(|(_, _, entry)| keep_going(entry.id))
-            .map(|(at, _, _)| at)
+            .take_while(|(_, id)| keep_going(*id))
+            .map(|(at, _)| at)
             .collect();
         for &at in &marks {
             self.buf[at] |= DELETED;
@@ -276,5 +320,36 @@ impl Node {
         self.live -= marks.len() as u32;
         self.deleted += marks.len() as u32;
         marks.len() as u64
+    }
+}
+
+/// The live entries of a node in a range, decoded lazily ([`Node::entries`]).
+#[derive(Clone, Debug)]
+pub struct Entries<'a> {
+    node: &'a Node,
+    /// Where the next entry's flags byte is (the buffer's end when done).
+    at: usize,
+    start: StreamId,
+    end: StreamId,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = EntryView<'a>;
+
+    fn next(&mut self) -> Option<EntryView<'a>> {
+        let node = self.node;
+        while self.at < node.buf.len() {
+            let (flags, id) = node.header(&mut self.at);
+            if id > self.end {
+                self.at = node.buf.len();
+                return None;
+            }
+            if flags & DELETED != 0 || id < self.start {
+                node.skip_body(flags, &mut self.at);
+                continue;
+            }
+            return Some(EntryView { id, pairs: node.body(flags, &mut self.at) });
+        }
+        None
     }
 }

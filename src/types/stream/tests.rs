@@ -93,6 +93,8 @@ proptest! {
             let expected: Vec<_> = model.iter().map(|(id, p)| (*id, p.clone())).collect();
             prop_assert_eq!(contents(&stream), expected);
             prop_assert_eq!(stream.first_id(), model.keys().next().copied().unwrap_or(StreamId::MIN));
+            prop_assert_eq!(stream.last_live_id(), model.keys().next_back().copied());
+            prop_assert_eq!(stream.last_entry().map(|e| e.id), model.keys().next_back().copied());
         }
         // Ranges both ways, inclusive bounds anywhere.
         let ids: Vec<StreamId> = model.keys().copied().collect();
@@ -212,4 +214,27 @@ fn rewrite_rebuilds_entries_counters_and_groups() {
             "XGROUP CREATECONSUMER s g bob",
         ]
     );
+}
+
+#[test]
+fn id_text_is_what_display_writes() {
+    for id in [StreamId::MIN, StreamId::new(1, 2), StreamId::new(1_700_000_000_000, 7), StreamId::MAX] {
+        assert_eq!(id.text().as_bytes(), id.to_string().as_bytes());
+    }
+    assert_eq!(StreamId::MAX.text().as_bytes(), b"18446744073709551615-18446744073709551615");
+}
+
+#[test]
+fn the_last_live_id_skips_a_deleted_tail() {
+    let mut stream = Stream::new();
+    for seq in 1..=3 {
+        add(&mut stream, 5, seq);
+    }
+    assert_eq!(stream.last_live_id(), Some(StreamId::new(5, 3)));
+    assert!(stream.delete(StreamId::new(5, 3)));
+    assert_eq!(stream.last_live_id(), Some(StreamId::new(5, 2)));
+    assert!(stream.delete(StreamId::new(5, 1)));
+    assert!(stream.delete(StreamId::new(5, 2)));
+    assert_eq!(stream.last_live_id(), None);
+    assert_eq!(stream.first_id(), StreamId::MIN);
 }
