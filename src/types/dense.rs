@@ -145,6 +145,13 @@ impl<K: KeyOf> Dense<K> {
         &self.items[position]
     }
 
+    /// The element at `position`, for change in place: as for [`Dense::get_mut`],
+    /// the change must keep its key and its length. Panics past the end.
+    #[inline]
+    pub fn at_mut(&mut self, position: usize) -> &mut Blob {
+        &mut self.items[position]
+    }
+
     /// Stores `item`: it replaces the element with the same key (returned), or is
     /// appended.
     pub fn insert(&mut self, item: Blob) -> Option<Blob> {
@@ -159,6 +166,18 @@ impl<K: KeyOf> Dense<K> {
         items.push(item);
         index.insert(hash, at, |&at| hash_of(K::key(&items[at as usize])));
         None
+    }
+
+    /// Appends `item`, whose key the collection does not hold (the caller has
+    /// looked): one probe of the index fewer than [`Dense::insert`].
+    pub fn insert_absent(&mut self, item: Blob) {
+        debug_assert!(!self.contains(K::key(&item)), "insert_absent of a present key");
+        let hash = hash_of(K::key(&item));
+        let Dense { items, index, item_bytes, .. } = self;
+        let at = u32::try_from(items.len()).expect("a collection of over 4 billion elements");
+        *item_bytes += item.heap_bytes();
+        items.push(item);
+        index.insert(hash, at, |&at| hash_of(K::key(&items[at as usize])));
     }
 
     /// Removes the element whose key is `key`, returning it. The last element moves
