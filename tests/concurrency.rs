@@ -86,7 +86,7 @@ fn sort_get_and_store_are_atomic_for_concurrent_mset() {
     let elements: Vec<String> = (0..KEYS).map(|k| k.to_string()).collect();
     let mut rpush = vec!["RPUSH", "src"];
     rpush.extend(elements.iter().map(String::as_str));
-    writer.expect_args(&rpush, &int(KEYS as i64));
+    writer.expect_args(&rpush, int(KEYS as i64));
     let mset = |round: usize| {
         let mut args = vec!["MSET".to_string()];
         for element in &elements {

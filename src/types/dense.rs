@@ -192,10 +192,12 @@ impl<K: KeyOf> Dense<K> {
     pub fn remove_at(&mut self, position: usize) -> Blob {
         let last = self.items.len() - 1;
         let Dense { items, index, item_bytes, .. } = self;
+        // Both hashes first: the two elements' reads (likely cache misses in a
+        // large collection) do not wait for each other or for a probe.
         let hash = hash_of(K::key(&items[position]));
+        let moved = (position != last).then(|| hash_of(K::key(&items[last])));
         index.remove_entry(hash, |&at| at as usize == position).expect("an indexed element");
-        if position != last {
-            let moved = hash_of(K::key(&items[last]));
+        if let Some(moved) = moved {
             let slot = index.get_mut(moved, |&at| at as usize == last).expect("the last element indexed");
             *slot = position as u32;
         }

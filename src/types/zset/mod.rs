@@ -141,7 +141,8 @@ impl Table {
 #[derive(Clone, Debug)]
 enum Repr {
     Packed(Vec<Blob>),
-    Table(Table),
+    /// Boxed: a listpack-encoded set stays 32 bytes.
+    Table(Box<Table>),
 }
 
 /// A sorted set (see the module docs).
@@ -411,7 +412,7 @@ impl ZSet {
             for item in std::mem::take(items) {
                 table.insert(item);
             }
-            self.repr = Repr::Table(table);
+            self.repr = Repr::Table(Box::new(table));
         }
     }
 
