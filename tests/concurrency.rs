@@ -1,5 +1,5 @@
 //! Many clients at once and the process's life cycle, against the real binary:
-//! `MSET` is atomic for concurrent `MGET`s; 500 concurrent clients doing `INCR` lose no
+//! `MSET` is atomic for concurrent `MGET`s and `SORT … GET [STORE]`s; 500 concurrent clients doing `INCR` lose no
 //! update; `--maxclients` refuses the client over the cap with Redis's error;
 //! `--timeout` closes an idle client; SIGTERM/SIGINT shut down gracefully (exit 0,
 //! replies to commands already read still arrive); `--config FILE` is applied, flags
@@ -71,6 +71,85 @@ fn mset_is_atomic_for_concurrent_mget() {
     let reads: u64 = readers.into_iter().map(|r| r.join().expect("reader panicked")).sum();
     assert!(reads > 0);
     writer.expect(&format!("GET {}", keys[KEYS - 1]), bulk(&ROUNDS.to_string()));
+}
+
+/// `SORT … BY/GET` reads keys named by the source's elements, and `STORE` writes
+/// the result: one atomic operation, so a concurrent `MSET` of every `GET` key is
+/// seen whole or not at all, whether the result is returned or stored (and read
+/// back: only this reader writes its destination).
+#[test]
+fn sort_get_and_store_are_atomic_for_concurrent_mset() {
+    const KEYS: usize = 16;
+    const ROUNDS: usize = 3_000;
+    let s = Server::start();
+    let mut writer = s.raw();
+    let elements: Vec<String> = (0..KEYS).map(|k| k.to_string()).collect();
+    let mut rpush = vec!["RPUSH", "src"];
+    rpush.extend(elements.iter().map(String::as_str));
+    writer.expect_args(&rpush, int(KEYS as i64));
+    let mset = |round: usize| {
+        let mut args = vec!["MSET".to_string()];
+        for element in &elements {
+            args.push(format!("k_{element}"));
+            args.push(round.to_string());
+            args.push(format!("w_{element}"));
+            args.push(round.to_string());
+        }
+        args
+    };
+    writer.expect_args(&mset(0).iter().map(String::as_str).collect::<Vec<_>>(), OK);
+
+    let done = Arc::new(AtomicBool::new(false));
+    let requests: [&[&str]; 3] = [
+        &["SORT", "src", "BY", "nosort", "GET", "k_*"],
+        &["SORT", "src", "BY", "w_*", "GET", "#", "GET", "k_*", "GET", "w_*"],
+        &["SORT", "src", "BY", "nosort", "GET", "k_*", "STORE", "dst"],
+    ];
+    let readers: Vec<_> = requests
+        .iter()
+        .map(|request| {
+            let done = done.clone();
+            let mut c = s.raw();
+            let stores = request.contains(&"STORE");
+            let sort = encode(&request.iter().map(|a| a.as_bytes()).collect::<Vec<_>>());
+            let lrange = encode(&[b"LRANGE", b"dst", b"0", b"-1"]);
+            let by_weight = request.contains(&"w_*");
+            thread::spawn(move || {
+                let mut reads = 0u64;
+                while !done.load(Ordering::Relaxed) && reads < 200_000 {
+                    c.send(&sort);
+                    let mut reply = c.read_reply_text();
+                    if stores {
+                        assert_eq!(reply, format!(":{KEYS}\r\n"));
+                        c.send(&lrange);
+                        reply = c.read_reply_text();
+                    }
+                    let values: Vec<&str> = reply
+                        .split("\r\n")
+                        .skip(1)
+                        .filter(|l| !l.starts_with('$') && !l.is_empty())
+                        .collect();
+                    // With BY w_*, each element's own name comes first: skip it.
+                    let values: Vec<&str> = if by_weight {
+                        values.chunks(3).flat_map(|c| c[1..].iter().copied()).collect()
+                    } else {
+                        values
+                    };
+                    assert_eq!(values.len(), if by_weight { 2 * KEYS } else { KEYS }, "reply {reply:?}");
+                    assert!(values.iter().all(|v| *v == values[0]), "SORT saw half an MSET: {values:?}");
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    for round in 1..=ROUNDS {
+        writer.expect_args(&mset(round).iter().map(String::as_str).collect::<Vec<_>>(), OK);
+    }
+    done.store(true, Ordering::Relaxed);
+    for reader in readers {
+        assert!(reader.join().expect("reader panicked") > 0);
+    }
 }
 
 #[test]

@@ -262,6 +262,24 @@ impl Keyspace {
         update(&mut view)
     }
 
+    /// Locks every shard for reading, in ascending order, and runs `read` with a
+    /// view of the whole database: for a command whose keys are known only from
+    /// what it reads (`SORT … BY/GET`) when they kept changing under it. An expired
+    /// entry reads as absent and is left for active expiry (its name is unknown here).
+    pub fn read_every<R>(&self, now_ms: u64, read: impl FnOnce(&ReadView<'_>) -> R) -> R {
+        let guards = (0..self.map.shard_count()).map(|s| (s, self.map.read(s))).collect();
+        let view = ReadView { keyspace: self, guards, now_ms, saw_expired: Cell::new(false) };
+        read(&view)
+    }
+
+    /// Locks every shard for writing, in ascending order, and runs `update` with
+    /// exclusive access to the whole database (see [`Keyspace::read_every`]).
+    pub fn write_every<R>(&self, now_ms: u64, update: impl FnOnce(&mut WriteView<'_>) -> R) -> R {
+        let guards = (0..self.map.shard_count()).map(|s| (s, self.map.write(s))).collect();
+        let mut view = WriteView { keyspace: self, guards, now_ms };
+        update(&mut view)
+    }
+
     /// The sorted, distinct shard indexes of `keys`.
     fn shards_of<'k>(&self, keys: impl Iterator<Item = &'k [u8]>) -> Vec<usize> {
         let mut shards: Vec<usize> = keys.map(|k| self.map.locate(k).1).collect();

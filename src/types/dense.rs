@@ -145,6 +145,13 @@ impl<K: KeyOf> Dense<K> {
         &self.items[position]
     }
 
+    /// The element at `position`, for change in place: as for [`Dense::get_mut`],
+    /// the change must keep its key and its length. Panics past the end.
+    #[inline]
+    pub fn at_mut(&mut self, position: usize) -> &mut Blob {
+        &mut self.items[position]
+    }
+
     /// Stores `item`: it replaces the element with the same key (returned), or is
     /// appended.
     pub fn insert(&mut self, item: Blob) -> Option<Blob> {
@@ -161,6 +168,18 @@ impl<K: KeyOf> Dense<K> {
         None
     }
 
+    /// Appends `item`, whose key the collection does not hold (the caller has
+    /// looked): one probe of the index fewer than [`Dense::insert`].
+    pub fn insert_absent(&mut self, item: Blob) {
+        debug_assert!(!self.contains(K::key(&item)), "insert_absent of a present key");
+        let hash = hash_of(K::key(&item));
+        let Dense { items, index, item_bytes, .. } = self;
+        let at = u32::try_from(items.len()).expect("a collection of over 4 billion elements");
+        *item_bytes += item.heap_bytes();
+        items.push(item);
+        index.insert(hash, at, |&at| hash_of(K::key(&items[at as usize])));
+    }
+
     /// Removes the element whose key is `key`, returning it. The last element moves
     /// into its place.
     pub fn remove(&mut self, key: &[u8]) -> Option<Blob> {
@@ -173,10 +192,12 @@ impl<K: KeyOf> Dense<K> {
     pub fn remove_at(&mut self, position: usize) -> Blob {
         let last = self.items.len() - 1;
         let Dense { items, index, item_bytes, .. } = self;
+        // Both hashes first: the two elements' reads (likely cache misses in a
+        // large collection) do not wait for each other or for a probe.
         let hash = hash_of(K::key(&items[position]));
+        let moved = (position != last).then(|| hash_of(K::key(&items[last])));
         index.remove_entry(hash, |&at| at as usize == position).expect("an indexed element");
-        if position != last {
-            let moved = hash_of(K::key(&items[last]));
+        if let Some(moved) = moved {
             let slot = index.get_mut(moved, |&at| at as usize == last).expect("the last element indexed");
             *slot = position as u32;
         }

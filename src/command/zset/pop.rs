@@ -17,8 +17,7 @@ use crate::command::flags::*;
 use crate::command::{Args, BeginSearch, Block, CommandSpec, FindKeys, KeySpec, Outcome, TimeoutReply};
 use crate::engine::access::random_u64;
 use crate::protocol::Protocol;
-use crate::types::blob::Blob;
-use crate::types::zset::ZSet;
+use crate::types::zset::{Popped, ZSet};
 
 const ZSET: &[&str] = &["sortedset"];
 const POP_FLAGS: &[&str] = &["RW", "access", "delete"];
@@ -74,7 +73,7 @@ fn pop(
     count: usize,
     log: Log,
     given: &[bytes::Bytes],
-) -> Result<Option<Vec<(Blob, f64)>>, CommandError> {
+) -> Result<Option<Vec<Popped>>, CommandError> {
     ctx.db().write(key, ctx.now_ms, |slot| {
         let Some(zset) = slot.get_as::<ZSet>()? else { return Ok(None) };
         let take = count.min(zset.len());
@@ -82,39 +81,38 @@ fn pop(
             return Ok(Some(Vec::new()));
         }
         let zset = slot.get_mut_as::<ZSet>()?.expect("a sorted set just read");
-        let popped: Vec<(Blob, f64)> =
+        let popped: Vec<Popped> =
             (0..take).map(|_| zset.remove_rank(if max { zset.len() - 1 } else { 0 })).collect();
         let event = if max { events::ZPOPMAX } else { events::ZPOPMIN };
         let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
-        let count_text = itoa::Buffer::new().format(take).to_string();
         match log {
             Log::AsGiven => slot.record(event, &as_slices(given)),
             Log::Single => slot.record(event, &[name, key]),
-            Log::Counted => slot.record(event, &[name, key, count_text.as_bytes()]),
+            Log::Counted => slot.record(event, &[name, key, itoa::Buffer::new().format(take).as_bytes()]),
         }
         Ok(Some(popped))
     })
 }
 
 /// `[key, member, score]` (`BZPOPMIN`).
-fn reply_flat(ctx: &mut Context<'_>, key: &[u8], popped: &[(Blob, f64)]) {
+fn reply_flat(ctx: &mut Context<'_>, key: &[u8], popped: &[Popped]) {
     ctx.out.array(popped.len() * 2 + 1);
     ctx.out.bulk(key);
-    for (member, score) in popped {
-        ctx.out.bulk(member);
-        reply_score(ctx.out, *score);
+    for popped in popped {
+        ctx.out.bulk(popped.member());
+        reply_score(ctx.out, popped.score());
     }
 }
 
 /// `[key, [[member, score] …]]` (`ZMPOP`, `BZMPOP`).
-fn reply_nested(ctx: &mut Context<'_>, key: &[u8], popped: &[(Blob, f64)]) {
+fn reply_nested(ctx: &mut Context<'_>, key: &[u8], popped: &[Popped]) {
     ctx.out.array(2);
     ctx.out.bulk(key);
     ctx.out.array(popped.len());
-    for (member, score) in popped {
+    for popped in popped {
         ctx.out.array(2);
-        ctx.out.bulk(member);
-        reply_score(ctx.out, *score);
+        ctx.out.bulk(popped.member());
+        reply_score(ctx.out, popped.score());
     }
 }
 
@@ -133,12 +131,12 @@ fn pop_command(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> Command
     let popped = pop(ctx, key, max, count.unwrap_or(1), Log::AsGiven, args.all())?.unwrap_or_default();
     let nested = count.is_some() && ctx.out.protocol() == Protocol::Resp3;
     ctx.out.array(if nested { popped.len() } else { popped.len() * 2 });
-    for (member, score) in &popped {
+    for popped in &popped {
         if nested {
             ctx.out.array(2);
         }
-        ctx.out.bulk(member);
-        reply_score(ctx.out, *score);
+        ctx.out.bulk(popped.member());
+        reply_score(ctx.out, popped.score());
     }
     REPLIED
 }

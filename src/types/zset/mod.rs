@@ -90,24 +90,50 @@ struct Table {
 }
 
 impl Table {
-    fn rank_of(&self, score: f64, member: &[u8]) -> usize {
-        let members = &self.members;
-        self.order.partition_point(|p| item_cmp(members.at(p as usize), score, member) == Ordering::Less)
+    /// The score at `position`, for the order's fences.
+    fn score_at(members: &Dense<Scored>) -> impl Fn(u32) -> f64 + '_ {
+        move |p| score_of(members.at(p as usize))
     }
 
-    fn insert(&mut self, item: Blob) {
-        let (score, member) = (score_of(&item), item[8..].to_vec());
-        let position = self.members.len() as u32;
-        self.members.insert(item);
+    fn rank_of(&self, score: f64, member: &[u8]) -> usize {
         let members = &self.members;
-        self.order.insert(position, |p| item_cmp(members.at(p as usize), score, &member) == Ordering::Less);
+        self.order.rank_by_score(score, |p| item_cmp(members.at(p as usize), score, member) == Ordering::Less)
+    }
+
+    /// Adds `item`, whose member is not held.
+    fn insert(&mut self, item: Blob) {
+        let position = self.members.len() as u32;
+        self.members.insert_absent(item);
+        let members = &self.members;
+        let (member, score) = split(members.at(position as usize));
+        self.order.insert(position, Self::score_at(members), |p| {
+            item_cmp(members.at(p as usize), score, member) == Ordering::Less
+        });
+    }
+
+    /// Gives the element at `position` the score `score` in place and moves its
+    /// position in the order: no hashing, no allocation, one search.
+    fn rescore(&mut self, position: usize, score: f64) {
+        self.members.at_mut(position).as_mut_bytes()[..8].copy_from_slice(&score.to_bits().to_le_bytes());
+        let members = &self.members;
+        let member = &members.at(position)[8..];
+        self.order.reposition(position as u32, Self::score_at(members), |p| {
+            item_cmp(members.at(p as usize), score, member) == Ordering::Less
+        });
+    }
+
+    /// Removes the element at `position`, found through the order's back-index
+    /// (no search by score).
+    fn remove_position(&mut self, position: usize) -> Blob {
+        self.order.remove_position_moving(position as u32, Self::score_at(&self.members));
+        self.members.remove_at(position)
     }
 
     /// Removes the element at `rank`: the dense array moves its last element
     /// into the hole and the order renames that element's position through its
     /// back-index (no member is compared).
     fn remove_rank(&mut self, rank: usize) -> Blob {
-        let position = self.order.remove_moving(rank) as usize;
+        let position = self.order.remove_moving(rank, Self::score_at(&self.members)) as usize;
         self.members.remove_at(position)
     }
 }
@@ -115,7 +141,8 @@ impl Table {
 #[derive(Clone, Debug)]
 enum Repr {
     Packed(Vec<Blob>),
-    Table(Table),
+    /// Boxed: a listpack-encoded set stays 32 bytes.
+    Table(Box<Table>),
 }
 
 /// A sorted set (see the module docs).
@@ -213,6 +240,20 @@ impl ZSet {
     /// Sets `member`'s score, returning the score it had (`None`: it is new). A
     /// listpack that outgrows `limits` becomes a skiplist first.
     pub fn insert(&mut self, member: &[u8], score: f64, limits: Limits) -> Option<f64> {
+        if let Repr::Table(table) = &mut self.repr {
+            // One lookup by member: a new member is appended, a known one rescored
+            // in place.
+            let Some(position) = table.members.index_of(member) else {
+                table.insert(element(member, score));
+                return None;
+            };
+            let old = score_of(table.members.at(position));
+            // Equal by `==`, as Redis's `score != curscore`: `-0` over `0` is no change.
+            if old != score {
+                table.rescore(position, score);
+            }
+            return Some(old);
+        }
         let old = self.score(member);
         if let Some(old) = old {
             // Equal by `==`, as Redis's `score != curscore`: `-0` over `0` is no change.
@@ -240,19 +281,21 @@ impl ZSet {
 
     /// Removes `member`, returning its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        if let Repr::Table(table) = &mut self.repr {
+            let position = table.members.index_of(member)?;
+            return Some(score_of(&table.remove_position(position)));
+        }
         let rank = self.rank(member)?;
-        Some(self.remove_rank(rank).1)
+        Some(self.remove_rank(rank).score())
     }
 
-    /// Removes the element at ascending `rank`, returning its member and score;
-    /// panics past the end.
-    pub fn remove_rank(&mut self, rank: usize) -> (Blob, f64) {
-        let item = match &mut self.repr {
+    /// Removes the element at ascending `rank`, returning it (the element itself,
+    /// no copy); panics past the end.
+    pub fn remove_rank(&mut self, rank: usize) -> Popped {
+        Popped(match &mut self.repr {
             Repr::Packed(items) => items.remove(rank),
             Repr::Table(table) => table.remove_rank(rank),
-        };
-        let score = score_of(&item);
-        (Blob::new(&item[8..]), score)
+        })
     }
 
     /// Removes the ranks `start..end`, returning how many went.
@@ -369,7 +412,7 @@ impl ZSet {
             for item in std::mem::take(items) {
                 table.insert(item);
             }
-            self.repr = Repr::Table(table);
+            self.repr = Repr::Table(Box::new(table));
         }
     }
 
@@ -377,7 +420,7 @@ impl ZSet {
     #[cfg(test)]
     fn check(&self) {
         if let Repr::Table(table) = &self.repr {
-            table.order.check();
+            table.order.check(Table::score_at(&table.members));
             assert_eq!(table.order.len(), table.members.len());
         }
     }
@@ -391,6 +434,22 @@ impl ZSet {
             }
             Repr::Table(table) => table.members.heap_bytes() + table.order.heap_bytes(),
         }
+    }
+}
+
+/// An element taken out of a sorted set (`ZPOPMIN` …): its member and score.
+#[derive(Debug)]
+pub struct Popped(Blob);
+
+impl Popped {
+    /// The member.
+    pub fn member(&self) -> &[u8] {
+        &self.0[8..]
+    }
+
+    /// The score.
+    pub fn score(&self) -> f64 {
+        score_of(&self.0)
     }
 }
 

@@ -224,8 +224,8 @@ fn pops_keep_the_back_index_consistent() {
             1 => sorted.len() - 1,
             _ => sorted.len() / 2,
         };
-        let (member, score) = zset.remove_rank(rank);
-        assert_eq!((member.to_vec(), score), sorted[rank].clone());
+        let popped = zset.remove_rank(rank);
+        assert_eq!((popped.member().to_vec(), popped.score()), sorted[rank].clone());
         model.scores.remove(&sorted[rank].0);
         zset.check();
         turn += 1;

@@ -8,17 +8,22 @@
 //! value), one key lookup per element per pattern, and an `O(n log n)` sort; the
 //! output is as long as the elements times the `GET`s. `LIMIT` is clamped to the
 //! element count before any arithmetic, so offsets at the `i64` limits are safe.
-//! The source is read under its key's lock, the pattern keys one by one after it.
+//! One atomic multi-key operation: the source, every pattern key and the `STORE`
+//! destination are read and written under one set of shard locks (see [`run`]).
 
 use std::cmp::Ordering;
+
+mod number;
+
+pub use number::sort_number;
 
 use super::args::as_slices;
 use super::pqsort::pqsort;
 use super::spec::{BeginSearch, CommandSpec, FindKeys, KeySpec};
 use super::{flags::*, list, Args, CommandError, CommandResult, Context, REPLIED};
-use crate::engine::{events as generic, Entry, Event, EventClass};
+use crate::engine::{events as generic, Entry, Event, EventClass, ReadView, WriteView};
 use crate::types::hash::Hash;
-use crate::types::list::{End, List};
+use crate::types::list::{End, Limits, List};
 use crate::types::set::Set;
 use crate::types::zset::ZSet;
 
@@ -78,6 +83,7 @@ fn sort_keys(request: &[&[u8]]) -> Vec<(usize, usize)> {
 }
 
 /// A parsed request.
+#[derive(Clone)]
 struct Request<'a> {
     desc: bool,
     alpha: bool,
@@ -151,61 +157,68 @@ fn pattern_key<'p>(pattern: &'p [u8], element: &[u8]) -> Option<(Vec<u8>, Option
     Some((key, field))
 }
 
+/// What SORT reads through: one consistent view of every key it names.
+trait View {
+    /// Runs `read` on `key`'s live entry; `None` if `key` is outside the view.
+    fn read<R>(&mut self, key: &[u8], read: impl FnOnce(Option<&Entry>) -> R) -> Option<R>;
+}
+
+impl View for &ReadView<'_> {
+    fn read<R>(&mut self, key: &[u8], read: impl FnOnce(Option<&Entry>) -> R) -> Option<R> {
+        Some(read(self.get(key)))
+    }
+}
+
+impl View for &mut WriteView<'_> {
+    fn read<R>(&mut self, key: &[u8], read: impl FnOnce(Option<&Entry>) -> R) -> Option<R> {
+        self.with_slot(key, |slot| read(slot.get()))
+    }
+}
+
 /// The value a pattern gives for `element`: the element itself for `#`, a string
 /// key's value, a hash field's value, or `None` (missing, another type, no `*`).
-fn lookup(ctx: &mut Context<'_>, pattern: &[u8], element: &[u8]) -> Option<Vec<u8>> {
+/// Each key read goes into `lookups` with whether it was found.
+fn lookup(
+    view: &mut impl View,
+    lookups: &mut Vec<(Vec<u8>, bool)>,
+    pattern: &[u8],
+    element: &[u8],
+) -> Option<Vec<u8>> {
     if pattern == b"#" {
         return Some(element.to_vec());
     }
     let (key, field) = pattern_key(pattern, element)?;
-    let db = ctx.db();
-    let (hit, value) = db.read(&key, ctx.now_ms, |entry| {
-        let Some(entry) = entry else { return (false, None) };
-        let value = match field {
-            Some(field) => entry.get_as::<Hash>().ok().and_then(|h| h.get(field)).map(<[u8]>::to_vec),
-            None => entry.string().ok().map(<[u8]>::to_vec),
-        };
-        (true, value)
-    });
-    ctx.count_lookup(&key, hit);
+    let (hit, value) = view
+        .read(&key, |entry| {
+            let Some(entry) = entry else { return (false, None) };
+            let value = match field {
+                Some(field) => entry.get_as::<Hash>().ok().and_then(|h| h.get(field)).map(<[u8]>::to_vec),
+                None => entry.string().ok().map(<[u8]>::to_vec),
+            };
+            (true, value)
+        })
+        .unwrap_or((false, None));
+    lookups.push((key, hit));
     value
 }
 
-/// A number as Redis's SORT reads it with `strtod` (leading space allowed, the
-/// text up to a NUL, an empty text is 0); `None` for what it refuses (trailing
-/// text, NaN, out of range).
-pub fn sort_number(text: &[u8]) -> Option<f64> {
-    let text = text.split(|&b| b == 0).next().unwrap_or(b"");
-    if text.is_empty() {
-        return Some(0.0);
+/// Whether a pattern of `request` names keys (a `BY` or `GET` with a `*`, other
+/// than `GET #`): then which keys SORT reads depends on the source's elements.
+fn names_keys(request: &Request<'_>) -> bool {
+    let by = request.by.is_some_and(|p| !request.dont_sort && p.contains(&b'*'));
+    by || request.gets.iter().any(|p| *p != b"#" && p.contains(&b'*'))
+}
+
+/// Every key `request`'s patterns name for the elements of `source` (for all of
+/// them: which ones the `LIMIT` window keeps is known only after sorting).
+fn named_keys(request: &Request<'_>, source: &Source) -> Vec<Vec<u8>> {
+    let patterns: Vec<&[u8]> =
+        request.by.iter().chain(&request.gets).copied().filter(|p| *p != b"#").collect();
+    let mut keys = Vec::new();
+    for element in source.elements() {
+        keys.extend(patterns.iter().filter_map(|p| pattern_key(p, element)).map(|(key, _)| key));
     }
-    let start = text.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))?;
-    let body = std::str::from_utf8(&text[start..]).ok()?;
-    let (sign, digits) = match body.as_bytes().first() {
-        Some(b'-') => (-1.0, &body[1..]),
-        Some(b'+') => (1.0, &body[1..]),
-        _ => (1.0, body),
-    };
-    let lower = digits.to_ascii_lowercase();
-    let value = if let Some(hex) = lower.strip_prefix("0x").filter(|h| !h.is_empty()) {
-        u128::from_str_radix(hex, 16).ok()? as f64
-    } else {
-        if lower.starts_with("nan") || lower.starts_with('+') || lower.starts_with('-') {
-            return None;
-        }
-        lower.parse::<f64>().ok()?
-    };
-    let is_inf_word = lower == "inf" || lower == "infinity";
-    if value.is_infinite() && !is_inf_word {
-        return None;
-    }
-    if value != 0.0 && value.abs() < f64::MIN_POSITIVE {
-        return None;
-    }
-    if value == 0.0 && lower.split('e').next().unwrap_or("").bytes().any(|b| (b'1'..=b'9').contains(&b)) {
-        return None;
-    }
-    Some(sign * value)
+    keys
 }
 
 /// One element to sort.
@@ -235,10 +248,19 @@ fn window(len: usize, (offset, count): (i64, i64)) -> (i64, i64) {
 
 /// The source's elements: in its order (a list's, a sorted set's by rank, set's
 /// encoding order), `None` for another type.
+#[derive(PartialEq)]
 enum Source {
     List(Vec<Vec<u8>>),
     Set(Vec<Vec<u8>>),
     Sorted(Vec<Vec<u8>>),
+}
+
+impl Source {
+    fn elements(&self) -> &[Vec<u8>] {
+        match self {
+            Source::List(items) | Source::Set(items) | Source::Sorted(items) => items,
+        }
+    }
 }
 
 fn read_source(entry: Option<&Entry>) -> Result<Source, CommandError> {
@@ -253,15 +275,15 @@ fn read_source(entry: Option<&Entry>) -> Result<Source, CommandError> {
     Ok(Source::Sorted(zset.iter().map(|(m, _)| m.to_vec()).collect()))
 }
 
-fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandResult {
-    let all = args.all();
-    let mut request = parse(all, readonly)?;
-    let key = &all[1];
-    let db = ctx.db();
-    let (hit, source) = db.read(key, ctx.now_ms, |entry| (entry.is_some(), read_source(entry)));
-    drop(db);
-    ctx.count_lookup(key, hit);
-    let source = source?;
+/// The elements SORT returns or stores, in order: each chosen element, or what
+/// each `GET` pattern gives for it (`None`: nothing there).
+fn evaluate(
+    request: &Request<'_>,
+    source: Source,
+    view: &mut impl View,
+    lookups: &mut Vec<(Vec<u8>, bool)>,
+) -> Result<Vec<Option<Vec<u8>>>, CommandError> {
+    let mut request = request.clone();
     let (is_set, elements) = match source {
         Source::List(items) | Source::Sorted(items) => (false, items),
         Source::Set(items) => (true, items),
@@ -295,7 +317,7 @@ fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandRes
     if !request.dont_sort {
         for item in &mut items {
             let by = match request.by {
-                Some(pattern) => match lookup(ctx, pattern, &item.element) {
+                Some(pattern) => match lookup(view, lookups, pattern, &item.element) {
                     Some(value) => value,
                     None => continue,
                 },
@@ -356,54 +378,162 @@ fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandRes
         return Err(CommandError::err("One or more scores can't be converted into double"));
     }
     let chosen: &[Item] = if end >= start { &items[start as usize..=end as usize] } else { &[] };
-    match request.store {
-        None => {
-            let per = request.gets.len().max(1);
-            let mut values: Vec<Option<Vec<u8>>> = Vec::new();
-            for item in chosen {
-                if request.gets.is_empty() {
-                    values.push(Some(item.element.clone()));
-                }
-                for pattern in &request.gets {
-                    let value = lookup(ctx, pattern, &item.element);
-                    values.push(value);
+    let mut values = Vec::with_capacity(chosen.len() * request.gets.len().max(1));
+    for item in chosen {
+        if request.gets.is_empty() {
+            values.push(Some(item.element.clone()));
+        }
+        for pattern in &request.gets {
+            values.push(lookup(view, lookups, pattern, &item.element));
+        }
+    }
+    Ok(values)
+}
+
+/// How many times SORT reads its source again when the source changed between
+/// choosing the keys to lock and locking them, before it locks the whole database.
+const ATTEMPTS: usize = 3;
+
+/// What the source held when SORT chose the keys to lock.
+enum Expected {
+    /// Nothing to check: no pattern names keys, or every shard is locked.
+    Anything,
+    /// These elements, whose pattern keys are locked.
+    Elements(Source),
+    /// Not a list, set or sorted set (no pattern key is locked).
+    Unsortable,
+}
+
+impl Expected {
+    /// What the source read in a view says about the keys locked for `self`.
+    fn read(source: Result<Source, CommandError>) -> Self {
+        source.map_or(Expected::Unsortable, Expected::Elements)
+    }
+}
+
+/// One try at SORT under one view: `None` if the source is no longer as expected
+/// (the keys locked may not be the ones its elements name).
+type Tried = Option<(bool, Result<Vec<Option<Vec<u8>>>, CommandError>)>;
+
+/// Reads the source in `view`, checks it against `expected` (when the locked keys
+/// came from it), and evaluates the request; `(source found, values)`.
+fn attempt(
+    request: &Request<'_>,
+    key: &[u8],
+    expected: &Expected,
+    view: &mut impl View,
+    lookups: &mut Vec<(Vec<u8>, bool)>,
+) -> Tried {
+    lookups.clear();
+    let (hit, source) = view.read(key, |entry| (entry.is_some(), read_source(entry)))?;
+    let source = match (source, expected) {
+        (Ok(_), Expected::Unsortable) => return None,
+        (Ok(source), Expected::Elements(elements)) if source != *elements => return None,
+        (Ok(source), _) => source,
+        // An error reply reads no other key: consistent whatever was locked.
+        (Err(error), _) => return Some((hit, Err(error))),
+    };
+    Some((hit, evaluate(request, source, view, lookups)))
+}
+
+/// Writes a `STORE` result: a list, or no key for an empty result.
+fn store(view: &mut WriteView<'_>, destination: &[u8], stored: &[Vec<u8>], limits: Limits, all: &[&[u8]]) {
+    view.with_slot(destination, |slot| {
+        if stored.is_empty() {
+            if slot.remove().is_some() {
+                slot.record(generic::DEL, &[b"DEL", destination]);
+            }
+        } else {
+            let mut result = List::new();
+            result.push(End::Right, stored, limits);
+            slot.put(Entry::new_collection(destination, std::sync::Arc::new(result), None));
+            slot.record(SORTSTORE, all);
+        }
+    });
+}
+
+/// SORT as one atomic multi-key operation. The keys its patterns read are known
+/// only from the source's elements, so it reads the source first, derives them,
+/// then locks the source, the `STORE` destination and every pattern key at once
+/// (their shards in ascending order, as every multi-key command does) and reads
+/// the source again under those locks: unchanged, everything it reads and writes
+/// is one consistent state that no other client sees half-done; changed, it tries
+/// again with the new elements' keys, and after [`ATTEMPTS`] locks every shard of
+/// the database. (Holding the transaction gate as `EXEC` does would also stop
+/// every other client, but a command cannot take it from inside a batch, and
+/// inside `EXEC` or a script it is held already.) Without patterns that name keys
+/// it locks just the source and the destination.
+fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandResult {
+    let all = args.all();
+    let request = parse(all, readonly)?;
+    let key = &all[1][..];
+    let limits = list::limits(ctx);
+    let effect = as_slices(all);
+    let now_ms = ctx.now_ms;
+    let db = ctx.db();
+    let mut expected = if names_keys(&request) {
+        Expected::read(db.read(key, now_ms, read_source))
+    } else {
+        Expected::Anything
+    };
+    let mut lookups = Vec::new();
+    let mut tries = 0;
+    let (hit, values) = loop {
+        tries += 1;
+        let every = tries > ATTEMPTS;
+        if every {
+            expected = Expected::Anything;
+        }
+        let pattern_keys = match &expected {
+            Expected::Elements(source) => named_keys(&request, source),
+            _ => Vec::new(),
+        };
+        let names = std::iter::once(key).chain(request.store).chain(pattern_keys.iter().map(Vec::as_slice));
+        let tried = match request.store {
+            None => {
+                let body = |view: &ReadView<'_>| attempt(&request, key, &expected, &mut &*view, &mut lookups);
+                if every {
+                    db.read_every(now_ms, body)
+                } else {
+                    db.read_many(names, now_ms, body)
                 }
             }
-            debug_assert_eq!(values.len(), chosen.len() * per);
+            Some(destination) => {
+                let body = |view: &mut WriteView<'_>| {
+                    let tried = attempt(&request, key, &expected, &mut &mut *view, &mut lookups);
+                    if let Some((_, Ok(values))) = &tried {
+                        let stored: Vec<Vec<u8>> =
+                            values.iter().map(|v| v.clone().unwrap_or_default()).collect();
+                        store(view, destination, &stored, limits, &effect);
+                    }
+                    tried
+                };
+                if every {
+                    db.write_every(now_ms, body)
+                } else {
+                    db.write_many(names, now_ms, body)
+                }
+            }
+        };
+        match tried {
+            Some(done) => break done,
+            None => expected = Expected::read(db.read(key, now_ms, read_source)),
+        }
+    };
+    drop(db);
+    ctx.count_lookup(key, hit);
+    ctx.count_lookups(lookups.iter().map(|(k, hit)| (k.as_slice(), *hit)));
+    let values = values?;
+    match request.store {
+        None => {
             ctx.out.array(values.len());
             for value in &values {
                 ctx.out.bulk_or_null(value.as_deref());
             }
-            REPLIED
         }
-        Some(destination) => {
-            let mut stored: Vec<Vec<u8>> = Vec::new();
-            for item in chosen {
-                if request.gets.is_empty() {
-                    stored.push(item.element.clone());
-                }
-                for pattern in &request.gets {
-                    stored.push(lookup(ctx, pattern, &item.element).unwrap_or_default());
-                }
-            }
-            let limits = list::limits(ctx);
-            let len = stored.len();
-            ctx.db().write(destination, ctx.now_ms, |slot| {
-                if stored.is_empty() {
-                    if slot.remove().is_some() {
-                        slot.record(generic::DEL, &[b"DEL", destination]);
-                    }
-                } else {
-                    let mut result = List::new();
-                    result.push(End::Right, &stored, limits);
-                    slot.put(Entry::new_collection(destination, std::sync::Arc::new(result), None));
-                    slot.record(SORTSTORE, &as_slices(all));
-                }
-            });
-            ctx.out.integer(len as i64);
-            REPLIED
-        }
+        Some(_) => ctx.out.integer(values.len() as i64),
     }
+    REPLIED
 }
 
 /// ```text
@@ -423,7 +553,7 @@ pub fn sort_ro(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
-    use super::{pattern_key, sort_number, window};
+    use super::{pattern_key, window};
 
     #[test]
     fn windows_clamp_at_the_i64_limits() {
@@ -434,18 +564,6 @@ mod tests {
         assert_eq!(window(5, (0, i64::MAX)), (0, 4));
         assert_eq!(window(5, (2, 0)), (2, 1));
         assert_eq!(window(0, (0, -1)), (-1, -2));
-    }
-
-    #[test]
-    fn numbers_read_as_strtod() {
-        assert_eq!(sort_number(b""), Some(0.0));
-        assert_eq!(sort_number(b" 1.5"), Some(1.5));
-        assert_eq!(sort_number(b"-inf"), Some(f64::NEG_INFINITY));
-        assert_eq!(sort_number(b"0x10"), Some(16.0));
-        assert_eq!(sort_number(b"1\0x"), Some(1.0));
-        for bad in ["nan", "1e400", "1e-400", "1 ", "x", " ", "--1"] {
-            assert_eq!(sort_number(bad.as_bytes()), None, "{bad}");
-        }
     }
 
     #[test]
