@@ -93,6 +93,8 @@ struct Request<'a> {
     dont_sort: bool,
     gets: Vec<&'a [u8]>,
     store: Option<&'a [u8]>,
+    /// Called from a script, whose replies must be the same everywhere.
+    in_script: bool,
 }
 
 fn parse(all: &[bytes::Bytes], readonly: bool) -> Result<Request<'_>, CommandError> {
@@ -104,6 +106,7 @@ fn parse(all: &[bytes::Bytes], readonly: bool) -> Result<Request<'_>, CommandErr
         dont_sort: false,
         gets: Vec::new(),
         store: None,
+        in_script: false,
     };
     let mut j = 2;
     while j < all.len() {
@@ -288,8 +291,9 @@ fn evaluate(
         Source::List(items) | Source::Sorted(items) => (false, items),
         Source::Set(items) => (true, items),
     };
-    if request.dont_sort && is_set && request.store.is_some() {
-        // A set's order is not replicable: a stored result is sorted ALPHA.
+    if request.dont_sort && is_set && (request.store.is_some() || request.in_script) {
+        // A set's order is not replicable: a stored result, or one a script
+        // sees, is sorted ALPHA.
         request.dont_sort = false;
         request.alpha = true;
         request.by = None;
@@ -465,7 +469,8 @@ fn store(view: &mut WriteView<'_>, destination: &[u8], stored: &[Vec<u8>], limit
 /// it locks just the source and the destination.
 fn run(ctx: &mut Context<'_>, args: &mut Args<'_>, readonly: bool) -> CommandResult {
     let all = args.all();
-    let request = parse(all, readonly)?;
+    let mut request = parse(all, readonly)?;
+    request.in_script = ctx.session.in_script;
     let key = &all[1][..];
     let limits = list::limits(ctx);
     let effect = as_slices(all);
