@@ -45,12 +45,16 @@ fn libraries_load_list_call_and_go() {
     // Function names match in any case; KEYS and ARGV are the arguments.
     c.expect("FCALL INCRBY 1 counter 5", int(5));
     c.expect("FCALL_RO peek 1 counter", bulk("5"));
-    c.expect("FCALL_RO incrby 1 counter 5", err("ERR Can not execute a script with write flag using *_ro command."));
+    c.expect(
+        "FCALL_RO incrby 1 counter 5",
+        err("ERR Can not execute a script with write flag using *_ro command."),
+    );
     c.expect("FCALL nope 0", err("ERR Function not found"));
     c.expect("FCALL incrby x", err("ERR Bad number of keys provided"));
     c.expect("FCALL incrby 3 a", err("ERR Number of keys can't be greater than number of args"));
     // A runtime error names the function and the line.
-    let other = "#!lua name=other\nredis.register_function('boom', function() return redis.call('nosuch') end)";
+    let other =
+        "#!lua name=other\nredis.register_function('boom', function() return redis.call('nosuch') end)";
     c.expect_args(&["FUNCTION", "LOAD", other], bulk("other"));
     c.expect(
         "FCALL boom 0",
@@ -116,7 +120,8 @@ fn dumps_restore_here_and_from_redis() {
     // A payload redis-server 7.0.15 made (its code LZF-compressed).
     let hex = "f5c3405340631f23216c7561206e616d653d6d796c69620a72656469732e72656769737465725f0b66756e6374696f6e\
                28276d79400b02272c20400660120f292072657475726e202768656c6c6f20e00805052720656e64290a008c0d0a5bad1b2fe4";
-    let from_redis: Vec<u8> = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    let from_redis: Vec<u8> =
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
     let reply = c.cmd_bytes(&[b"FUNCTION", b"RESTORE", &from_redis, b"FLUSH"]);
     assert_eq!(String::from_utf8(reply).unwrap(), OK);
     c.expect("FCALL myfunc 0", bulk("hello hello hello hello"));

@@ -8,15 +8,13 @@
 //! client's commands, with the flags Redis enforces from scripts; the changes form
 //! one group, which the AOF logs as one `MULTI … EXEC`.
 
-use std::cell::RefCell;
-
 use bytes::Bytes;
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::spec::{BeginSearch, CommandSpec, FindKeys, Flags, KeySpec};
 use super::{flags::*, table, Args, CommandError, CommandResult, Context, Outcome, REPLIED};
 use crate::protocol::{Protocol, ReplyWriter};
-use crate::scripting::sandbox::Sandbox;
+use crate::scripting::sandbox::{unlimited, Sandbox};
 use crate::scripting::{convert, script_flags};
 
 /// `-NOSCRIPT …`, as Redis words it.
@@ -299,7 +297,6 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
     };
     state.scripting.begin_run(crate::clock::unix_millis(), function);
     let run = |ctx: &mut Context<'_>, sandbox: &Sandbox, function: mlua::Function| {
-        let _ = sandbox.lua.set_memory_limit(config.lua_vm_max_memory.max(1 << 20) as usize);
         let flags = state.scripting.run_flags();
         let threshold = config.busy_reply_threshold;
         let hook_slot = sandbox.slot.clone();
@@ -313,7 +310,8 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
                 Ok(mlua::VmState::Continue)
             },
         );
-        let result = run_in_vm(ctx, sandbox, function, &call, over_cap);
+        let limit = config.lua_vm_max_memory.max(1 << 20) as usize;
+        let result = run_in_vm(ctx, sandbox, function, &call, over_cap, limit);
         sandbox.lua.remove_hook();
         // A script ending in an error fails its command; the error is counted
         // unless a redis.call already counted it (Redis's
@@ -366,6 +364,102 @@ pub fn run_script(ctx: &mut Context<'_>, call: ScriptCall) {
     ctx.session.reply.after_command(ctx.out, mark, false);
 }
 
+/// The script running on this thread, as its `redis.call`s reach it: the
+/// callbacks are made once per VM (not per run), so they find the run here.
+struct Running {
+    /// The caller's context, for the duration of the run.
+    ctx: *mut Context<'static>,
+    /// The invocation.
+    call: *const ScriptCall,
+    /// What the run tracks between calls.
+    run: RunState,
+}
+
+thread_local! {
+    static CURRENT: std::cell::Cell<*mut Running> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// Marks a run as this thread's current one until dropped.
+struct Current;
+
+impl Current {
+    fn set(running: &mut Running) -> Current {
+        CURRENT.with(|c| c.set(running));
+        Current
+    }
+}
+
+impl Drop for Current {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(std::ptr::null_mut()));
+    }
+}
+
+/// Runs `body` with this thread's running script, `None` outside a run.
+fn with_running<R>(body: impl FnOnce(&mut Context<'_>, &ScriptCall, &mut RunState) -> R) -> Option<R> {
+    let ptr = CURRENT.with(|c| c.get());
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `run_in_vm` sets the pointer to a `Running` on its own stack for
+    // exactly the Lua call on this thread and clears it before that frame uses its
+    // context again; a command a script calls cannot start a script (`noscript`)
+    // or call back into Lua, so no two of these references are alive at once.
+    let running = unsafe { &mut *ptr };
+    let (ctx, call) = unsafe { (&mut *running.ctx, &*running.call) };
+    Some(body(ctx, call, &mut running.run))
+}
+
+/// `redis.call`'s reply protocol, which the prelude passes first.
+fn protocol_of(resp: Option<i64>) -> Protocol {
+    match resp {
+        Some(3) => Protocol::Resp3,
+        _ => Protocol::Resp2,
+    }
+}
+
+/// Makes the VM's command callbacks (`slot.call`, `slot.call_packed`,
+/// `slot.acl`) unless it has them.
+fn install_callbacks(sandbox: &Sandbox) -> mlua::Result<()> {
+    let slot = &sandbox.slot;
+    if slot.raw_get::<Value>("call")?.is_function() {
+        return Ok(());
+    }
+    let lua = &sandbox.lua;
+    let outside = |lua: &Lua| -> mlua::Result<(Value, bool)> {
+        let msg = b"redis.call/pcall can only be called inside a script invocation";
+        Ok((Value::Table(convert::error_table(lua, msg)?), true))
+    };
+    let command = lua.create_function(move |lua, (resp, args): (Option<i64>, MultiValue)| {
+        unlimited(lua, || {
+            with_running(|ctx, call, run| call_command(lua, ctx, &args, protocol_of(resp), call, run))
+                .unwrap_or_else(|| outside(lua))
+        })
+    })?;
+    let command_packed =
+        lua.create_function(move |lua, (resp, n, packed): (Option<i64>, usize, Table)| {
+            let args: MultiValue =
+                (1..=n).map(|i| packed.raw_get::<Value>(i)).collect::<mlua::Result<_>>()?;
+            unlimited(lua, || {
+                with_running(|ctx, call, run| call_command(lua, ctx, &args, protocol_of(resp), call, run))
+                    .unwrap_or_else(|| outside(lua))
+            })
+        })?;
+    let acl = lua.create_function(|lua, args: MultiValue| match to_argv(&args) {
+        Err(msg) => Ok((Value::Table(convert::error_table(lua, msg.as_bytes())?), true)),
+        Ok(argv) => match resolve(&argv) {
+            Ok(_) => Ok((Value::Boolean(true), false)),
+            Err(_) => Ok((
+                Value::Table(convert::error_table(lua, b"Invalid command passed to redis.acl_check_cmd()")?),
+                true,
+            )),
+        },
+    })?;
+    slot.raw_set("call", command)?;
+    slot.raw_set("call_packed", command_packed)?;
+    slot.raw_set("acl", acl)
+}
+
 /// Runs the script and writes its reply: `Some(counted)` when the reply is an
 /// error, `counted` when a `redis.call` already counted it.
 fn run_in_vm(
@@ -374,6 +468,7 @@ fn run_in_vm(
     function: mlua::Function,
     call: &ScriptCall,
     over_cap: bool,
+    limit: usize,
 ) -> mlua::Result<Option<bool>> {
     let lua = &sandbox.lua;
     let slot = &sandbox.slot;
@@ -391,63 +486,31 @@ fn run_in_vm(
         sandbox.globals.raw_set("KEYS", keys.clone())?;
         sandbox.globals.raw_set("ARGV", argv.clone())?;
     }
-    let run = RefCell::new(RunState { dirty: false, over_cap });
-    let cell = RefCell::new(ctx);
-    let outcome = lua.scope(|scope| {
-        let command = scope.create_function_mut(|lua, args: MultiValue| {
-            let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
-                3 => Protocol::Resp3,
-                _ => Protocol::Resp2,
-            };
-            let mut ctx = cell.borrow_mut();
-            let mut run = run.borrow_mut();
-            call_command(lua, &mut ctx, &args, resp, call, &mut run)
-        })?;
-        let command_packed = scope.create_function_mut(|lua, (n, packed): (usize, Table)| {
-            let args: MultiValue =
-                (1..=n).map(|i| packed.raw_get::<Value>(i)).collect::<mlua::Result<_>>()?;
-            let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
-                3 => Protocol::Resp3,
-                _ => Protocol::Resp2,
-            };
-            let mut ctx = cell.borrow_mut();
-            let mut run = run.borrow_mut();
-            call_command(lua, &mut ctx, &args, resp, call, &mut run)
-        })?;
-        let acl = scope.create_function(|lua, args: MultiValue| match to_argv(&args) {
-            Err(msg) => Ok((Value::Table(convert::error_table(lua, msg.as_bytes())?), true)),
-            Ok(argv) => match resolve(&argv) {
-                Ok(_) => Ok((Value::Boolean(true), false)),
-                Err(_) => Ok((
-                    Value::Table(convert::error_table(
-                        lua,
-                        b"Invalid command passed to redis.acl_check_cmd()",
-                    )?),
-                    true,
-                )),
-            },
-        })?;
-        slot.raw_set("call", command)?;
-        slot.raw_set("call_packed", command_packed)?;
-        slot.raw_set("acl", acl)?;
-        slot.raw_set("resp", 2)?;
-        slot.raw_set("running", true)?;
-        slot.raw_set("killed", false)?;
-        let result = if eval {
-            sandbox.runner.call::<(bool, Value)>(function)
-        } else {
-            sandbox.function_runner.call::<(bool, Value)>((function, keys, argv))
-        };
-        slot.raw_set("running", false)?;
-        slot.raw_set("call", Value::Nil)?;
-        slot.raw_set("call_packed", Value::Nil)?;
-        slot.raw_set("acl", Value::Nil)?;
-        let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
-            3 => Protocol::Resp3,
-            _ => Protocol::Resp2,
-        };
-        let (ok, value) = result?;
-        let mut ctx = cell.borrow_mut();
+    install_callbacks(sandbox)?;
+    slot.raw_set("resp", 2)?;
+    slot.raw_set("running", true)?;
+    slot.raw_set("killed", false)?;
+    let mut running = Running {
+        ctx: (&mut *ctx as *mut Context<'_>).cast::<Context<'static>>(),
+        call,
+        run: RunState { dirty: false, over_cap },
+    };
+    let result = {
+        let _current = Current::set(&mut running);
+        sandbox.limited(limit, || {
+            if eval {
+                sandbox.runner.call::<(bool, Value)>(function)
+            } else {
+                sandbox.function_runner.call::<(bool, Value)>((function, keys, argv))
+            }
+        })
+    };
+    slot.raw_set("running", false)?;
+    let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
+        3 => Protocol::Resp3,
+        _ => Protocol::Resp2,
+    };
+    let outcome = result.and_then(|(ok, value)| {
         let error = match &value {
             Value::Table(t) if !ok || t.raw_get::<Value>("err")?.is_string() => {
                 Some(t.raw_get::<bool>(convert::COUNTED).unwrap_or(false))

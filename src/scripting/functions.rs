@@ -321,7 +321,8 @@ impl Libraries {
                 },
             );
         }
-        let result = sandbox.load_runner.call::<(bool, Value)>(chunk);
+        let result =
+            sandbox.limited(sandbox.memory_limit, || sandbox.load_runner.call::<(bool, Value)>(chunk));
         sandbox.lua.remove_hook();
         let _ = sandbox.set_loading.call::<()>(false);
         let _ = sandbox.slot.raw_set("registered", Value::Nil);

@@ -89,6 +89,8 @@ pub struct Scripting {
     functions: Mutex<Option<functions::Libraries>>,
     summary: Mutex<FunctionSummary>,
     run: std::sync::Arc<RunFlags>,
+    /// Wakes the connections waiting for the running script to end.
+    ended: tokio::sync::Notify,
     /// `(VM bytes, cached script bytes, cached scripts)` after the last use of
     /// the VM, for `INFO` (which a script may call while it holds the VM).
     gauges: [AtomicU64; 3],
@@ -146,6 +148,7 @@ impl Default for Scripting {
             functions: Mutex::new(None),
             summary: Default::default(),
             run: Default::default(),
+            ended: tokio::sync::Notify::new(),
             gauges: Default::default(),
         }
     }
@@ -344,9 +347,22 @@ impl Scripting {
         }
     }
 
-    /// Marks the running script as ended.
+    /// Marks the running script as ended and wakes who waits for that.
     pub fn end_run(&self) {
-        self.run.end()
+        self.run.end();
+        self.ended.notify_waiters();
+    }
+
+    /// Waits until the running script ends, or `at_most` (so a waiter can see
+    /// it turn busy and answer `-BUSY`); at once if none runs.
+    pub async fn wait_for_end(&self, at_most: std::time::Duration) {
+        let notified = self.ended.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if !self.is_running() {
+            return;
+        }
+        let _ = tokio::time::timeout(at_most, notified).await;
     }
 
     /// Whether a script runs now.

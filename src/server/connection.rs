@@ -44,8 +44,8 @@ enum Batch {
     /// A `CLIENT PAUSE` holds the next command (kept in `postponed`): write the
     /// replies so far, wait for the pause to end, then run it and the rest.
     Postponed,
-    /// A script is running (not yet busy): nothing ran; try again shortly, the
-    /// I/O thread free meanwhile.
+    /// A script is running (not yet busy): nothing ran; try again when it ends
+    /// (or shortly), the I/O thread free meanwhile.
     AwaitScript,
     /// `EVAL`/`EVALSHA` compiled a script: write the replies so far, run it off
     /// the I/O thread ([`Connection::run_script`]), then the rest of the pipeline.
@@ -188,7 +188,9 @@ impl Connection {
                     pending = true;
                 }
                 Batch::AwaitScript => {
-                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    // Woken when the script ends; every 5 ms meanwhile, to see
+                    // it turn busy.
+                    self.state.scripting.wait_for_end(std::time::Duration::from_millis(5)).await;
                     pending = true;
                 }
                 Batch::Script(call) => {
