@@ -561,7 +561,17 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
         &["XGROUP", "DESTROY", "st", "gone"],
         &["XSETID", "st", "3000000-0", "ENTRIESADDED", "10", "MAXDELETEDID", "2000001-1"],
         &["XADD", "empty", "MAXLEN", "0", "1-1", "x", "y"],
+        // Functions: each library change is logged as the command; FCALL's effects.
+        &["FUNCTION", "LOAD", LIBRARY],
+        &["FCALL", "aofset", "1", "viafcall", "v"],
+        &["FUNCTION", "LOAD", "REPLACE", LIBRARY],
+        &["FUNCTION", "LOAD", "#!lua name=gone\nredis.register_function('gone', function() return 1 end)"],
+        &["FUNCTION", "DELETE", "gone"],
+        &["FUNCTION", "LOAD", "#!lua name=flushed\nredis.register_function('fl', function() return 1 end)"],
+        &["FUNCTION", "FLUSH"],
     ];
+    const LIBRARY: &str =
+        "#!lua name=aoflib\nredis.register_function('aofset', function(k, a) return redis.call('set', k[1], a[1]) end)";
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("all.aof");
     let live = state();
@@ -573,7 +583,7 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
     for command in script {
         covered.insert(command[0].to_ascii_lowercase());
         // A container's subcommand (`XGROUP CREATE`) counts under its own name.
-        if command[0].eq_ignore_ascii_case("xgroup") {
+        if command[0].eq_ignore_ascii_case("xgroup") || command[0].eq_ignore_ascii_case("function") {
             covered.insert(command[1].to_ascii_lowercase());
         }
         let args: Vec<bytes::Bytes> =
@@ -587,6 +597,13 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
         );
         out.clear();
     }
+    // FUNCTION RESTORE of a (binary) payload: the library is back after the flush.
+    let payload = crate::scripting::functions::payload::encode(std::iter::once(LIBRARY.as_bytes()));
+    let restore = [&b"FUNCTION"[..], b"RESTORE", &payload].map(bytes::Bytes::copy_from_slice);
+    let mut ctx = Context { state: &live, session: &mut session, out: &mut out, now_ms: 1_000_000 };
+    execute(&mut ctx, &restore);
+    assert_eq!(out.as_bytes(), b"+OK\r\n");
+    covered.insert("restore".to_string());
     aof.close();
     for command in crate::command::table().all().filter(|c| c.spec.is_write() && c.spec.name != "flushall") {
         assert!(
@@ -598,6 +615,7 @@ fn replaying_the_log_of_every_write_command_reproduces_the_dataset() {
     let replayed = state();
     replay(&path, &replayed, false).unwrap();
     assert_eq!(dump(&replayed), dump(&live));
+    assert_eq!(replayed.scripting.function_codes(), vec![bytes::Bytes::from_static(LIBRARY.as_bytes())]);
     assert!(!dump(&live).is_empty());
     let hash = dump(&live).into_iter().find(|(db, key, _, _)| *db == 0 && key == b"h").map(|d| d.2);
     assert_eq!(hash.as_deref(), Some(&b"hash:a\x0042\nc\x003\nd\x004\nf\x003.3"[..]), "the hash is compared");

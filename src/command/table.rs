@@ -199,12 +199,24 @@ mod tests {
                 assert!(table.subcommand(command, b"help").is_some(), "{} HELP", command.spec.name);
             }
         }
-        // Writes without key specs change whole databases.
+        // Writes without key specs change whole databases, or the function
+        // libraries.
         let keyless: Vec<&str> = table
             .all()
             .filter(|c| c.spec.is_write() && c.spec.keys.is_empty())
             .map(|c| c.full_name.as_str())
             .collect();
-        assert_eq!(keyless, ["flushdb", "flushall", "swapdb"]);
+        assert_eq!(
+            keyless,
+            [
+                "flushdb",
+                "flushall",
+                "swapdb",
+                "function|load",
+                "function|delete",
+                "function|flush",
+                "function|restore"
+            ]
+        );
     }
 }

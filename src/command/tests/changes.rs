@@ -56,6 +56,9 @@ const fn whole(db: usize, effect: &'static str, dbs: &'static [usize]) -> Record
     Record { db, effect, keys: &[], scope: Some(dbs) }
 }
 
+/// A `FUNCTION LOAD` of library `l`.
+const LIB_LOAD: &str = "FUNCTION LOAD #!lua\tname=l\nredis.register_function('f',function()return(1)end)";
+
 /// One case of the table.
 pub(super) struct Case {
     /// The command's full name, as the command table spells it.
@@ -190,6 +193,20 @@ static CASES: &[Case] = &[
         records: &[whole(0, "SWAPDB 0 1", &[0, 1])] },
     Case { command: "swapdb", setup: &["SELECT 2"], run: "SWAPDB 4 2", reply: "+OK\r\n",
         records: &[whole(4, "SWAPDB 4 2", &[2, 4])] },
+    // A library change is one keyless record: the command itself (a tab in the
+    // shebang, as these lines split on spaces).
+    Case { command: "function|load", setup: &[], run: LIB_LOAD, reply: "$1\r\nl\r\n",
+        records: &[logged(0, LIB_LOAD, &[])] },
+    Case { command: "function|load", setup: &[LIB_LOAD], run: LIB_LOAD, reply: "-ERR Library 'l' already exists\r\n",
+        records: &[] },
+    Case { command: "function|delete", setup: &[LIB_LOAD], run: "FUNCTION DELETE l", reply: "+OK\r\n",
+        records: &[logged(0, "FUNCTION DELETE l", &[])] },
+    Case { command: "function|delete", setup: &[], run: "FUNCTION DELETE l", reply: "-ERR Library not found\r\n",
+        records: &[] },
+    Case { command: "function|flush", setup: &[LIB_LOAD], run: "FUNCTION FLUSH", reply: "+OK\r\n",
+        records: &[logged(0, "FUNCTION FLUSH", &[])] },
+    Case { command: "function|restore", setup: &[], run: "FUNCTION RESTORE bad", reply:
+        "-ERR DUMP payload version or checksum are wrong\r\n", records: &[] },
     Case { command: "move", setup: &["SET a 1"], run: "MOVE a 1", reply: ":1\r\n",
         records: &[
             event(&[(1, "a", "new")]), logged(0, "MOVE a 1", &[(0, "a", "move_from"), (1, "a", "move_to")]),
