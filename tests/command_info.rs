@@ -58,6 +58,8 @@ const KEY_REQUESTS: &[&str] = &[
     "evalsha s 1 k a",
     "eval_ro s 2 k1 k2",
     "evalsha_ro s 0 a",
+    "fcall f 2 k1 k2 a",
+    "fcall_ro f 1 k a",
     "spublish ch m",
     "ssubscribe a b",
     "sunsubscribe a",
