@@ -24,8 +24,8 @@
 # unit/introspection unit/introspection-2 unit/pause unit/scripting unit/functions. With a subset,
 # only the list's entries for those units count.
 # Environment: FERRUM_BIN to use a given server binary instead of building one;
-# SUITE_PROFILE for the cargo profile to build with (default release; CI uses ci,
-# which `cargo bench --no-run --profile ci` has already built); REDIS_SUITE_LOG=FILE to keep the
+# SUITE_PROFILE for the cargo profile to build with (default release; CI uses bench,
+# which `cargo bench --no-run` has already built); REDIS_SUITE_LOG=FILE to keep the
 # suite's full log (otherwise it lives in the temp dir and goes at exit);
 # REDIS_SUITE_RUNNER for another runner than ../shared/redis-suite; REDIS_SUITE_TIMEOUT
 # (seconds, default 1200) and REDIS_SUITE_ENCODINGS are the runner's own.
