@@ -1,8 +1,10 @@
-//! The scripting room: one Lua 5.1 VM set up as Redis 7.0.15's (see
-//! [`sandbox`]), the script cache keyed by SHA-1, and the conversions between
-//! replies and Lua values ([`convert`]). The commands (`EVAL`, `EVALSHA`,
-//! `SCRIPT …`) are in `crate::command::scripting`, which runs a script with no
-//! other client's command in between (the transaction gate, held exclusively).
+//! The scripting room: two Lua 5.1 VMs set up as Redis 7.0.15's (see
+//! [`sandbox`]) — one for `EVAL` with the script cache keyed by SHA-1, one for
+//! the function libraries ([`functions`]) — and the conversions between replies
+//! and Lua values ([`convert`]). The commands (`EVAL`, `EVALSHA`, `SCRIPT …`,
+//! `FCALL`, `FUNCTION …`) are in `crate::command::scripting` and
+//! `crate::command::function`, which run a script with no other client's command
+//! in between (the transaction gate, held exclusively).
 
 pub mod bit;
 pub mod cjson;
