@@ -12,7 +12,7 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{missing_tool, Server};
+use common::{eventually, info_field, missing_tool, Server};
 
 fn cmd(conn: &mut redis::Connection, args: &[&str]) -> redis::Value {
     let mut c = redis::cmd(args[0]);
@@ -28,24 +28,6 @@ fn members(conn: &mut redis::Connection, key: &str) -> BTreeSet<String> {
 
 fn hash(conn: &mut redis::Connection, key: &str) -> std::collections::BTreeMap<String, String> {
     redis::cmd("HGETALL").arg(key).query(conn).unwrap()
-}
-
-fn info_field(conn: &mut redis::Connection, section: &str, field: &str) -> String {
-    let info: String = redis::cmd("INFO").arg(section).query(conn).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
-        .unwrap_or_else(|| panic!("no {field} in {info}"))
-}
-
-/// Waits, boundedly, until `done` holds.
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..1000 {
-        if done() {
-            return;
-        }
-        sleep(Duration::from_millis(10));
-    }
-    panic!("never: {what}");
 }
 
 fn list(conn: &mut redis::Connection, key: &str) -> Vec<String> {

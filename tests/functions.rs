@@ -9,30 +9,12 @@ mod common;
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{bulk, err, int, Server, OK};
+use common::{bulk, err, eventually, info_field, int, Server, OK};
 
 const LIB: &str = "#!lua name=mylib\n\
     redis.register_function('incrby', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)\n\
     redis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, \
     flags={'no-writes'}, description='reads a key'}";
-
-fn info_field(conn: &mut redis::Connection, section: &str, field: &str) -> String {
-    let info: String = redis::cmd("INFO").arg(section).query(conn).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
-        .unwrap_or_else(|| panic!("no {field} in {info}"))
-}
-
-/// Waits, boundedly, until `done` holds.
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..1000 {
-        if done() {
-            return;
-        }
-        sleep(Duration::from_millis(10));
-    }
-    panic!("never: {what}");
-}
 
 #[test]
 fn libraries_load_list_call_and_go() {

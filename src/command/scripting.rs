@@ -162,6 +162,11 @@ pub fn evalsha_ro(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 /// WRITE`, refused over `maxmemory` without `allow-oom`) only when it may write.
 /// Any other command's flags are its spec's.
 pub(super) fn request_flags(state: &crate::state::ServerState, spec: &CommandSpec, args: &[Bytes]) -> Flags {
+    // The per-command path: one bit test. Only the six script commands are
+    // `skip_monitor` (they feed MONITOR themselves).
+    if !spec.has(SKIP_MONITOR) {
+        return spec.flags;
+    }
     let script = match (spec.name, args.get(1)) {
         ("eval" | "eval_ro", Some(body)) if body.starts_with(b"#!") => {
             crate::scripting::parse_shebang(body).ok().map(|(flags, _)| flags)
@@ -506,10 +511,7 @@ fn run_in_vm(
         })
     };
     slot.raw_set("running", false)?;
-    let resp = match slot.raw_get::<i64>("resp").unwrap_or(2) {
-        3 => Protocol::Resp3,
-        _ => Protocol::Resp2,
-    };
+    let resp = protocol_of(slot.raw_get("resp").ok().flatten());
     let outcome = result.and_then(|(ok, value)| {
         let error = match &value {
             Value::Table(t) if !ok || t.raw_get::<Value>("err")?.is_string() => {

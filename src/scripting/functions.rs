@@ -101,19 +101,22 @@ impl Catalog {
         self.libraries.len()
     }
 
-    /// The function named `name` (any case).
-    pub fn find(&self, name: &[u8]) -> Option<Callable> {
+    /// The registered function named `name` (any case).
+    fn lookup(&self, name: &[u8]) -> Option<&FunctionInfo> {
         let key = String::from_utf8_lossy(name).to_ascii_lowercase();
         let library = self.libraries.get(self.functions.get(&key)?)?;
-        let f = library.functions.iter().find(|f| f.name.eq_ignore_ascii_case(&key))?;
+        library.functions.iter().find(|f| f.name.eq_ignore_ascii_case(&key))
+    }
+
+    /// The function named `name` (any case), to call.
+    pub fn find(&self, name: &[u8]) -> Option<Callable> {
+        let f = self.lookup(name)?;
         Some(Callable { callback: f.callback.clone(), flags: f.flags, name: f.name.clone() })
     }
 
     /// The flags of the function named `name` (any case).
     pub fn flags_of(&self, name: &[u8]) -> Option<u8> {
-        let key = String::from_utf8_lossy(name).to_ascii_lowercase();
-        let library = self.libraries.get(self.functions.get(&key)?)?;
-        library.functions.iter().find(|f| f.name.eq_ignore_ascii_case(&key)).map(|f| f.flags)
+        self.lookup(name).map(|f| f.flags)
     }
 
     /// Removes the library `name`.

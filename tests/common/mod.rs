@@ -600,3 +600,22 @@ pub fn missing_tool(what: &str) {
     }
     eprintln!("\n*** SKIPPED: {what} missing (set CI=1 to make this a failure) ***\n");
 }
+
+/// The value of `field` in `INFO section`; panics if it is missing.
+pub fn info_field(conn: &mut redis::Connection, section: &str, field: &str) -> String {
+    let info: String = redis::cmd("INFO").arg(section).query(conn).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
+        .unwrap_or_else(|| panic!("no {field} in {info}"))
+}
+
+/// Waits, boundedly (10 s), until `done` holds.
+pub fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if done() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("never: {what}");
+}
