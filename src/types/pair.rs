@@ -32,6 +32,8 @@ pub fn value_mut(item: &mut [u8]) -> &mut [u8] {
 pub struct Pair;
 
 impl KeyOf for Pair {
+    type Buckets = super::dense::NoBuckets;
+
     #[inline]
     fn key(item: &[u8]) -> &[u8] {
         split(item).0

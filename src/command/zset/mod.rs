@@ -19,7 +19,7 @@ use super::{flags::*, Args, CommandError, CommandResult, Context, REPLIED};
 use crate::engine::{Entry, Event, EventClass};
 use crate::glob::glob_match;
 use crate::protocol::{Protocol, ReplyWriter};
-use crate::types::zset::{format_score, Limits, ZSet};
+use crate::types::zset::{format_score, write_score, Limits, ZSet};
 
 pub use pop::BLOCKING_SPECS;
 pub(crate) use range::store_result;
@@ -151,15 +151,14 @@ fn zset_of(entry: Option<&Entry>) -> Result<Option<&ZSet>, CommandError> {
 /// Writes a score as Redis 7.0 does: a bulk string in RESP2, a double in RESP3,
 /// both `%.17g`.
 pub fn reply_score(out: &mut ReplyWriter, score: f64) {
-    let text = format_score(score);
-    match out.protocol() {
-        Protocol::Resp2 => out.bulk(text.as_bytes()),
+    write_score(score, |text| match out.protocol() {
+        Protocol::Resp2 => out.bulk(text),
         Protocol::Resp3 => {
             out.raw(b",");
-            out.raw(text.as_bytes());
+            out.raw(text);
             out.raw(b"\r\n");
         }
-    }
+    });
 }
 
 /// A score argument as Redis's `getDoubleFromObject` reads it (`strtod`): no

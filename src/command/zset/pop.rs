@@ -64,25 +64,40 @@ enum Log {
     Counted,
 }
 
-/// Pops up to `count` of the lowest (or highest, `max`) elements of `key`: `None`
-/// when the key is missing, `WRONGTYPE` for another type.
-fn pop(
+/// At most one popped element: what `ZPOPMIN key` (no count) collects, where a
+/// `Vec` would be one allocation and one free more per pop.
+#[derive(Default)]
+struct First(Option<Popped>);
+
+impl Extend<Popped> for First {
+    fn extend<I: IntoIterator<Item = Popped>>(&mut self, popped: I) {
+        for popped in popped {
+            debug_assert!(self.0.is_none(), "one element popped");
+            self.0 = Some(popped);
+        }
+    }
+}
+
+/// Pops up to `count` of the lowest (or highest, `max`) elements of `key` into a
+/// `C` (a `Vec`, or [`First`] for one): `None` when the key is missing,
+/// `WRONGTYPE` for another type.
+fn pop<C: Default + Extend<Popped>>(
     ctx: &mut Context<'_>,
     key: &[u8],
     max: bool,
     count: usize,
     log: Log,
     given: &[bytes::Bytes],
-) -> Result<Option<Vec<Popped>>, CommandError> {
+) -> Result<Option<C>, CommandError> {
     ctx.db().write(key, ctx.now_ms, |slot| {
         let Some(zset) = slot.get_as::<ZSet>()? else { return Ok(None) };
         let take = count.min(zset.len());
         if take == 0 {
-            return Ok(Some(Vec::new()));
+            return Ok(Some(C::default()));
         }
         let zset = slot.get_mut_as::<ZSet>()?.expect("a sorted set just read");
-        let popped: Vec<Popped> =
-            (0..take).map(|_| zset.remove_rank(if max { zset.len() - 1 } else { 0 })).collect();
+        let mut popped = C::default();
+        popped.extend((0..take).map(|_| zset.remove_rank(if max { zset.len() - 1 } else { 0 })));
         let event = if max { events::ZPOPMAX } else { events::ZPOPMIN };
         let name: &[u8] = if max { b"ZPOPMAX" } else { b"ZPOPMIN" };
         match log {
@@ -128,10 +143,20 @@ fn pop_command(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> Command
         ),
         _ => return Err(CommandError::Syntax),
     };
-    let popped = pop(ctx, key, max, count.unwrap_or(1), Log::AsGiven, args.all())?.unwrap_or_default();
+    let (first, many): (First, Vec<Popped>);
+    let popped: &[Popped] = match count {
+        None => {
+            first = pop(ctx, key, max, 1, Log::AsGiven, args.all())?.unwrap_or_default();
+            first.0.as_slice()
+        }
+        Some(count) => {
+            many = pop(ctx, key, max, count, Log::AsGiven, args.all())?.unwrap_or_default();
+            &many
+        }
+    };
     let nested = count.is_some() && ctx.out.protocol() == Protocol::Resp3;
     ctx.out.array(if nested { popped.len() } else { popped.len() * 2 });
-    for popped in &popped {
+    for popped in popped {
         if nested {
             ctx.out.array(2);
         }
@@ -196,7 +221,7 @@ fn parse_multi_pop(args: &mut Args<'_>) -> Result<MultiPop, CommandError> {
 pub fn zmpop(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let MultiPop { keys, max, count } = parse_multi_pop(args)?;
     for key in &keys {
-        if let Some(popped) = pop(ctx, key, max, count, Log::Counted, &[])? {
+        if let Some(popped) = pop::<Vec<Popped>>(ctx, key, max, count, Log::Counted, &[])? {
             reply_nested(ctx, key, &popped);
             return REPLIED;
         }
@@ -227,7 +252,7 @@ fn blocking_pop(ctx: &mut Context<'_>, args: &mut Args<'_>, max: bool) -> Comman
     let (timeout, keys) = all.split_last().expect("arity: a key and a timeout");
     let deadline = parse_timeout(timeout)?;
     for key in keys {
-        match pop(ctx, key, max, 1, Log::Single, &[])? {
+        match pop::<Vec<Popped>>(ctx, key, max, 1, Log::Single, &[])? {
             Some(popped) if !popped.is_empty() => {
                 reply_flat(ctx, key, &popped);
                 return REPLIED;
@@ -254,7 +279,7 @@ pub fn bzmpop(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
     let MultiPop { keys, max, count } = parse_multi_pop(args)?;
     let deadline = parse_timeout(timeout)?;
     for key in &keys {
-        if let Some(popped) = pop(ctx, key, max, count, Log::Counted, &[])? {
+        if let Some(popped) = pop::<Vec<Popped>>(ctx, key, max, count, Log::Counted, &[])? {
             reply_nested(ctx, key, &popped);
             return REPLIED;
         }
@@ -270,7 +295,7 @@ pub fn bzmpop(ctx: &mut Context<'_>, args: &mut Args<'_>) -> CommandResult {
 fn serve(ctx: &mut Context<'_>, args: &(dyn Any + Send + Sync), key: &[u8]) -> Result<Attempt, CommandError> {
     let Some(wait) = args.downcast_ref::<ZSetWait>() else { return Ok(Attempt::Skip) };
     let log = if wait.count.is_some() { Log::Counted } else { Log::Single };
-    match pop(ctx, key, wait.max, wait.count.unwrap_or(1), log, &[]) {
+    match pop::<Vec<Popped>>(ctx, key, wait.max, wait.count.unwrap_or(1), log, &[]) {
         Ok(Some(popped)) if !popped.is_empty() => {
             match wait.count {
                 None => reply_flat(ctx, key, &popped),

@@ -10,8 +10,10 @@
 //!   chunks (rank, select and range bounds in O(log n)).
 //!
 //! An element is one [`Blob`]: the score's 8 bytes, then the member. A 16-byte
-//! member costs its 32-byte allocation, 8 bytes of array, about 6 of hash index and
-//! about 5 of order, about 51 bytes where Redis's skiplist and dict take about 127.
+//! member costs its 32-byte allocation, 8 bytes of array, about 6 of hash index, 4
+//! of the index's bucket array (a removal finds its index entries without a probe)
+//! and about 9 of order, about 60 bytes where Redis's skiplist and dict take about
+//! 127.
 //!
 //! Scores are never NaN (the commands refuse them); `-0` and `0` compare equal, as
 //! Redis's `<` does, and then the member bytes decide. A listpack stores `-0` as
@@ -55,6 +57,10 @@ impl Default for Limits {
 pub struct Scored;
 
 impl KeyOf for Scored {
+    /// Kept: `ZPOPMIN` and `ZREM` remove without reading the popped or the moved
+    /// member for the index (4 bytes a member).
+    type Buckets = super::dense::BucketArray;
+
     #[inline]
     fn key(item: &[u8]) -> &[u8] {
         &item[8..]
@@ -421,6 +427,7 @@ impl ZSet {
     fn check(&self) {
         if let Repr::Table(table) = &self.repr {
             table.order.check(Table::score_at(&table.members));
+            table.members.check_buckets();
             assert_eq!(table.order.len(), table.members.len());
         }
     }
@@ -461,13 +468,30 @@ fn split(item: &[u8]) -> (&[u8], f64) {
 /// A score as Redis 7.0 prints it (`%.17g`): `1.1` is `1.1000000000000001`,
 /// integers have no fraction, `inf`/`-inf`.
 pub fn format_score(value: f64) -> String {
-    // Whole scores (counters, timestamps, ranks) are the common case: below 1e15
-    // `%.17g` prints them as their integer digits, which itoa writes without the
-    // exact-digits float formatting below. -0 keeps its sign.
-    if value.fract() == 0.0 && value.abs() < 1e15 && !(value == 0.0 && value.is_sign_negative()) {
-        return itoa::Buffer::new().format(value as i64).to_owned();
+    match whole_score(value) {
+        Some(whole) => itoa::Buffer::new().format(whole).to_owned(),
+        None => format_score_digits(value),
     }
-    format_score_digits(value)
+}
+
+/// A score that `%.17g` prints as its integer digits (whole, below 1e15 in
+/// magnitude, not `-0`), as that integer: whole scores (counters, timestamps,
+/// ranks) are the common case, and itoa writes them without the exact-digits
+/// float formatting (or, through [`write_score`], any allocation).
+#[inline]
+pub fn whole_score(value: f64) -> Option<i64> {
+    let whole = value.fract() == 0.0 && value.abs() < 1e15 && !(value == 0.0 && value.is_sign_negative());
+    whole.then_some(value as i64)
+}
+
+/// Hands `write` the text of [`format_score`]; a whole score's is formatted on
+/// the stack (a reply per popped or ranged element allocates nothing for it).
+#[inline]
+pub fn write_score(value: f64, write: impl FnOnce(&[u8])) {
+    match whole_score(value) {
+        Some(whole) => write(itoa::Buffer::new().format(whole).as_bytes()),
+        None => write(format_score_digits(value).as_bytes()),
+    }
 }
 
 /// [`format_score`] for any value, from its 17 significant digits.
