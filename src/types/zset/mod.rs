@@ -479,7 +479,7 @@ pub fn format_score(value: f64) -> String {
 /// ranks) are the common case, and itoa writes them without the exact-digits
 /// float formatting (or, through [`write_score`], any allocation).
 #[inline]
-pub fn whole_score(value: f64) -> Option<i64> {
+fn whole_score(value: f64) -> Option<i64> {
     let whole = value.fract() == 0.0 && value.abs() < 1e15 && !(value == 0.0 && value.is_sign_negative());
     whole.then_some(value as i64)
 }
